@@ -1,0 +1,24 @@
+// The kolscope command line: one sub-command per file in ./commands, registered here.
+import { Command } from 'commander';
+import { ConfigError } from '../config.ts';
+
+const program = new Command()
+  .name('kolscope')
+  .description('Kolscope: TikTok influencer analytics API — data pipeline, snapshots, keys and server')
+  .showHelpAfterError();
+
+// Sub-commands (each module exports register(program)).
+const modules = await Promise.all([
+  // add new command modules here
+]);
+for (const m of modules as { register(p: Command): void }[]) m.register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || (err instanceof Error && err.name === 'UsageError')) {
+    process.stderr.write(`kolscope: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

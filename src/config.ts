@@ -1,0 +1,39 @@
+// Service configuration: read from the environment once, at start-up, and validated with clear errors.
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** PostgreSQL connection string: when set, accounts live in PostgreSQL instead of SQLite. */
+  readonly databaseUrl: string | undefined;
+  /** Redis URL: when set, QPS limits are global across replicas instead of per process. */
+  readonly redisUrl: string | undefined;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function port(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError(`PORT must be an integer 0–65535, got "${raw}"`);
+  return n;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    port: port(env.PORT, 8080),
+    host: env.HOST || '127.0.0.1',
+    dataDir: env.DATA_DIR || './data',
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    logLevel,
+    ...overrides,
+  };
+}

@@ -1,0 +1,23 @@
+// The serving index's public surface, as the API sees it.
+import type { InfluencerQuery } from './query.ts';
+
+export interface SearchResult {
+  /** The page as a JSON array literal of served rows ("[]" when empty), ready to splice into the envelope. */
+  readonly dataJson: string;
+  /** Number of rows in the page. */
+  readonly count: number;
+}
+
+/** One loaded snapshot, searchable. Immutable: a new snapshot means a new ServingIndex. */
+export interface ServingIndex {
+  /** Snapshot version id, e.g. "2026-11-24.1". */
+  readonly version: string;
+  /** As-of date of the snapshot, YYYY-MM-DD. */
+  readonly asOf: string;
+  /** Regions with at least one influencer. */
+  readonly regions: readonly string[];
+  /** Synchronous and allocation-light: this is the request hot path. */
+  search(query: InfluencerQuery): SearchResult;
+  /** Releases file handles; searches after close() throw. */
+  close(): void;
+}
