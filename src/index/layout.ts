@@ -1,0 +1,71 @@
+// The on-disk layout of a serving index (<snapshot>/index/): what build.ts writes and load.ts reads.
+// Every file is a flat little-endian typed array, read whole; rows.json is read only for returned rows.
+import { RANGE_FIELDS, SORT_FIELDS } from './query.ts';
+
+export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_MANIFEST_FILE = 'manifest.json';
+
+/** Numeric columns held in memory: every range filter, every sort field, and the two flags. */
+export const NUMERIC_COLUMNS: readonly string[] = [
+  ...new Set<string>([...RANGE_FIELDS, ...SORT_FIELDS.slice(1), 'sales_flag', 'show_case_flag']),
+];
+
+/** Fields with a presorted order (ascending value, then user_id): sort fields and range filters. */
+export const ORDERED_FIELDS: readonly string[] = [
+  ...new Set<string>([...SORT_FIELDS.slice(1), ...RANGE_FIELDS]),
+];
+
+/** Text fields compared case-insensitively, stored as dictionary codes of their lower-cased value. */
+export const CODED_FIELDS = ['category', 'language', 'gender'] as const;
+export type CodedField = (typeof CODED_FIELDS)[number];
+
+/** Posting-list groups for the sales_flag / show_case filters (row lists, ascending). */
+export const FLAG_GROUPS = ['sales_video', 'sales_live', 'sales_both', 'showcase'] as const;
+
+/** Element type of a numeric column: Int32 when every value fits, else Float64 (exact below 2^53). */
+export type ColumnType = 'int32' | 'float64';
+export type CodeWidth = 'uint8' | 'uint16' | 'uint32';
+
+export function codeWidth(dictionarySize: number): CodeWidth {
+  return dictionarySize <= 0x100 ? 'uint8' : dictionarySize <= 0x10000 ? 'uint16' : 'uint32';
+}
+
+export interface RegionManifest {
+  readonly region: string;
+  readonly rows: number;
+  /** Folder of this region's files, relative to the index folder. */
+  readonly dir: string;
+  /** Size of rows.json in bytes. */
+  readonly jsonBytes: number;
+}
+
+export interface IndexManifest {
+  readonly formatVersion: number;
+  readonly rows: number;
+  readonly columns: Readonly<Record<string, ColumnType>>;
+  /** Lower-cased distinct values of each coded field; a row stores its value's position. */
+  readonly dictionaries: Readonly<Record<CodedField, readonly string[]>>;
+  /** Distinct product category ids; a row's mask has bit i set when it has productCategoryIds[i]. */
+  readonly productCategoryIds: readonly string[];
+  /** 32-bit words per row in the product-category mask (≥ 1). */
+  readonly productCategoryWords: number;
+  readonly regions: readonly RegionManifest[];
+  /** Every file of the index, relative to the index folder. */
+  readonly files: readonly string[];
+}
+
+/** File names inside a region folder. */
+export const regionFiles = {
+  column: (field: string) => `col-${field}.bin`,
+  order: (field: string) => `order-${field}.u32`,
+  codes: (field: CodedField) => `${field}.codes`,
+  postings: (group: string) => `${group}.postings.u32`,
+  postingStarts: (group: string) => `${group}.starts.u32`,
+  productCategoryMask: 'product_category.mask.u32',
+  rowsJson: 'rows.json',
+  rowOffsets: 'rows.offsets.f64',
+} as const;
+
+/** Posting-list groups of a region: one per coded field with a useful selectivity, plus products and flags. */
+export const POSTING_GROUPS = ['category', 'language', 'product_category', 'flags'] as const;
+export type PostingGroup = (typeof POSTING_GROUPS)[number];
