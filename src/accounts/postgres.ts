@@ -1,0 +1,409 @@
+// AccountStore on PostgreSQL (DATABASE_URL), for many stateless API replicas. Tables live in one schema
+// (default "kolscope"), created on start. Concurrent debits and refunds are group-committed: one call of
+// apply_credit_ops() per batch = one round trip and one commit; every balance returned comes from that
+// statement on the primary, never from a read afterwards.
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import type {
+  AccountStore,
+  ApiKeyRecord,
+  CreatedKey,
+  DebitResult,
+  UsageRecord,
+  UsageSummary,
+} from './types.ts';
+import {
+  apiKeyPrefix,
+  generateApiKey,
+  generateKeyId,
+  hashApiKey,
+  isWellFormedApiKey,
+  sameKeyHash,
+} from './keys.ts';
+import { AccountError, checkCredits, checkKeyInput, checkRequestId, checkUsageRecord } from './errors.ts';
+import {
+  GroupCommitQueue,
+  KeyCache,
+  UsageBuffer,
+  type CreditOp,
+  type CreditOutcome,
+  type GroupCommitOptions,
+} from './batching.ts';
+import { redactUrl } from './redis-limiter.ts';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function schemaSql(s: string): string {
+  return `
+CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.api_keys (
+  id         text PRIMARY KEY,
+  name       text NOT NULL,
+  prefix     text NOT NULL,
+  hash       text NOT NULL UNIQUE,
+  qps        integer NOT NULL CHECK (qps > 0),
+  credits    bigint NOT NULL CHECK (credits >= 0),
+  revoked_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS ${s}.ledger (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  key_id     text NOT NULL REFERENCES ${s}.api_keys (id),
+  request_id text NOT NULL,
+  delta      bigint NOT NULL,
+  reason     text NOT NULL CHECK (reason IN ('debit', 'refund', 'topup', 'grant')),
+  at         timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (request_id, reason)
+);
+CREATE INDEX IF NOT EXISTS ledger_key ON ${s}.ledger (key_id);
+CREATE TABLE IF NOT EXISTS ${s}.usage (
+  key_id     text NOT NULL,
+  request_id text NOT NULL,
+  at         timestamptz NOT NULL,
+  status     integer NOT NULL,
+  credits    integer NOT NULL,
+  latency_ms double precision NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_key_at ON ${s}.usage (key_id, at);
+
+-- Applies a batch of debits/refunds in order, inside the caller's single statement (one commit).
+-- Callers sort the batch by key id so that concurrent batches lock key rows in the same order.
+CREATE OR REPLACE FUNCTION ${s}.apply_credit_ops(p_kinds text[], p_keys text[], p_requests text[])
+RETURNS TABLE (o_idx integer, o_outcome text, o_remaining bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  j integer;
+  bal bigint;
+  owner text;
+BEGIN
+  FOR j IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
+    o_idx := j;
+    SELECT l.key_id INTO owner FROM ${s}.ledger l WHERE l.request_id = p_requests[j] AND l.reason = 'debit';
+    IF p_kinds[j] = 'debit' THEN
+      IF owner IS NULL THEN
+        UPDATE ${s}.api_keys k SET credits = k.credits - 1 WHERE k.id = p_keys[j] AND k.credits > 0
+          RETURNING k.credits INTO bal;
+        IF FOUND THEN
+          INSERT INTO ${s}.ledger (key_id, request_id, delta, reason) VALUES (p_keys[j], p_requests[j], -1, 'debit')
+            ON CONFLICT (request_id, reason) DO NOTHING;
+          IF FOUND THEN
+            o_outcome := 'ok'; o_remaining := bal; RETURN NEXT; CONTINUE;
+          END IF;
+          -- charged concurrently under the same request id: give this credit back
+          UPDATE ${s}.api_keys k SET credits = k.credits + 1 WHERE k.id = p_keys[j];
+          SELECT l.key_id INTO owner FROM ${s}.ledger l WHERE l.request_id = p_requests[j] AND l.reason = 'debit';
+        END IF;
+      END IF;
+    ELSIF owner = p_keys[j] THEN -- refund of a debit of this key
+      INSERT INTO ${s}.ledger (key_id, request_id, delta, reason) VALUES (p_keys[j], p_requests[j], 1, 'refund')
+        ON CONFLICT (request_id, reason) DO NOTHING;
+      IF FOUND THEN
+        UPDATE ${s}.api_keys k SET credits = k.credits + 1 WHERE k.id = p_keys[j];
+      END IF;
+    END IF;
+    SELECT k.credits INTO bal FROM ${s}.api_keys k WHERE k.id = p_keys[j];
+    o_remaining := coalesce(bal, 0);
+    o_outcome := CASE
+      WHEN NOT FOUND THEN 'unknown_key'
+      WHEN owner IS NOT NULL AND owner <> p_keys[j] THEN 'conflict'
+      WHEN p_kinds[j] = 'debit' AND owner IS NULL THEN 'insufficient'
+      ELSE 'ok' END;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+`;
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  qps: number;
+  credits: string;
+  revoked_at: Date | null;
+  created_at: Date;
+}
+
+function toRecord(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    qps: row.qps,
+    credits: Number(row.credits),
+    revoked: row.revoked_at !== null,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export interface PostgresAccountStoreOptions extends GroupCommitOptions {
+  readonly connectionString: string;
+  /** Schema holding the tables (default "kolscope"); tests use a fresh one per run. */
+  readonly schema?: string | undefined;
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  readonly onUsageError?: (error: unknown) => void;
+}
+
+const DEADLOCK = '40P01';
+
+export class PostgresAccountStore implements AccountStore {
+  private readonly cache = new KeyCache();
+  private readonly credits: GroupCommitQueue;
+  private readonly usageBuffer: UsageBuffer;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    /** The schema, validated as a plain identifier, so it can be written into SQL. */
+    readonly schema: string,
+    options: PostgresAccountStoreOptions,
+  ) {
+    this.credits = new GroupCommitQueue((batch) => this.applyCreditOps(batch), {
+      maxBatch: options.maxBatch,
+      maxInFlight: options.maxInFlight ?? 2,
+    });
+    this.usageBuffer = new UsageBuffer(
+      (rows) => this.writeUsage(rows),
+      options.onUsageError ??
+        ((e) => process.stderr.write(`kolscope: usage rows not recorded: ${(e as Error).message}\n`)),
+    );
+  }
+
+  /** Connects, creates the schema if needed (serialised across replicas by an advisory lock). */
+  static async open(options: PostgresAccountStoreOptions): Promise<PostgresAccountStore> {
+    const schema = options.schema ?? 'kolscope';
+    if (!SCHEMA_NAME.test(schema))
+      throw new AccountError('invalid_input', `PostgreSQL schema must match ${SCHEMA_NAME}, got "${schema}"`);
+    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    pool.on('error', () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`kolscope-accounts:${schema}`]);
+        await client.query(schemaSql(schema));
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw new Error(
+        `cannot use PostgreSQL at ${redactUrl(options.connectionString)}: ${(error as Error).message}`,
+      );
+    }
+    return new PostgresAccountStore(pool, schema, options);
+  }
+
+  async createKey(input: { name: string; credits: number; qps: number }): Promise<CreatedKey> {
+    this.checkOpen();
+    checkKeyInput(input);
+    const key = generateApiKey();
+    const id = generateKeyId();
+    const s = this.schema;
+    const { rows } = await this.pool.query<KeyRow>(
+      `WITH k AS (
+         INSERT INTO ${s}.api_keys (id, name, prefix, hash, qps, credits) VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING *),
+       g AS (
+         INSERT INTO ${s}.ledger (key_id, request_id, delta, reason)
+         SELECT id, 'grant:' || id, credits, 'grant' FROM k WHERE credits > 0)
+       SELECT * FROM k`,
+      [id, input.name, apiKeyPrefix(key), hashApiKey(key), input.qps, input.credits],
+    );
+    return { id, key, record: toRecord(rows[0]!) };
+  }
+
+  async authenticate(key: string): Promise<ApiKeyRecord | null> {
+    this.checkOpen();
+    if (!isWellFormedApiKey(key)) return null;
+    const hash = hashApiKey(key);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const { rows } = await this.pool.query<KeyRow>(`SELECT * FROM ${this.schema}.api_keys WHERE hash = $1`, [
+      hash,
+    ]);
+    const row = rows[0];
+    if (!row || !sameKeyHash(row.hash, hash)) return null;
+    const record = toRecord(row);
+    this.cache.set(hash, record);
+    return record;
+  }
+
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    this.checkOpen();
+    const { rows } = await this.pool.query<KeyRow>(
+      `SELECT * FROM ${this.schema}.api_keys ORDER BY created_at, id`,
+    );
+    return rows.map(toRecord);
+  }
+
+  async topUp(id: string, credits: number): Promise<ApiKeyRecord> {
+    this.checkOpen();
+    checkCredits(credits, 'credits', 1);
+    const s = this.schema;
+    const { rows } = await this.pool.query<KeyRow>(
+      `WITH k AS (UPDATE ${s}.api_keys SET credits = credits + $2 WHERE id = $1 RETURNING *),
+       l AS (INSERT INTO ${s}.ledger (key_id, request_id, delta, reason) SELECT id, $3, $2, 'topup' FROM k)
+       SELECT * FROM k`,
+      [id, credits, `topup:${randomUUID()}`],
+    );
+    if (!rows[0]) throw new AccountError('unknown_key', `no API key with id "${id}"`);
+    this.cache.forget(id);
+    return toRecord(rows[0]);
+  }
+
+  async revoke(id: string): Promise<ApiKeyRecord> {
+    this.checkOpen();
+    const { rows } = await this.pool.query<KeyRow>(
+      `UPDATE ${this.schema}.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *`,
+      [id],
+    );
+    if (!rows[0]) throw new AccountError('unknown_key', `no API key with id "${id}"`);
+    this.cache.forget(id);
+    return toRecord(rows[0]);
+  }
+
+  async debit(keyId: string, requestId: string): Promise<DebitResult> {
+    this.checkOpen();
+    checkRequestId(requestId);
+    const outcome = await this.credits.submit({ kind: 'debit', keyId, requestId });
+    if (outcome.kind === 'error') throw outcome.error;
+    if (outcome.kind === 'ok') return { ok: true, remaining: outcome.remaining };
+    return { ok: false, reason: 'insufficient_credits', remaining: outcome.remaining };
+  }
+
+  async refund(keyId: string, requestId: string): Promise<void> {
+    this.checkOpen();
+    checkRequestId(requestId);
+    const outcome = await this.credits.submit({ kind: 'refund', keyId, requestId });
+    if (outcome.kind === 'error') throw outcome.error;
+  }
+
+  recordUsage(record: UsageRecord): void {
+    if (this.closed) return;
+    checkUsageRecord(record);
+    this.usageBuffer.push(record);
+  }
+
+  async usage(keyId?: string): Promise<UsageSummary[]> {
+    this.checkOpen();
+    await this.usageBuffer.flush();
+    const s = this.schema;
+    const { rows } = await this.pool.query<{
+      key_id: string;
+      requests: number;
+      ok: number;
+      avg_latency: number | null;
+      last_at: Date | null;
+      spent: string;
+    }>(
+      `SELECT k.id AS key_id,
+              coalesce(u.requests, 0)::integer AS requests, coalesce(u.ok, 0)::integer AS ok,
+              u.avg_latency, u.last_at, coalesce(-l.net, 0)::text AS spent
+         FROM ${s}.api_keys k
+         LEFT JOIN (SELECT key_id, count(*) AS requests,
+                           count(*) FILTER (WHERE status BETWEEN 200 AND 299) AS ok,
+                           avg(latency_ms) AS avg_latency, max(at) AS last_at
+                      FROM ${s}.usage GROUP BY key_id) u ON u.key_id = k.id
+         LEFT JOIN (SELECT key_id, sum(delta) AS net FROM ${s}.ledger
+                     WHERE reason IN ('debit', 'refund') GROUP BY key_id) l ON l.key_id = k.id
+        WHERE $1::text IS NULL OR k.id = $1
+        ORDER BY k.created_at, k.id`,
+      [keyId ?? null],
+    );
+    if (keyId !== undefined && rows.length === 0)
+      throw new AccountError('unknown_key', `no API key with id "${keyId}"`);
+    return rows.map((r) => ({
+      keyId: r.key_id,
+      requests: r.requests,
+      ok: r.ok,
+      errors: r.requests - r.ok,
+      creditsSpent: Number(r.spent),
+      avgLatencyMs: r.avg_latency ?? 0,
+      lastAt: r.last_at ? r.last_at.toISOString() : null,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.credits.drain();
+    await this.usageBuffer.flush();
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('account store is closed');
+  }
+
+  private async applyCreditOps(batch: readonly CreditOp[]): Promise<CreditOutcome[]> {
+    // Same lock order in every batch (stable sort keeps a refund after its debit).
+    const order = batch.map((_, i) => i).sort((a, b) => cmp(batch[a]!.keyId, batch[b]!.keyId) || a - b);
+    const ops = order.map((i) => batch[i]!);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{ o_idx: number; o_outcome: string; o_remaining: string }>(
+          `SELECT o_idx, o_outcome, o_remaining FROM ${this.schema}.apply_credit_ops($1::text[], $2::text[], $3::text[])`,
+          [ops.map((o) => o.kind), ops.map((o) => o.keyId), ops.map((o) => o.requestId)],
+        );
+        const outcomes: CreditOutcome[] = new Array(batch.length);
+        for (const r of rows) {
+          const op = ops[r.o_idx - 1]!;
+          outcomes[order[r.o_idx - 1]!] = toOutcome(op, r.o_outcome, Number(r.o_remaining));
+        }
+        return outcomes;
+      } catch (error) {
+        // Deadlocks need another replica's batch to lock in a different order; retrying is safe (one statement).
+        if ((error as { code?: string }).code !== DEADLOCK || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async writeUsage(rows: readonly UsageRecord[]): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.schema}.usage (key_id, request_id, at, status, credits, latency_ms)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::integer[], $5::integer[], $6::float8[])`,
+      [
+        rows.map((r) => r.keyId),
+        rows.map((r) => r.requestId),
+        rows.map((r) => r.at.toISOString()),
+        rows.map((r) => r.status),
+        rows.map((r) => r.credits),
+        rows.map((r) => r.latencyMs),
+      ],
+    );
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toOutcome(op: CreditOp, outcome: string, remaining: number): CreditOutcome {
+  switch (outcome) {
+    case 'ok':
+      return { kind: 'ok', remaining };
+    case 'insufficient':
+      return { kind: 'insufficient', remaining };
+    case 'unknown_key':
+      return { kind: 'error', error: new AccountError('unknown_key', `no API key with id "${op.keyId}"`) };
+    case 'conflict':
+      return {
+        kind: 'error',
+        error: new AccountError(
+          'request_id_conflict',
+          `request id "${op.requestId}" was already charged to another key than "${op.keyId}"`,
+        ),
+      };
+    default:
+      throw new Error(`apply_credit_ops returned an unknown outcome "${outcome}"`);
+  }
+}

@@ -1,0 +1,354 @@
+// AccountStore on SQLite (embedded default): DATA_DIR/accounts.sqlite, WAL, synchronous=FULL, so a debit is
+// on disk before its promise resolves. Concurrent debits are group-committed: one transaction, one fsync.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type {
+  AccountStore,
+  ApiKeyRecord,
+  CreatedKey,
+  DebitResult,
+  UsageRecord,
+  UsageSummary,
+} from './types.ts';
+import {
+  apiKeyPrefix,
+  generateApiKey,
+  generateKeyId,
+  hashApiKey,
+  isWellFormedApiKey,
+  sameKeyHash,
+} from './keys.ts';
+import { AccountError, checkCredits, checkKeyInput, checkRequestId, checkUsageRecord } from './errors.ts';
+import {
+  GroupCommitQueue,
+  KeyCache,
+  UsageBuffer,
+  type CreditOp,
+  type CreditOutcome,
+  type GroupCommitOptions,
+} from './batching.ts';
+
+export const ACCOUNTS_DB_FILE = 'accounts.sqlite';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS api_keys (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  prefix     TEXT NOT NULL,
+  hash       TEXT NOT NULL UNIQUE,
+  qps        INTEGER NOT NULL CHECK (qps > 0),
+  credits    INTEGER NOT NULL CHECK (credits >= 0),
+  revoked_at TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger (
+  id         INTEGER PRIMARY KEY,
+  key_id     TEXT NOT NULL REFERENCES api_keys (id),
+  request_id TEXT NOT NULL,
+  delta      INTEGER NOT NULL,
+  reason     TEXT NOT NULL CHECK (reason IN ('debit', 'refund', 'topup', 'grant')),
+  at         TEXT NOT NULL,
+  UNIQUE (request_id, reason)
+);
+CREATE INDEX IF NOT EXISTS ledger_key ON ledger (key_id);
+CREATE TABLE IF NOT EXISTS usage (
+  key_id     TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  at         TEXT NOT NULL,
+  status     INTEGER NOT NULL,
+  credits    INTEGER NOT NULL,
+  latency_ms REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_key_at ON usage (key_id, at);
+`;
+
+interface KeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  qps: number;
+  credits: number;
+  revoked_at: string | null;
+  created_at: string;
+}
+
+function toRecord(row: KeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    qps: row.qps,
+    credits: row.credits,
+    revoked: row.revoked_at !== null,
+    createdAt: row.created_at,
+  };
+}
+
+export interface SqliteAccountStoreOptions extends GroupCommitOptions {
+  readonly dataDir: string;
+  /** Called when a usage batch cannot be written (default: a line on stderr). */
+  readonly onUsageError?: (error: unknown) => void;
+}
+
+export class SqliteAccountStore implements AccountStore {
+  /** Where the database lives. */
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly cache = new KeyCache();
+  private readonly credits: GroupCommitQueue;
+  private readonly usageBuffer: UsageBuffer;
+  private closed = false;
+  private readonly sql;
+
+  constructor(options: SqliteAccountStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.file = join(options.dataDir, ACCOUNTS_DB_FILE);
+    this.db = new Database(this.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.sql = {
+      insertKey: db.prepare(
+        `INSERT INTO api_keys (id, name, prefix, hash, qps, credits, created_at)
+         VALUES (@id, @name, @prefix, @hash, @qps, @credits, @created_at)`,
+      ),
+      keyById: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?'),
+      keyByHash: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE hash = ?'),
+      listKeys: db.prepare<[], KeyRow>('SELECT * FROM api_keys ORDER BY created_at, id'),
+      addCredits: db.prepare<[number, string]>('UPDATE api_keys SET credits = credits + ? WHERE id = ?'),
+      takeCredit: db.prepare<[string], { credits: number }>(
+        'UPDATE api_keys SET credits = credits - 1 WHERE id = ? AND credits > 0 RETURNING credits',
+      ),
+      balance: db.prepare<[string], { credits: number }>('SELECT credits FROM api_keys WHERE id = ?'),
+      revoke: db.prepare<[string, string]>(
+        'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
+      ledgerOwner: db.prepare<[string, string], { key_id: string }>(
+        'SELECT key_id FROM ledger WHERE request_id = ? AND reason = ?',
+      ),
+      insertLedger: db.prepare<[string, string, number, string, string]>(
+        'INSERT INTO ledger (key_id, request_id, delta, reason, at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      insertUsage: db.prepare<[string, string, string, number, number, number]>(
+        'INSERT INTO usage (key_id, request_id, at, status, credits, latency_ms) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+    };
+    this.credits = new GroupCommitQueue((batch) => Promise.resolve(this.applyCreditOps(batch)), {
+      maxBatch: options.maxBatch,
+      maxInFlight: 1,
+    });
+    this.usageBuffer = new UsageBuffer(
+      (rows) => Promise.resolve(this.writeUsage(rows)),
+      options.onUsageError ??
+        ((e) => process.stderr.write(`kolscope: usage rows not recorded: ${(e as Error).message}\n`)),
+    );
+  }
+
+  async createKey(input: { name: string; credits: number; qps: number }): Promise<CreatedKey> {
+    this.checkOpen();
+    checkKeyInput(input);
+    const key = generateApiKey();
+    const row: KeyRow = {
+      id: generateKeyId(),
+      name: input.name,
+      prefix: apiKeyPrefix(key),
+      hash: hashApiKey(key),
+      qps: input.qps,
+      credits: input.credits,
+      revoked_at: null,
+      created_at: new Date().toISOString(),
+    };
+    this.db
+      .transaction(() => {
+        this.sql.insertKey.run(row);
+        if (row.credits > 0)
+          this.sql.insertLedger.run(row.id, `grant:${row.id}`, row.credits, 'grant', row.created_at);
+      })
+      .immediate();
+    return { id: row.id, key, record: toRecord(row) };
+  }
+
+  async authenticate(key: string): Promise<ApiKeyRecord | null> {
+    this.checkOpen();
+    if (!isWellFormedApiKey(key)) return null;
+    const hash = hashApiKey(key);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const row = this.sql.keyByHash.get(hash);
+    if (!row || !sameKeyHash(row.hash, hash)) return null;
+    const record = toRecord(row);
+    this.cache.set(hash, record);
+    return record;
+  }
+
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    this.checkOpen();
+    return this.sql.listKeys.all().map(toRecord);
+  }
+
+  async topUp(id: string, credits: number): Promise<ApiKeyRecord> {
+    this.checkOpen();
+    checkCredits(credits, 'credits', 1);
+    const row = this.db
+      .transaction(() => {
+        if (this.sql.addCredits.run(credits, id).changes === 0) return undefined;
+        this.sql.insertLedger.run(id, `topup:${randomUUID()}`, credits, 'topup', new Date().toISOString());
+        return this.sql.keyById.get(id);
+      })
+      .immediate();
+    if (!row) throw new AccountError('unknown_key', `no API key with id "${id}"`);
+    this.cache.forget(id);
+    return toRecord(row);
+  }
+
+  async revoke(id: string): Promise<ApiKeyRecord> {
+    this.checkOpen();
+    this.sql.revoke.run(new Date().toISOString(), id);
+    const row = this.sql.keyById.get(id);
+    if (!row) throw new AccountError('unknown_key', `no API key with id "${id}"`);
+    this.cache.forget(id);
+    return toRecord(row);
+  }
+
+  async debit(keyId: string, requestId: string): Promise<DebitResult> {
+    this.checkOpen();
+    checkRequestId(requestId);
+    const outcome = await this.credits.submit({ kind: 'debit', keyId, requestId });
+    if (outcome.kind === 'error') throw outcome.error;
+    if (outcome.kind === 'ok') return { ok: true, remaining: outcome.remaining };
+    return { ok: false, reason: 'insufficient_credits', remaining: outcome.remaining };
+  }
+
+  async refund(keyId: string, requestId: string): Promise<void> {
+    this.checkOpen();
+    checkRequestId(requestId);
+    const outcome = await this.credits.submit({ kind: 'refund', keyId, requestId });
+    if (outcome.kind === 'error') throw outcome.error;
+  }
+
+  recordUsage(record: UsageRecord): void {
+    if (this.closed) return;
+    checkUsageRecord(record);
+    this.usageBuffer.push(record);
+  }
+
+  async usage(keyId?: string): Promise<UsageSummary[]> {
+    this.checkOpen();
+    await this.usageBuffer.flush();
+    if (keyId !== undefined && !this.sql.keyById.get(keyId))
+      throw new AccountError('unknown_key', `no API key with id "${keyId}"`);
+    const rows = this.db
+      .prepare<
+        [string | null, string | null],
+        {
+          key_id: string;
+          requests: number;
+          ok: number;
+          avg_latency: number | null;
+          last_at: string | null;
+          spent: number;
+        }
+      >(
+        `SELECT k.id AS key_id,
+                coalesce(u.requests, 0) AS requests, coalesce(u.ok, 0) AS ok,
+                u.avg_latency, u.last_at, coalesce(-l.net, 0) AS spent
+           FROM api_keys k
+           LEFT JOIN (SELECT key_id, count(*) AS requests,
+                             sum(status BETWEEN 200 AND 299) AS ok,
+                             avg(latency_ms) AS avg_latency, max(at) AS last_at
+                        FROM usage GROUP BY key_id) u ON u.key_id = k.id
+           LEFT JOIN (SELECT key_id, sum(delta) AS net FROM ledger
+                       WHERE reason IN ('debit', 'refund') GROUP BY key_id) l ON l.key_id = k.id
+          WHERE ? IS NULL OR k.id = ?
+          ORDER BY k.created_at, k.id`,
+      )
+      .all(keyId ?? null, keyId ?? null);
+    return rows.map((r) => ({
+      keyId: r.key_id,
+      requests: r.requests,
+      ok: r.ok,
+      errors: r.requests - r.ok,
+      creditsSpent: r.spent,
+      avgLatencyMs: r.avg_latency ?? 0,
+      lastAt: r.last_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.credits.drain();
+    await this.usageBuffer.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('account store is closed');
+  }
+
+  /** One IMMEDIATE transaction for the whole batch; per-op problems are outcomes, not a rollback. */
+  private applyCreditOps(batch: readonly CreditOp[]): CreditOutcome[] {
+    const at = new Date().toISOString();
+    return this.db
+      .transaction(() =>
+        batch.map((op) => (op.kind === 'debit' ? this.debitOne(op, at) : this.refundOne(op, at))),
+      )
+      .immediate();
+  }
+
+  private debitOne(op: CreditOp, at: string): CreditOutcome {
+    const owner = this.sql.ledgerOwner.get(op.requestId, 'debit');
+    if (owner) {
+      if (owner.key_id !== op.keyId) return conflict(op);
+      return { kind: 'ok', remaining: this.sql.balance.get(op.keyId)?.credits ?? 0 };
+    }
+    const taken = this.sql.takeCredit.get(op.keyId);
+    if (taken) {
+      this.sql.insertLedger.run(op.keyId, op.requestId, -1, 'debit', at);
+      return { kind: 'ok', remaining: taken.credits };
+    }
+    const balance = this.sql.balance.get(op.keyId);
+    if (!balance) return unknownKey(op.keyId);
+    return { kind: 'insufficient', remaining: balance.credits };
+  }
+
+  private refundOne(op: CreditOp, at: string): CreditOutcome {
+    const debited = this.sql.ledgerOwner.get(op.requestId, 'debit');
+    const balance = this.sql.balance.get(op.keyId);
+    if (!balance) return unknownKey(op.keyId);
+    if (!debited) return { kind: 'ok', remaining: balance.credits }; // nothing was charged
+    if (debited.key_id !== op.keyId) return conflict(op);
+    if (this.sql.ledgerOwner.get(op.requestId, 'refund')) return { kind: 'ok', remaining: balance.credits };
+    this.sql.addCredits.run(1, op.keyId);
+    this.sql.insertLedger.run(op.keyId, op.requestId, 1, 'refund', at);
+    return { kind: 'ok', remaining: balance.credits + 1 };
+  }
+
+  private writeUsage(rows: readonly UsageRecord[]): void {
+    if (!this.db.open) return;
+    this.db.transaction(() => {
+      for (const r of rows)
+        this.sql.insertUsage.run(r.keyId, r.requestId, r.at.toISOString(), r.status, r.credits, r.latencyMs);
+    })();
+  }
+}
+
+function unknownKey(keyId: string): CreditOutcome {
+  return { kind: 'error', error: new AccountError('unknown_key', `no API key with id "${keyId}"`) };
+}
+
+function conflict(op: CreditOp): CreditOutcome {
+  return {
+    kind: 'error',
+    error: new AccountError(
+      'request_id_conflict',
+      `request id "${op.requestId}" was already charged to another key than "${op.keyId}"`,
+    ),
+  };
+}
