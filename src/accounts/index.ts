@@ -7,6 +7,7 @@ import { MemoryRateLimiter } from './memory-limiter.ts';
 
 export type * from './types.ts';
 export { AccountError, MAX_CREDITS, MAX_QPS, type AccountErrorCode } from './errors.ts';
+export { ACCOUNTS_DB_FILE } from './sqlite.ts';
 export { generateApiKey, isWellFormedApiKey, hashApiKey, apiKeyPrefix, API_KEY_PREFIX } from './keys.ts';
 
 export interface AccountsOptions {

@@ -9,6 +9,8 @@ const program = new Command()
 
 // Sub-commands (each module exports register(program)).
 const modules = await Promise.all([
+  import('./commands/keys.ts'),
+  import('./commands/usage.ts'),
   // add new command modules here
 ]);
 for (const m of modules as { register(p: Command): void }[]) m.register(program);
