@@ -1,0 +1,92 @@
+// API keys, QPS limits and credits around a paid route. Order of checks, for every paid request:
+//   401 (no key / malformed / unknown / revoked) → 429 (over the key's QPS) → 400 (parameters)
+//   → 503 (no snapshot yet) → 402 (no credit left) → 200.
+// A credit is debited durably before the 200 is sent and given back if the request fails afterwards.
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { isWellFormedApiKey } from '../accounts/index.ts';
+import type { ApiKeyRecord } from '../accounts/types.ts';
+import type { AppContext } from './context.ts';
+import { ApiError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated key of a paid route, null elsewhere and before authentication. */
+    account: ApiKeyRecord | null;
+    /** Credits debited for this request and not given back (0 or 1). */
+    creditsCharged: number;
+  }
+}
+
+/** The token of an "Authorization: Bearer <token>" header; '' when there is none. */
+function bearerToken(header: string | undefined): string | null {
+  if (header === undefined || header.trim() === '') return '';
+  const match = /^Bearer[ \t]+(\S*)[ \t]*$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+/** Route hook: authenticates the Bearer key and counts the request against the key's QPS limit. */
+export function requireAccount(ctx: AppContext): onRequestAsyncHookHandler {
+  return async (request, reply) => {
+    const token = bearerToken(request.headers.authorization);
+    if (token === '') throw new ApiError('missing_api_key');
+    // Shape and checksum first: garbage never reaches the store.
+    if (token === null || !isWellFormedApiKey(token)) throw new ApiError('malformed_api_key');
+    const account = await ctx.accounts.authenticate(token);
+    if (!account) throw new ApiError('unknown_api_key');
+    if (account.revoked) throw new ApiError('revoked_api_key');
+    request.account = account;
+    reply.header('x-credits-remaining', account.credits);
+    const rate = await ctx.limiter.hit(account.id, account.qps);
+    const resetSeconds = Math.max(0, Math.ceil(rate.resetMs / 1000));
+    reply
+      .header('x-ratelimit-limit', rate.limit)
+      .header('x-ratelimit-remaining', Math.max(0, rate.remaining))
+      .header('x-ratelimit-reset', resetSeconds);
+    if (!rate.allowed) {
+      reply.header('retry-after', Math.max(1, resetSeconds));
+      throw new ApiError('qps_limit_exceeded');
+    }
+  };
+}
+
+/**
+ * Debits one credit and answers with the success envelope around `page()` (a JSON array literal).
+ * The page is computed while the debit is being committed; a 402 when no credit is left.
+ */
+export async function serveCharged(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: () => string,
+): Promise<string> {
+  const account = request.account;
+  if (!account) throw new Error('serveCharged on a route without requireAccount');
+  const debit = ctx.accounts.debit(account.id, request.id);
+  let dataJson: string;
+  try {
+    dataJson = page();
+  } catch (err) {
+    // Nothing is served: give the credit back if the debit went through.
+    const result = await debit.catch(() => null);
+    if (result?.ok) {
+      request.creditsCharged = 1;
+      ctx.metrics.creditDebited();
+    }
+    throw err;
+  }
+  const result = await debit;
+  reply.header('x-credits-remaining', result.remaining);
+  if (!result.ok) throw new ApiError('insufficient_credits');
+  request.creditsCharged = 1;
+  ctx.metrics.creditDebited();
+  reply.type('application/json; charset=utf-8');
+  return `{"code":0,"message":"success","data":${dataJson},"requestId":"${request.id}"}`;
+}
+
+/** Gives back the credit of a request that failed after its debit (called by the error handler). */
+export async function refundIfCharged(ctx: AppContext, request: FastifyRequest): Promise<void> {
+  if (request.creditsCharged === 0 || !request.account) return;
+  await ctx.accounts.refund(request.account.id, request.id);
+  request.creditsCharged = 0;
+  ctx.metrics.creditRefunded();
+}

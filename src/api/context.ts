@@ -1,0 +1,32 @@
+// What the routes share: the current snapshot, the accounts, the limiter and the metrics.
+import type { AccountStore, RateLimiter } from '../accounts/types.ts';
+import type { InfluencerQuery } from '../index/query.ts';
+import type { ServingIndex } from '../index/types.ts';
+import { ApiError } from './errors.ts';
+import type { ApiMetrics } from './metrics.ts';
+import { PageCache } from './page-cache.ts';
+
+export interface AppContext {
+  /** The snapshot served now, or null before the first activation. */
+  readonly index: () => ServingIndex | null;
+  readonly accounts: AccountStore;
+  readonly limiter: RateLimiter;
+  readonly metrics: ApiMetrics;
+  /** One page of the current snapshot as a JSON array literal (cached per snapshot version). */
+  search(query: InfluencerQuery): string;
+}
+
+export function createContext(
+  deps: Pick<AppContext, 'index' | 'accounts' | 'limiter' | 'metrics'>,
+  pageCacheSize: number,
+): AppContext {
+  const cache = new PageCache(pageCacheSize);
+  return {
+    ...deps,
+    search(query) {
+      const index = deps.index();
+      if (!index) throw new ApiError('not_ready');
+      return cache.get(index, query);
+    },
+  };
+}
