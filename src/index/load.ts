@@ -1,0 +1,199 @@
+// Loads a snapshot's serving index: each file read whole into its typed array (no per-row work), rows.json
+// kept open for positioned reads of the returned rows only.
+import { closeSync, openSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SNAPSHOT_INDEX_DIR, SNAPSHOT_MANIFEST_FILE } from '../snapshot/schema.ts';
+import {
+  CODED_FIELDS,
+  INDEX_FORMAT_VERSION,
+  INDEX_MANIFEST_FILE,
+  NUMERIC_COLUMNS,
+  ORDERED_FIELDS,
+  POSTING_GROUPS,
+  codeWidth,
+  regionFiles,
+  type CodedField,
+  type IndexManifest,
+  type PostingGroup,
+} from './layout.ts';
+import {
+  IndexSearcher,
+  type CodeColumn,
+  type IndexDictionaries,
+  type NumericColumn,
+  type PlanKind,
+  type PostingLists,
+  type RegionIndex,
+} from './search.ts';
+import type { InfluencerQuery } from './query.ts';
+import type { SearchResult, ServingIndex } from './types.ts';
+
+export class IndexLoadError extends Error {}
+
+/** A loaded index, with what benchmarks and operators want to know about it. */
+export interface LoadedServingIndex extends ServingIndex {
+  /** Influencers in the index. */
+  readonly rows: number;
+  /** Bytes held in memory by the index's arrays (rows.json stays on disk). */
+  readonly residentBytes: number;
+  /** Plan used by the last search (for benchmarks and tests). */
+  readonly lastPlan: PlanKind;
+}
+
+type ArrayKind = 'int32' | 'float64' | 'uint8' | 'uint16' | 'uint32';
+
+async function readArray(path: string, kind: 'int32' | 'float64'): Promise<NumericColumn>;
+async function readArray(path: string, kind: 'uint8' | 'uint16' | 'uint32'): Promise<CodeColumn>;
+async function readArray(path: string, kind: ArrayKind): Promise<NumericColumn | CodeColumn> {
+  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    throw new IndexLoadError(
+      `serving index file missing or unreadable: ${path} (${err.code ?? err.message})`,
+    );
+  });
+  try {
+    const { size } = await handle.stat();
+    // A fresh ArrayBuffer per file: aligned for every element type.
+    const buffer = new ArrayBuffer(size);
+    const bytes = new Uint8Array(buffer);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await handle.read(bytes, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    const width = kind === 'float64' ? 8 : kind === 'uint8' ? 1 : kind === 'uint16' ? 2 : 4;
+    if (done !== size || size % width !== 0)
+      throw new IndexLoadError(`serving index file ${path} is truncated (${done} of ${size} bytes)`);
+    switch (kind) {
+      case 'int32':
+        return new Int32Array(buffer);
+      case 'float64':
+        return new Float64Array(buffer);
+      case 'uint8':
+        return bytes;
+      case 'uint16':
+        return new Uint16Array(buffer);
+      case 'uint32':
+        return new Uint32Array(buffer);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readU32(path: string, length?: number): Promise<Uint32Array> {
+  const array = (await readArray(path, 'uint32')) as Uint32Array;
+  if (length !== undefined && array.length !== length)
+    throw new IndexLoadError(`serving index file ${path} has ${array.length} entries, expected ${length}`);
+  return array;
+}
+
+/** Loads `<snapshotDir>/index/` (written by buildServingIndex) for searching. */
+export async function loadServingIndex(snapshotDir: string): Promise<LoadedServingIndex> {
+  const indexDir = join(snapshotDir, SNAPSHOT_INDEX_DIR);
+  let manifest: IndexManifest;
+  let snapshot: { version?: unknown; asOf?: unknown };
+  try {
+    manifest = JSON.parse(await readFile(join(indexDir, INDEX_MANIFEST_FILE), 'utf8')) as IndexManifest;
+    snapshot = JSON.parse(
+      await readFile(join(snapshotDir, SNAPSHOT_MANIFEST_FILE), 'utf8'),
+    ) as typeof snapshot;
+  } catch (err) {
+    throw new IndexLoadError(`cannot read the serving index of ${snapshotDir}: ${(err as Error).message}`);
+  }
+  if (manifest.formatVersion !== INDEX_FORMAT_VERSION)
+    throw new IndexLoadError(
+      `serving index of ${snapshotDir} has format ${manifest.formatVersion}, this build reads ${INDEX_FORMAT_VERSION}: rebuild it`,
+    );
+  const regions = new Map<string, RegionIndex>();
+  const fds: number[] = [];
+  let residentBytes = 0;
+  const count = (a: ArrayBufferView) => ((residentBytes += a.byteLength), a);
+  try {
+    for (const r of manifest.regions) {
+      const dir = join(indexDir, r.dir);
+      const columns = new Map<string, NumericColumn>();
+      for (const field of NUMERIC_COLUMNS) {
+        const column = await readArray(
+          join(dir, regionFiles.column(field)),
+          manifest.columns[field] ?? 'float64',
+        );
+        if (column.length !== r.rows)
+          throw new IndexLoadError(
+            `serving index column ${field} of ${r.region} has ${column.length} rows, expected ${r.rows}`,
+          );
+        columns.set(field, count(column) as NumericColumn);
+      }
+      const orders = new Map<string, Uint32Array>();
+      for (const field of ORDERED_FIELDS)
+        orders.set(field, count(await readU32(join(dir, regionFiles.order(field)), r.rows)) as Uint32Array);
+      const codes = {} as Record<CodedField, CodeColumn>;
+      for (const field of CODED_FIELDS) {
+        const width = codeWidth(manifest.dictionaries[field].length);
+        codes[field] = count(await readArray(join(dir, regionFiles.codes(field)), width)) as CodeColumn;
+      }
+      const postings = {} as Record<PostingGroup, PostingLists>;
+      for (const group of POSTING_GROUPS) {
+        const starts = count(await readU32(join(dir, regionFiles.postingStarts(group)))) as Uint32Array;
+        const rows = count(await readU32(join(dir, regionFiles.postings(group)))) as Uint32Array;
+        postings[group] = { starts, rows };
+      }
+      const productCategoryMask = count(
+        await readU32(join(dir, regionFiles.productCategoryMask), r.rows * manifest.productCategoryWords),
+      ) as Uint32Array;
+      const jsonOffsets = count(
+        await readArray(join(dir, regionFiles.rowOffsets), 'float64'),
+      ) as Float64Array;
+      if (jsonOffsets.length !== r.rows + 1 || jsonOffsets[r.rows] !== r.jsonBytes)
+        throw new IndexLoadError(`serving index row offsets of ${r.region} do not match its manifest`);
+      const jsonFd = openSync(join(dir, regionFiles.rowsJson), 'r');
+      fds.push(jsonFd);
+      regions.set(r.region, {
+        region: r.region,
+        rows: r.rows,
+        columns,
+        orders,
+        codes,
+        postings,
+        productCategoryMask,
+        jsonOffsets,
+        jsonFd,
+      });
+    }
+  } catch (err) {
+    for (const fd of fds) closeSync(fd);
+    throw err;
+  }
+  const dictionaries: IndexDictionaries = {
+    codes: Object.fromEntries(
+      CODED_FIELDS.map((f) => [f, new Map(manifest.dictionaries[f].map((v, i) => [v, i]))]),
+    ) as Record<CodedField, Map<string, number>>,
+    productCategories: new Map(manifest.productCategoryIds.map((id, i) => [id, i])),
+    productCategoryWords: manifest.productCategoryWords,
+  };
+  const maxRegionRows = Math.max(0, ...manifest.regions.map((r) => r.rows));
+  const searcher = new IndexSearcher(regions, dictionaries, maxRegionRows);
+  let closed = false;
+  return {
+    version: String(snapshot.version ?? ''),
+    asOf: String(snapshot.asOf ?? ''),
+    regions: manifest.regions.filter((r) => r.rows > 0).map((r) => r.region),
+    rows: manifest.rows,
+    // Scratch for the gather plan (candidates, keys, bitset) is allocated on first use: 12 bytes per row of
+    // the largest region, plus 1 bit.
+    residentBytes: residentBytes + maxRegionRows * 12 + (maxRegionRows >>> 3),
+    get lastPlan() {
+      return searcher.lastPlan;
+    },
+    search(query: InfluencerQuery): SearchResult {
+      if (closed) throw new Error('serving index is closed');
+      return searcher.search(query);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const fd of fds) closeSync(fd);
+    },
+  };
+}

@@ -1,0 +1,579 @@
+// Answers an InfluencerQuery over one region's typed arrays with exactly the semantics of sqlForQuery().
+//
+// Two plans, chosen per query from exact condition counts:
+//  - walk: follow the requested sort order (restricted to the sort field's own range, if filtered) and test
+//    each row, stopping once the page is full. Cheap when matches are dense.
+//  - gather: take the rows of the most selective condition (a range of a presorted order, or a posting list),
+//    test them, then pick the page by sort key (quickselect over the matches, or a walk of the sort order over a
+//    bitset of the matches when they are many). Cheap when matches are sparse.
+// A walk gets a budget of the gather's estimated cost; past it, it gives up and gathers, so a misestimate
+// (correlated filters) costs at most about twice the better plan. No allocation per row.
+import { readSync } from 'node:fs';
+import { RANGE_FIELDS, SORT_FIELDS, type InfluencerQuery } from './query.ts';
+import type { CodedField, PostingGroup } from './layout.ts';
+import type { SearchResult } from './types.ts';
+
+export type NumericColumn = Int32Array | Float64Array;
+export type CodeColumn = Uint8Array | Uint16Array | Uint32Array;
+
+export interface PostingLists {
+  /** starts[g]..starts[g+1] is group g in `rows`. */
+  readonly starts: Uint32Array;
+  readonly rows: Uint32Array;
+}
+
+/** One region's loaded index (see layout.ts). Rows are numbered in user_id numeric order. */
+export interface RegionIndex {
+  readonly region: string;
+  readonly rows: number;
+  readonly columns: ReadonlyMap<string, NumericColumn>;
+  /** Row numbers ordered by (value ascending, row ascending), per field. */
+  readonly orders: ReadonlyMap<string, Uint32Array>;
+  readonly codes: Readonly<Record<CodedField, CodeColumn>>;
+  readonly postings: Readonly<Record<PostingGroup, PostingLists>>;
+  readonly productCategoryMask: Uint32Array;
+  /** Byte offsets of each row's JSON in rows.json (rows + 1 entries). */
+  readonly jsonOffsets: Float64Array;
+  /** Open file descriptor of rows.json. */
+  readonly jsonFd: number;
+}
+
+/** Dictionaries shared by every region. */
+export interface IndexDictionaries {
+  readonly codes: Readonly<Record<CodedField, ReadonlyMap<string, number>>>;
+  readonly productCategories: ReadonlyMap<string, number>;
+  readonly productCategoryWords: number;
+}
+
+const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0 });
+const MAX_RANGES = RANGE_FIELDS.length;
+const FLAG_GROUP = { video: 0, live: 1, both: 2, showcase: 3 } as const;
+
+/** First position p in [lo, hi) of `order` with values[order[p]] >= x (hi when none). */
+function lowerBound(values: NumericColumn, order: Uint32Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[order[mid]!]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First position p in [lo, hi) of `order` with values[order[p]] > x (hi when none). */
+function upperBound(values: NumericColumn, order: Uint32Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[order[mid]!]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The per-row test of a query's conditions, reconfigured per query (one object, one shape: monomorphic). */
+class RowMatcher {
+  rangeCount = 0;
+  readonly rangeColumns: NumericColumn[] = [];
+  readonly rangeMin = new Float64Array(MAX_RANGES);
+  readonly rangeMax = new Float64Array(MAX_RANGES);
+  codeCount = 0;
+  readonly codeColumns: CodeColumn[] = [];
+  readonly codeWanted = new Uint32Array(3);
+  /** 0: none, 1: sales_flag in (1,3), 2: in (2,3), 3: = 3. */
+  salesMode = 0;
+  salesColumn: NumericColumn = new Int32Array(0);
+  showCaseWanted = 0;
+  hasShowCase = false;
+  showCaseColumn: NumericColumn = new Int32Array(0);
+  productWords = 0;
+  productMask: Uint32Array = new Uint32Array(0);
+  productWanted: Uint32Array = new Uint32Array(0);
+
+  reset(): void {
+    this.rangeCount = 0;
+    this.rangeColumns.length = 0;
+    this.codeCount = 0;
+    this.codeColumns.length = 0;
+    this.salesMode = 0;
+    this.hasShowCase = false;
+    this.productWords = 0;
+  }
+
+  get conditions(): number {
+    return (
+      this.rangeCount +
+      this.codeCount +
+      (this.salesMode ? 1 : 0) +
+      (this.hasShowCase ? 1 : 0) +
+      (this.productWords ? 1 : 0)
+    );
+  }
+
+  test(row: number): boolean {
+    for (let k = 0; k < this.rangeCount; k++) {
+      const v = this.rangeColumns[k]![row]!;
+      if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
+    }
+    for (let k = 0; k < this.codeCount; k++)
+      if (this.codeColumns[k]![row] !== this.codeWanted[k]) return false;
+    if (this.salesMode !== 0) {
+      const s = this.salesColumn[row];
+      if (this.salesMode === 1 ? s !== 1 && s !== 3 : this.salesMode === 2 ? s !== 2 && s !== 3 : s !== 3)
+        return false;
+    }
+    if (this.hasShowCase && this.showCaseColumn[row] !== this.showCaseWanted) return false;
+    if (this.productWords !== 0) {
+      const base = row * this.productWords;
+      let any = 0;
+      for (let w = 0; w < this.productWords; w++) any |= this.productMask[base + w]! & this.productWanted[w]!;
+      if (any === 0) return false;
+    }
+    return true;
+  }
+}
+
+/** A candidate source for the gather plan. */
+interface Source {
+  /** Exact number of rows (upper bound for a product-category union). */
+  readonly count: number;
+  /** rows[from..to) per segment. */
+  readonly segments: readonly (readonly [Uint32Array, number, number])[];
+  /** Segments may repeat a row (product-category lists). */
+  readonly mayRepeat: boolean;
+}
+
+export type PlanKind = 'empty' | 'walk' | 'gather-select' | 'gather-walk' | 'walk-then-gather';
+
+/** Searches the regions of one loaded index. Not re-entrant (shared scratch), which suits one event loop. */
+export class IndexSearcher {
+  private readonly matcher = new RowMatcher();
+  private readonly page = new Uint32Array(16);
+  private candidates = new Uint32Array(0);
+  private keys = new Float64Array(0);
+  private bits = new Int32Array(0);
+  private json = Buffer.alloc(64 * 1024);
+  /** Plan of the last search, for benchmarks and tests. */
+  lastPlan: PlanKind = 'empty';
+
+  constructor(
+    private readonly regions: ReadonlyMap<string, RegionIndex>,
+    private readonly dictionaries: IndexDictionaries,
+    private readonly maxRegionRows: number,
+  ) {}
+
+  search(q: InfluencerQuery): SearchResult {
+    this.lastPlan = 'empty';
+    const region = this.regions.get(q.region);
+    if (!region) return EMPTY;
+    const n = this.findPage(region, q);
+    if (n === 0) return EMPTY;
+    return { dataJson: this.hydrate(region, n), count: n };
+  }
+
+  /** Fills this.page with the page's row numbers; returns how many. */
+  private findPage(region: RegionIndex, q: InfluencerQuery): number {
+    const m = this.matcher;
+    m.reset();
+    const offset = (q.pageNum - 1) * q.pageSize;
+    const size = q.pageSize;
+    const total = region.rows;
+    const sortField = SORT_FIELDS[q.sortField];
+    const sortColumn = q.sortField === 0 ? null : region.columns.get(sortField)!;
+    const sortOrder = q.sortField === 0 ? null : region.orders.get(sortField)!;
+    let walkLo = 0;
+    let walkHi = total;
+    const sources: Source[] = [];
+
+    for (const field of RANGE_FIELDS) {
+      const r = q.ranges[field];
+      if (!r || (r.min === undefined && r.max === undefined)) continue;
+      if (Number.isNaN(r.min)) return 0;
+      const min = r.min ?? -Infinity;
+      const max = r.max === undefined || Number.isNaN(r.max) ? Infinity : r.max;
+      if (min > max) return 0;
+      const column = region.columns.get(field)!;
+      const order = region.orders.get(field)!;
+      const lo = min === -Infinity ? 0 : lowerBound(column, order, 0, total, min);
+      const hi = max === Infinity ? total : upperBound(column, order, lo, total, max);
+      if (lo >= hi) return 0;
+      if (field === sortField) {
+        walkLo = lo;
+        walkHi = hi;
+        continue; // the walk range enforces it
+      }
+      sources.push({ count: hi - lo, segments: [[order, lo, hi]], mayRepeat: false });
+      m.rangeColumns.push(column);
+      m.rangeMin[m.rangeCount] = min;
+      m.rangeMax[m.rangeCount] = max;
+      m.rangeCount++;
+    }
+    // The sort field's own range is enforced by the walk; a gather must test it as well.
+    let sortRangeTest = -1;
+    if (sortColumn && (walkLo > 0 || walkHi < total)) {
+      const r = q.ranges[sortField as (typeof RANGE_FIELDS)[number]]!;
+      sortRangeTest = m.rangeCount;
+      m.rangeColumns.push(sortColumn);
+      m.rangeMin[m.rangeCount] = r.min ?? -Infinity;
+      m.rangeMax[m.rangeCount] = r.max === undefined || Number.isNaN(r.max) ? Infinity : r.max;
+    }
+
+    const coded: [CodedField, string | undefined][] = [
+      ['category', q.category],
+      ['language', q.language],
+      ['gender', q.gender],
+    ];
+    for (const [field, wanted] of coded) {
+      if (wanted === undefined) continue;
+      const code = this.dictionaries.codes[field].get(wanted);
+      if (code === undefined) return 0;
+      m.codeColumns.push(region.codes[field]);
+      m.codeWanted[m.codeCount++] = code;
+      if (field !== 'gender') {
+        const p = region.postings[field];
+        const from = p.starts[code]!;
+        const to = p.starts[code + 1]!;
+        if (from === to) return 0;
+        sources.push({ count: to - from, segments: [[p.rows, from, to]], mayRepeat: false });
+      }
+    }
+
+    const flags = region.postings.flags;
+    const flagSource = (group: number) => {
+      const from = flags.starts[group]!;
+      const to = flags.starts[group + 1]!;
+      sources.push({ count: to - from, segments: [[flags.rows, from, to]], mayRepeat: false });
+      return to - from;
+    };
+    if (q.salesFlag === 1 || q.salesFlag === 2 || q.salesFlag === 3) {
+      m.salesMode = q.salesFlag;
+      m.salesColumn = region.columns.get('sales_flag')!;
+      if (
+        flagSource(
+          q.salesFlag === 1 ? FLAG_GROUP.video : q.salesFlag === 2 ? FLAG_GROUP.live : FLAG_GROUP.both,
+        ) === 0
+      )
+        return 0;
+    }
+    const showCase = region.columns.get('show_case_flag')!;
+    if (q.salesFlag === 4) {
+      if (q.showCaseFlag !== undefined && q.showCaseFlag !== 1) return 0;
+      m.hasShowCase = true;
+      m.showCaseWanted = 1;
+      m.showCaseColumn = showCase;
+      if (flagSource(FLAG_GROUP.showcase) === 0) return 0;
+    } else if (q.showCaseFlag !== undefined) {
+      m.hasShowCase = true;
+      m.showCaseWanted = q.showCaseFlag;
+      m.showCaseColumn = showCase;
+      if (q.showCaseFlag === 1 && flagSource(FLAG_GROUP.showcase) === 0) return 0;
+    }
+
+    if (q.productCategoryIds && q.productCategoryIds.length > 0) {
+      const words = this.dictionaries.productCategoryWords;
+      const wanted = new Uint32Array(words);
+      const p = region.postings.product_category;
+      const segments: [Uint32Array, number, number][] = [];
+      let count = 0;
+      for (const id of q.productCategoryIds) {
+        const pos = this.dictionaries.productCategories.get(id);
+        if (pos === undefined || (wanted[pos >>> 5]! & (1 << (pos & 31))) !== 0) continue;
+        wanted[pos >>> 5]! |= 1 << (pos & 31);
+        const from = p.starts[pos]!;
+        const to = p.starts[pos + 1]!;
+        if (to > from) segments.push([p.rows, from, to]);
+        count += to - from;
+      }
+      if (count === 0) return 0;
+      m.productWords = words;
+      m.productMask = region.productCategoryMask;
+      m.productWanted = wanted;
+      sources.push({ count, segments, mayRepeat: segments.length > 1 });
+    }
+
+    // Plan. Selectivity of the conditions the walk must test, assumed independent.
+    const walkLength = walkHi - walkLo;
+    const conditions = m.conditions;
+    let density = 1;
+    for (const s of sources) density *= s.count / total;
+    const wanted = offset + size;
+    const expectedVisits = density <= 0 ? walkLength : Math.min(walkLength, wanted / density);
+    const perRow = 1 + conditions;
+    let best: Source | null = null;
+    for (const s of sources) if (!best || s.count < best.count) best = s;
+    const gatherCost = best
+      ? best.count * perRow + 3 * best.count * (density / (best.count / total))
+      : Infinity;
+    const walkCost = expectedVisits * perRow;
+    const noFilters = conditions === 0;
+
+    if (!best || noFilters || walkCost <= gatherCost) {
+      // Budget: a walk that runs far past its estimate switches to the gather plan.
+      const budget = best ? Math.max(4096, (2 * gatherCost) / perRow) : Infinity;
+      this.lastPlan = 'walk';
+      const found = this.walk(
+        region,
+        q,
+        sortColumn,
+        sortOrder,
+        walkLo,
+        walkHi,
+        offset,
+        size,
+        noFilters,
+        false,
+        budget,
+      );
+      if (found >= 0) return found;
+      this.lastPlan = 'walk-then-gather';
+    }
+    if (sortRangeTest >= 0) m.rangeCount++; // gathered rows must also satisfy the sort field's range
+    return this.gather(region, q, best!, sortColumn, sortOrder, walkLo, walkHi, offset, size);
+  }
+
+  /**
+   * Walks the sort order over positions [lo, hi), testing rows with the matcher (or the bitset of gathered
+   * matches), collecting rows offset..offset+size-1 of the matches into this.page. Returns the number found,
+   * or -1 when the budget of visited rows ran out first.
+   */
+  private walk(
+    region: RegionIndex,
+    q: InfluencerQuery,
+    values: NumericColumn | null,
+    order: Uint32Array | null,
+    lo: number,
+    hi: number,
+    offset: number,
+    size: number,
+    noFilters: boolean,
+    useBits: boolean,
+    budget: number,
+  ): number {
+    const page = this.page;
+    const m = this.matcher;
+    const bits = this.bits;
+    let skip = offset;
+    let n = 0;
+    let visited = 0;
+    if (!values || !order) {
+      // user_id order = row order.
+      if (noFilters) {
+        for (let k = offset; k < offset + size && k < region.rows; k++)
+          page[n++] = q.descending ? region.rows - 1 - k : k;
+        return n;
+      }
+      for (let i = 0; i < region.rows; i++) {
+        const row = q.descending ? region.rows - 1 - i : i;
+        if (++visited > budget) return -1;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        page[n++] = row;
+        if (n === size) return n;
+      }
+      return n;
+    }
+    if (!q.descending) {
+      if (noFilters) {
+        for (let p = lo + offset; p < hi && n < size; p++) page[n++] = order[p]!;
+        return n;
+      }
+      for (let p = lo; p < hi; p++) {
+        const row = order[p]!;
+        if (++visited > budget) return -1;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        page[n++] = row;
+        if (n === size) return n;
+      }
+      return n;
+    }
+    // Descending value, ties still by row ascending: walk runs of equal values from the top, each forwards.
+    if (noFilters) {
+      for (let k = offset; k < offset + size && k < hi - lo; k++) {
+        const v = values[order[hi - 1 - k]!]!;
+        const s = lowerBound(values, order, lo, hi, v);
+        const e = upperBound(values, order, s, hi, v);
+        page[n++] = order[s + (k - (hi - e))]!;
+      }
+      return n;
+    }
+    let j = hi - 1;
+    while (j >= lo) {
+      const v = values[order[j]!]!;
+      const s = j > lo && values[order[j - 1]!]! === v ? lowerBound(values, order, lo, j, v) : j;
+      for (let p = s; p <= j; p++) {
+        const row = order[p]!;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        page[n++] = row;
+        if (n === size) return n;
+      }
+      visited += j - s + 1;
+      if (visited > budget) return -1;
+      j = s - 1;
+    }
+    return n;
+  }
+
+  private ensureScratch(): void {
+    if (this.candidates.length >= this.maxRegionRows) return;
+    this.candidates = new Uint32Array(this.maxRegionRows);
+    this.keys = new Float64Array(this.maxRegionRows);
+    this.bits = new Int32Array((this.maxRegionRows >>> 5) + 1);
+  }
+
+  /** Collects the source's rows that pass every condition, then picks the page by sort key. */
+  private gather(
+    region: RegionIndex,
+    q: InfluencerQuery,
+    source: Source,
+    values: NumericColumn | null,
+    order: Uint32Array | null,
+    lo: number,
+    hi: number,
+    offset: number,
+    size: number,
+  ): number {
+    this.ensureScratch();
+    const m = this.matcher;
+    const cand = this.candidates;
+    const bits = this.bits;
+    let count = 0;
+    for (const [rows, from, to] of source.segments) {
+      if (source.mayRepeat) {
+        for (let i = from; i < to; i++) {
+          const row = rows[i]!;
+          const bit = 1 << (row & 31);
+          if ((bits[row >>> 5]! & bit) !== 0 || !m.test(row)) continue;
+          bits[row >>> 5]! |= bit;
+          cand[count++] = row;
+        }
+      } else {
+        for (let i = from; i < to; i++) {
+          const row = rows[i]!;
+          if (m.test(row)) cand[count++] = row;
+        }
+      }
+    }
+    if (offset >= count) {
+      if (source.mayRepeat) this.clearBits(count);
+      return 0;
+    }
+    const end = Math.min(offset + size, count);
+    const walkLength = values ? hi - lo : region.rows;
+    const expectedWalk = (walkLength * end) / count;
+    if (values && order && 4 * expectedWalk < 3 * count) {
+      // Many matches: mark them and walk the sort order until the page is full.
+      if (!source.mayRepeat) for (let i = 0; i < count; i++) bits[cand[i]! >>> 5]! |= 1 << (cand[i]! & 31);
+      this.lastPlan = this.lastPlan === 'walk-then-gather' ? this.lastPlan : 'gather-walk';
+      const n = this.walk(region, q, values, order, lo, hi, offset, size, false, true, Infinity);
+      this.clearBits(count);
+      return n;
+    }
+    if (source.mayRepeat) this.clearBits(count);
+    this.lastPlan = this.lastPlan === 'walk-then-gather' ? this.lastPlan : 'gather-select';
+    const keys = this.keys;
+    const sign = q.descending ? -1 : 1;
+    if (values) for (let i = 0; i < count; i++) keys[i] = sign * values[cand[i]!]!;
+    else for (let i = 0; i < count; i++) keys[i] = sign * cand[i]!;
+    selectRange(keys, cand, count, offset, end);
+    for (let i = offset; i < end; i++) this.page[i - offset] = cand[i]!;
+    return end - offset;
+  }
+
+  private clearBits(count: number): void {
+    const cand = this.candidates;
+    const bits = this.bits;
+    for (let i = 0; i < count; i++) bits[cand[i]! >>> 5] = 0;
+  }
+
+  /** The page's rows as a JSON array, read from rows.json with one positioned read per row. */
+  private hydrate(region: RegionIndex, n: number): string {
+    let length = 2 + n - 1;
+    for (let i = 0; i < n; i++) {
+      const row = this.page[i]!;
+      length += region.jsonOffsets[row + 1]! - region.jsonOffsets[row]!;
+    }
+    if (this.json.length < length) this.json = Buffer.alloc(Math.max(length, this.json.length * 2));
+    const buf = this.json;
+    let at = 0;
+    buf[at++] = 0x5b; // [
+    for (let i = 0; i < n; i++) {
+      if (i > 0) buf[at++] = 0x2c; // ,
+      const row = this.page[i]!;
+      const start = region.jsonOffsets[row]!;
+      const bytes = region.jsonOffsets[row + 1]! - start;
+      let done = 0;
+      while (done < bytes) {
+        const read = readSync(region.jsonFd, buf, at + done, bytes - done, start + done);
+        if (read === 0) throw new Error(`rows.json of region ${region.region} is shorter than its offsets`);
+        done += read;
+      }
+      at += bytes;
+    }
+    buf[at++] = 0x5d; // ]
+    return buf.toString('utf8', 0, at);
+  }
+}
+
+/** (keys[i], rows[i]) before (keys[j], rows[j]): by key, then row. */
+function before(keys: Float64Array, rows: Uint32Array, i: number, j: number): boolean {
+  const a = keys[i]!;
+  const b = keys[j]!;
+  return a < b || (a === b && rows[i]! < rows[j]!);
+}
+
+function swap(keys: Float64Array, rows: Uint32Array, i: number, j: number): void {
+  const k = keys[i]!;
+  keys[i] = keys[j]!;
+  keys[j] = k;
+  const r = rows[i]!;
+  rows[i] = rows[j]!;
+  rows[j] = r;
+}
+
+/** Rearranges [lo, hi) so that position k holds the element of rank k, smaller before, larger after. */
+function nthElement(keys: Float64Array, rows: Uint32Array, lo: number, hi: number, k: number): void {
+  let left = lo;
+  let right = hi - 1;
+  while (right > left) {
+    if (right - left < 16) {
+      for (let i = left + 1; i <= right; i++)
+        for (let j = i; j > left && before(keys, rows, j, j - 1); j--) swap(keys, rows, j, j - 1);
+      return;
+    }
+    // Median of three as pivot, moved to `right`.
+    const mid = (left + right) >>> 1;
+    if (before(keys, rows, mid, left)) swap(keys, rows, mid, left);
+    if (before(keys, rows, right, left)) swap(keys, rows, right, left);
+    if (before(keys, rows, mid, right)) swap(keys, rows, mid, right);
+    const pivotKey = keys[right]!;
+    const pivotRow = rows[right]!;
+    let store = left;
+    for (let i = left; i < right; i++) {
+      const key = keys[i]!;
+      if (key < pivotKey || (key === pivotKey && rows[i]! < pivotRow)) swap(keys, rows, i, store++);
+    }
+    swap(keys, rows, store, right);
+    if (store === k) return;
+    if (k < store) right = store - 1;
+    else left = store + 1;
+  }
+}
+
+/** Puts the elements of ranks [from, to) of the first `count` pairs, in order, at positions [from, to). */
+function selectRange(keys: Float64Array, rows: Uint32Array, count: number, from: number, to: number): void {
+  nthElement(keys, rows, 0, count, from);
+  if (to - from > 1) {
+    nthElement(keys, rows, from + 1, count, to - 1);
+    for (let i = from + 2; i < to - 1; i++)
+      for (let j = i; j > from + 1 && before(keys, rows, j, j - 1); j--) swap(keys, rows, j, j - 1);
+  }
+}
