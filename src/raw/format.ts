@@ -21,6 +21,20 @@ export type RawColumnType =
   | 'timestamp' // ISO-8601 UTC, e.g. "2026-11-20T08:15:00Z"
   | 'id_list'; // list of ids: JSON array in ndjson, LIST<VARCHAR> in parquet, ';'-separated in csv
 
+/**
+ * Physical type of each column type in a parquet batch (DuckDB names). Timestamps are TIMESTAMP without a
+ * time zone holding UTC; money is DOUBLE rounded to cents. (Added after version 1 was drafted; compatible.)
+ */
+export const RAW_PARQUET_TYPES: Readonly<Record<RawColumnType, string>> = {
+  id: 'VARCHAR',
+  string: 'VARCHAR',
+  count: 'BIGINT',
+  int: 'BIGINT',
+  money: 'DOUBLE',
+  timestamp: 'TIMESTAMP',
+  id_list: 'VARCHAR[]',
+};
+
 export interface RawColumn {
   readonly name: string;
   readonly type: RawColumnType;

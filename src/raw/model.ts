@@ -1,0 +1,437 @@
+// The synthetic crawl, as DuckDB SQL. Every random draw is a hash of (seed, entity, day, salt) mapped to
+// (0, 1), so a run is a pure function of its arguments and the work stays set-at-a-time in SQL.
+//
+// Tables kept between days:
+//   inf      one row per influencer: fixed traits (region, reach, growth rate, seller type, …)
+//   catalog  one row per TikTok Shop product: category, base price, price-change rhythm
+//   state    one row per influencer: counters and attribute versions as of the last generated day
+//   seen     products already reported in the products table (first seen / changed rows only)
+// Per day, temp tables v_today (video observations), l_today (live sessions), s_today (product sales) and
+// p_today (product rows) are built, written out, and replaced the next day.
+//
+// Days are absolute day numbers (days since 1970-01-01) so hashes do not depend on the window start.
+import {
+  CREATOR_CATEGORIES,
+  CREATOR_CATEGORY_PROFILE,
+  GENERATED_REGIONS,
+  PRODUCT_CATEGORIES,
+  PRODUCT_CATEGORY_PROFILE,
+} from './reference.ts';
+
+export interface ModelParams {
+  readonly seed: number;
+  readonly influencers: number;
+  /** First and last generated day, as day numbers. */
+  readonly firstDay: number;
+  readonly lastDay: number;
+}
+
+/** Days after publication on which a video is observed again (0 = publish day). */
+export const VIDEO_OBSERVATION_AGES = [0, 1, 7, 30] as const;
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toPrecision(12));
+
+/** CASE expression choosing one of `choices` (SQL expressions) with the given weights, from uniform `u`. */
+function pick(u: string, choices: readonly (readonly [string, number])[]): string {
+  const total = choices.reduce((s, [, w]) => s + w, 0);
+  let acc = 0;
+  const arms = choices.slice(0, -1).map(([value, w]) => {
+    acc += w / total;
+    return `WHEN ${u} < ${num(acc)} THEN ${value}`;
+  });
+  return `CASE ${arms.join(' ')} ELSE ${choices[choices.length - 1]![0]} END`;
+}
+
+const FIRST_NAMES = [
+  'Mia', 'Liam', 'Ava', 'Noah', 'Sofia', 'Lucas', 'Aisha', 'Putri', 'Rizky', 'Ananda', 'Nong', 'Ploy',
+  'Linh', 'Minh', 'Camila', 'Mateo', 'Valentina', 'Diego', 'Gabriel', 'Julia', 'Maria', 'Jose', 'Nur',
+  'Siti', 'Amir', 'Fatima', 'Omar', 'Lena', 'Jonas', 'Emma', 'Chloe', 'Ethan', 'Grace', 'Jasmine',
+  'Kai', 'Yuki', 'Hana', 'Leo', 'Zara', 'Ivy', 'Nina', 'Ruby', 'Alex', 'Sam', 'Dani', 'Jay', 'Tiara', 'Bea',
+]; // prettier-ignore
+const LAST_NAMES = [
+  'Smith', 'Johnson', 'Garcia', 'Lopez', 'Santos', 'Silva', 'Pratama', 'Wijaya', 'Saputra', 'Nguyen',
+  'Tran', 'Le', 'Somchai', 'Srisuk', 'Reyes', 'Cruz', 'Bautista', 'Tan', 'Lim', 'Wong', 'Rahman',
+  'Abdullah', 'Khan', 'Brown', 'Taylor', 'Wilson', 'Martin', 'Muller', 'Schmidt', 'Rossi', 'Dubois',
+  'Sato', 'Suzuki', 'Kim', 'Park', 'Costa', 'Oliveira', 'Hernandez', 'Martinez', 'Walker',
+]; // prettier-ignore
+const GREETINGS: Record<string, string> = {
+  en: 'Hi', es: 'Hola', pt: 'Olá', id: 'Halo', jv: 'Sugeng', th: 'สวัสดี', vi: 'Xin chào', tl: 'Kumusta',
+  ms: 'Hai', zh: '你好', ar: 'مرحبا', de: 'Hallo', tr: 'Merhaba', fr: 'Salut', ja: 'こんにちは', pl: 'Cześć',
+  ur: 'السلام علیکم',
+}; // prettier-ignore
+// Bio templates: {g} greeting, {c} category, {n} first name. Some carry commas, quotes, line breaks and
+// emoji on purpose, so that every file encoding is exercised on real-looking text.
+const SIGNATURES = [
+  '{g}! {c} every day ✨',
+  '{c} | tips, reviews, hauls',
+  '{g} 👋 I\'m {n}, sharing my "{c}" journey',
+  'Daily {c} content\nCollabs via email 📩',
+  '{n} • {c} • links below',
+  'Not a professional, just love {c}',
+  '📍 on the road, {c} lover',
+  '{g}, welcome! New videos Mon/Wed/Fri',
+  '',
+  'Shop my favourites 🛒 {c}',
+  '{c}; honest opinions, no filters',
+  '{n} here — {c}, family & coffee ☕',
+]; // prettier-ignore
+
+const creatorCategoryIndex = (name: string) => CREATOR_CATEGORIES.indexOf(name);
+const productCategoryIndex = (id: string) => PRODUCT_CATEGORIES.findIndex((c) => c.id === id);
+
+function productWeight(id: string): number {
+  return PRODUCT_CATEGORY_PROFILE[id]?.[0] ?? 1;
+}
+
+/** Size of the product catalogue for a run. */
+export function catalogSize(influencers: number): number {
+  return Math.max(500, Math.ceil(influencers / 4));
+}
+
+/** Contiguous ranges of the catalogue per product category: [first index, count]. */
+function catalogLayout(size: number): { lo: number[]; count: number[] } {
+  const total = PRODUCT_CATEGORIES.reduce((s, c) => s + productWeight(c.id), 0);
+  const count = PRODUCT_CATEGORIES.map((c) => Math.max(1, Math.floor((size * productWeight(c.id)) / total)));
+  count[0]! += size - count.reduce((s, n) => s + n, 0); // the largest category absorbs rounding
+  const lo: number[] = [];
+  count.reduce((start, n) => (lo.push(start), start + n), 0);
+  return { lo, count };
+}
+
+/** Macros and fixed tables: influencers, catalogue, initial state, seen products. */
+export function setupSql(p: ModelParams): string[] {
+  const P = catalogSize(p.influencers);
+  const { lo, count } = catalogLayout(P);
+  const seed = `${p.seed}::UBIGINT`;
+  const start = p.firstDay;
+  const end = p.lastDay;
+  const days = end - start + 1;
+
+  const regionOf = pick(
+    'u_region',
+    GENERATED_REGIONS.map((r) => [lit(r.code), r.weight]),
+  );
+  const tzOf = `CASE region ${GENERATED_REGIONS.map((r) => `WHEN ${lit(r.code)} THEN ${r.utcOffset}`).join(' ')} END`;
+  const languageOf = `CASE region ${GENERATED_REGIONS.map(
+    (r) =>
+      `WHEN ${lit(r.code)} THEN ${pick(
+        'u_lang',
+        r.languages.map(([l, w]) => [lit(l), w]),
+      )}`,
+  ).join(' ')} END`;
+  // 8 % of creators have no category ('' → index -1).
+  const categoryOf = pick('u_cat', [
+    ...CREATOR_CATEGORIES.map((c): [string, number] => [
+      String(creatorCategoryIndex(c)),
+      CREATOR_CATEGORY_PROFILE[c]?.[0] ?? 0.5,
+    ]),
+    ['-1', 9],
+  ]);
+  const preferredProductOf = `CASE cat_idx ${CREATOR_CATEGORIES.map((c, idx) => {
+    const id = CREATOR_CATEGORY_PROFILE[c]?.[1];
+    const pidx = id === undefined ? -1 : productCategoryIndex(id);
+    return pidx < 0 ? '' : `WHEN ${idx} THEN ${pidx}`;
+  }).join(' ')} ELSE ${pick(
+    'u_pc',
+    PRODUCT_CATEGORIES.map((c, idx) => [String(idx), productWeight(c.id)]),
+  )} END`;
+  const productCategoryOfJ = `CASE ${lo
+    .slice(1)
+    .map((l, idx) => `WHEN j < ${l} THEN ${idx}`)
+    .join(' ')} ELSE ${lo.length - 1} END`;
+  const medianPrices = PRODUCT_CATEGORIES.map((c) => num(PRODUCT_CATEGORY_PROFILE[c.id]?.[1] ?? 20));
+
+  return [
+    `SET threads = 2`,
+    `SET preserve_insertion_order = true`,
+    // Uniform in (0, 1): the outer hash re-mixes DuckDB's multi-argument hash, whose last argument alone
+    // is weakly mixed (draws differing only in salt would otherwise correlate).
+    `CREATE MACRO rnd(a, b, c) AS
+       ((hash(hash(${seed}, a::BIGINT, b::BIGINT, c::BIGINT)) >> 11)::DOUBLE + 0.5) / 9007199254740992.0`,
+    `CREATE MACRO nrm(a, b, c) AS sqrt(-2.0 * ln(rnd(a, b, c))) * cos(2.0 * pi() * rnd(a, b, c + 1000))`,
+    // Weekday factor for posting (Sunday first; day 0 = 1970-01-01 was a Thursday).
+    `CREATE MACRO weekday_factor(d) AS list_extract([1.15, 0.9, 0.95, 0.98, 1.0, 1.08, 1.2], ((d + 4) % 7)::INT + 1)`,
+    // Seconds after UTC midnight for a local time of day in hours (wraps around the day).
+    `CREATE MACRO utc_second(local_hours, tz) AS
+       ((floor((local_hours - tz) * 3600)::BIGINT % 86400) + 86400) % 86400`,
+    // Product (catalogue index) in a shop slot of influencer i: mostly its preferred category.
+    `CREATE MACRO slot_product(i, slot, pc) AS (CASE WHEN rnd(i, slot, 150) < 0.7
+       THEN list_extract([${lo.join(',')}], pc + 1) + floor(rnd(i, slot, 151) * list_extract([${count.join(',')}], pc + 1))
+       ELSE floor(rnd(i, slot, 152) * ${P}) END)::BIGINT`,
+    `CREATE MACRO product_id_of(j) AS (1729380000000000000 + j * 4096 + (hash(${seed}, j::BIGINT, 2) & 4095)::BIGINT)::VARCHAR`,
+    // Prices change at the end of each product's period: a discount level drawn per period.
+    `CREATE MACRO price_epoch(period, off, d) AS floor((d + off) / period)::BIGINT`,
+    `CREATE MACRO price_at(j, base, period, off, d) AS round(base * (1 - list_extract([0, 0, 0, 0.1, 0.15, 0.2, 0.3],
+       1 + floor(rnd(j, price_epoch(period, off, d), 701) * 7)::INT)), 2)`,
+
+    `CREATE TABLE catalog AS
+     SELECT j,
+       product_id_of(j) AS product_id,
+       cat AS cat_idx,
+       list_extract([${PRODUCT_CATEGORIES.map((c) => lit(c.id)).join(',')}], cat + 1) AS category_id,
+       round(greatest(0.5, list_extract([${medianPrices.join(',')}], cat + 1) * exp(0.7 * nrm(j, -2, 710))), 2) AS base_price,
+       (15 + floor(60 * rnd(j, -2, 711)))::BIGINT AS period,
+       floor(90 * rnd(j, -2, 712))::BIGINT AS off
+     FROM (SELECT range AS j, ${productCategoryOfJ} AS cat FROM range(${P}))`,
+
+    `CREATE TABLE inf AS
+     WITH b AS (
+       SELECT range AS i,
+         rnd(range, -1, 101) AS u_region, rnd(range, -1, 102) AS u_lang, rnd(range, -1, 103) AS u_gender,
+         rnd(range, -1, 104) AS u_cat, rnd(range, -1, 105) AS u_pc, rnd(range, -1, 106) AS u_late,
+         rnd(range, -1, 107) AS u_seller
+       FROM range(${p.influencers})
+     ), c AS (
+       SELECT *, ${regionOf} AS region, ${categoryOf} AS cat_idx,
+         u_late < 0.08 AND ${days} > 1 AS late,
+         u_seller < 0.13 AS seller
+       FROM b
+     ), d AS (
+       SELECT *, ${tzOf} AS tz, ${languageOf} AS language,
+         ${preferredProductOf} AS pc,
+         CASE WHEN late THEN ${start} + 1 + floor(rnd(i, -1, 108) * ${days - 1})::BIGINT ELSE ${start} END AS first_day,
+         late AND rnd(i, -1, 109) < 0.5 AS newcomer,
+         CASE WHEN rnd(i, -1, 110) < 0.04
+           THEN least(150e6, 100000 * pow(rnd(i, -1, 111), -1 / 1.6))
+           ELSE greatest(100, exp(ln(12000) + 1.0 * nrm(i, -1, 112))) END AS reach,
+         CASE WHEN NOT seller THEN 0 WHEN rnd(i, -1, 113) < 0.5 THEN 1 WHEN rnd(i, -1, 113) < 0.72 THEN 2 ELSE 3 END AS seller_type
+       FROM c
+     )
+     SELECT i,
+       (6800000000000000000 + i * 1048576 + (hash(${seed}, i, 1) & 1048575)::BIGINT)::VARCHAR AS user_id,
+       region, tz, language,
+       CASE WHEN region = 'US' THEN CASE WHEN u_gender < 0.55 THEN 'female' WHEN u_gender < 0.93 THEN 'male' ELSE '' END
+            ELSE '' END AS gender,
+       cat_idx, pc::INT AS pc, first_day,
+       CASE WHEN rnd(i, -1, 114) < 0.02 AND first_day < ${end}
+         THEN first_day + 1 + floor(rnd(i, -1, 115) * (${end} - first_day))::BIGINT END AS cancel_day,
+       CASE WHEN rnd(i, -1, 116) < 0.7 THEN 1 ELSE 2 END AS off_reason,
+       rnd(i, -1, 117) < 0.4 AS stats_after_cancel,
+       CASE WHEN newcomer THEN greatest(100, reach * 0.05) ELSE reach END AS followers0,
+       -- daily growth rate: 15 % declining, 6 % fast growers, newcomers fastest, the rest slow and skewed
+       CASE WHEN newcomer THEN 0.01 + 0.03 * rnd(i, -1, 119)
+            WHEN rnd(i, -1, 118) < 0.15 THEN -(0.0003 + 0.004 * rnd(i, -1, 119))
+            WHEN rnd(i, -1, 118) < 0.21 THEN 0.006 + 0.025 * rnd(i, -1, 119)
+            ELSE 0.0002 + 0.005 * pow(rnd(i, -1, 119), 2) END AS growth,
+       CASE WHEN rnd(i, -1, 120) < 0.05 THEN ${start} + floor(rnd(i, -1, 121) * ${days})::BIGINT END AS viral_day,
+       0.1 + 1.5 * pow(rnd(i, -1, 122), 2) AS viral_gain,
+       least(9000, floor(exp(ln(250) + 1.1 * nrm(i, -1, 123))))::BIGINT AS following0,
+       reach * exp(ln(9) + 0.8 * nrm(i, -1, 124)) AS likes_received0,
+       floor(exp(ln(1500) + 1.5 * nrm(i, -1, 125)))::BIGINT AS likes_given0,
+       exp(ln(8) + 1.0 * nrm(i, -1, 126)) AS likes_given_rate,
+       CASE WHEN newcomer THEN floor(exp(ln(5) + nrm(i, -1, 127)))
+            ELSE floor(exp(ln(120) + nrm(i, -1, 127))) END::BIGINT AS videos0,
+       least(6, exp(ln(0.08) + 1.0 * nrm(i, -1, 128))) AS post_rate,
+       greatest(120, 1.1 * pow(reach, 0.85)) * exp(0.5 * nrm(i, -1, 129)) AS base_views,
+       least(0.35, greatest(0.004, exp(ln(0.065) + 0.5 * nrm(i, -1, 130)))) AS engagement,
+       exp(ln(25) + 0.6 * nrm(i, -1, 131)) AS duration_median,
+       seller_type,
+       seller_type IN (1, 3) AS sells_video,
+       seller_type IN (2, 3) AS sells_live,
+       CASE WHEN seller AND rnd(i, -1, 132) < 0.6
+         THEN (7494000000000000000 + i * 1024 + (hash(${seed}, i, 3) & 1023)::BIGINT)::VARCHAR END AS seller_id,
+       (seller OR rnd(i, -1, 133) < 0.06)::INT AS showcase0,
+       CASE WHEN seller OR rnd(i, -1, 133) < 0.06 THEN 1 + floor(12 * pow(rnd(i, -1, 134), 2)) ELSE 0 END::BIGINT AS shop_slots,
+       exp(0.9 * nrm(i, -1, 135)) * pow(reach / 10000, 0.4) AS sales_scale,
+       CASE WHEN seller_type IN (2, 3) THEN 0.15 + 0.5 * rnd(i, -1, 136)
+            WHEN rnd(i, -1, 137) < 0.03 THEN 0.1 + 0.4 * rnd(i, -1, 136) ELSE 0 END AS live_rate,
+       rnd(i, -1, 138) < 0.35 AS has_email,
+       floor(rnd(i, -1, 139) * ${FIRST_NAMES.length})::INT + 1 AS first_name,
+       floor(rnd(i, -1, 140) * ${LAST_NAMES.length})::INT + 1 AS last_name,
+       floor(rnd(i, -1, 141) * 3)::INT + 1 AS handle_style,
+       floor(rnd(i, -1, 142) * ${SIGNATURES.length})::INT AS signature0
+     FROM d`,
+
+    `CREATE TABLE state AS
+     SELECT i, followers0 AS followers, following0 AS following, likes_received0 AS likes_received,
+       likes_given0 AS likes_given, videos0 AS videos,
+       0 AS nick_v, 0 AS signature_v, 0 AS avatar_v, 0 AS email_v, showcase0 AS showcase, false AS changed
+     FROM inf`,
+    `CREATE TABLE seen (j BIGINT PRIMARY KEY)`,
+  ];
+}
+
+/** SQL that builds the day's temp tables and advances the state to day `d`. */
+export function daySql(d: number): string[] {
+  const ages = VIDEO_OBSERVATION_AGES.map((a) => `(${a})`).join(', ');
+  // Alive on day d: visible (first day reached) and not cancelled before d.
+  const alive = `first_day <= ${d} AND (cancel_day IS NULL OR ${d} < cancel_day)`;
+  return [
+    // Videos published on d - age, observed on d. Counts per (influencer, day) are a pure function of the
+    // hash, so a video re-observed 30 days later is the same video with grown counters.
+    `CREATE OR REPLACE TEMP TABLE v_today AS
+     WITH o AS (
+       SELECT inf.*, age, ${d} - age AS pub
+       FROM inf, (VALUES ${ages}) ages(age) WHERE ${alive}
+     ), n AS (
+       SELECT *, least(63, floor(post_rate * weekday_factor(pub) * (0.4 + 1.2 * rnd(i, pub, 301)) + rnd(i, pub, 302)))::BIGINT AS n
+       FROM o
+     ), v AS (
+       SELECT i, age, pub, tz, base_views, engagement, duration_median, sells_video, seller_type, shop_slots, pc,
+         unnest(range(n)) AS k
+       FROM n WHERE n > 0
+     ), w AS (
+       SELECT *, i * 64 + k AS vk,
+         utc_second(CASE WHEN rnd(vk, pub, 401) < 0.22 THEN 12.5 + 1.5 * nrm(vk, pub, 402)
+                         WHEN rnd(vk, pub, 401) < 0.85 THEN 20 + 2.0 * nrm(vk, pub, 402)
+                         ELSE 24 * rnd(vk, pub, 403) END, tz) AS sec,
+         base_views * exp(0.9 * nrm(vk, pub, 405))
+           * CASE WHEN rnd(vk, pub, 406) < 0.004 THEN 10 + 90 * rnd(vk, pub, 407) ELSE 1 END AS lifetime_views,
+         least(0.5, engagement * exp(0.3 * nrm(vk, pub, 408))) AS like_rate,
+         CASE WHEN shop_slots = 0 THEN 0 WHEN sells_video THEN 0.55 WHEN seller_type = 2 THEN 0.1 ELSE 0.3 END AS promote_rate
+       FROM v
+     ), x AS (
+       SELECT *,
+         -- crawled at the end of day d: the video has been up for age days plus the rest of its publish day
+         floor(lifetime_views * (1 - exp(-(age + (86400 - sec) / 86400.0) / 1.6)))::BIGINT AS views
+       FROM w
+     )
+     SELECT i, age,
+       ((pub * 86400 + sec)::UBIGINT << 32) + (vk & 4294967295)::UBIGINT AS video_id,
+       make_timestamp((pub * 86400 + sec) * 1000000) AS create_time,
+       least(600, greatest(5, round(duration_median * exp(0.7 * nrm(vk, pub, 404)))))::BIGINT AS duration_sec,
+       views,
+       floor(views * like_rate)::BIGINT AS likes,
+       floor(floor(views * like_rate) * (0.004 + 0.03 * rnd(vk, pub, 409)))::BIGINT AS comments,
+       floor(floor(views * like_rate) * (0.002 + 0.04 * rnd(vk, pub, 410)))::BIGINT AS shares,
+       CASE WHEN rnd(vk, pub, 411) < promote_rate
+         THEN list_sort(list_distinct(list_transform(range(1 + floor(3 * pow(rnd(vk, pub, 412), 2))::BIGINT),
+                lambda x: slot_product(i, floor(rnd(vk, pub, 420 + x) * shop_slots)::BIGINT, pc))))
+         ELSE []::BIGINT[] END AS products
+     FROM x`,
+
+    // Live sessions: hosts go live on a share of days, 12 % of live days twice (midday and evening).
+    `CREATE OR REPLACE TEMP TABLE l_today AS
+     WITH h AS (
+       SELECT i, tz, followers0, sells_live, 1 + (rnd(i, ${d}, 602) < 0.12)::BIGINT AS sessions
+       FROM inf WHERE live_rate > 0 AND ${alive} AND rnd(i, ${d}, 601) < live_rate
+     ), s AS (SELECT *, unnest(range(sessions)) AS k FROM h)
+     SELECT i, k, sells_live,
+       utc_second(CASE WHEN k = 0 THEN 20.5 + 1.5 * nrm(i * 4 + k, ${d}, 603) ELSE 13 + 1.5 * nrm(i * 4 + k, ${d}, 603) END, tz) AS sec,
+       least(21600, greatest(600, round(exp(ln(4500) + 0.6 * nrm(i * 4 + k, ${d}, 604)))))::BIGINT AS duration_sec,
+       greatest(5, floor(0.3 * pow(followers0, 0.85) * exp(0.8 * nrm(i * 4 + k, ${d}, 605))))::BIGINT AS viewers
+     FROM s`,
+
+    // Product sales by channel: video sellers sell from their shop slots most days; live sellers on the
+    // days they go live. Slots that land on the same product are summed (one row per key).
+    `CREATE OR REPLACE TEMP TABLE s_today AS
+     WITH slots AS (
+       SELECT i, pc, sales_scale, sells_video, sells_live, unnest(range(shop_slots)) AS slot
+       FROM inf WHERE seller_type > 0 AND ${alive}
+     ), video AS (
+       SELECT i, slot_product(i, slot, pc) AS j, 'video' AS channel,
+         greatest(1, floor(exp(ln(1.5 * sales_scale) + 0.8 * nrm(i * 16 + slot, ${d}, 502))))::BIGINT AS units
+       FROM slots WHERE sells_video AND rnd(i * 16 + slot, ${d}, 501) < least(0.85, 0.12 + 0.25 * sales_scale)
+     ), live AS (
+       SELECT i, slot_product(i, slot, pc) AS j, 'live' AS channel,
+         greatest(1, floor(exp(ln(3 * sales_scale) + 0.9 * nrm(i * 16 + slot, ${d}, 512))))::BIGINT AS units
+       FROM slots WHERE sells_live AND rnd(i * 16 + slot, ${d}, 511) < 0.5
+         AND i IN (SELECT i FROM l_today)
+     ), u AS (SELECT i, j, channel, sum(units)::BIGINT AS units FROM (FROM video UNION ALL FROM live) GROUP BY ALL)
+     SELECT u.i, u.j, channel, units, price_at(u.j, base_price, period, off, ${d}) AS price,
+       round(units * price_at(u.j, base_price, period, off, ${d}), 2) AS gmv
+     FROM u JOIN catalog c ON c.j = u.j`,
+
+    // Products: first seen today (promoted or sold), or seen before and repriced today.
+    `CREATE OR REPLACE TEMP TABLE p_today AS
+     WITH referenced AS (
+       SELECT DISTINCT j FROM (SELECT unnest(products) AS j FROM v_today UNION ALL SELECT j FROM s_today)
+     ), changed AS (
+       SELECT j FROM seen JOIN catalog USING (j)
+       WHERE price_epoch(period, off, ${d}) <> price_epoch(period, off, ${d - 1})
+     ), todo AS (
+       SELECT j FROM referenced WHERE j NOT IN (SELECT j FROM seen) UNION SELECT j FROM changed
+     )
+     SELECT j, product_id, category_id, price_at(j, base_price, period, off, ${d}) AS price
+     FROM todo JOIN catalog USING (j)`,
+    `INSERT INTO seen SELECT j FROM p_today WHERE j NOT IN (SELECT j FROM seen)`,
+
+    // Counters advance by the day's growth; cancelled accounts freeze. About 1 % of profiles change an
+    // attribute each day (bio, avatar, name, e-mail, or opening the showcase).
+    `CREATE OR REPLACE TABLE state AS
+     WITH posted AS (SELECT i, count(*) AS n FROM v_today WHERE age = 0 GROUP BY i),
+     s AS (
+       SELECT s.*, inf.*, coalesce(posted.n, 0) AS posted,
+         cancel_day IS NOT NULL AND ${d} >= cancel_day AS frozen,
+         ${d} > first_day AND rnd(s.i, ${d}, 210) < 0.01 AS change,
+         floor(rnd(s.i, ${d}, 211) * 10)::INT AS kind,
+         CASE WHEN viral_day IS NOT NULL AND ${d} BETWEEN viral_day AND viral_day + 2 THEN 1 ELSE 0 END AS viral
+       FROM state s JOIN inf USING (i) LEFT JOIN posted USING (i)
+     )
+     SELECT i,
+       CASE WHEN frozen THEN followers
+            ELSE greatest(0, followers * (1 + growth * (0.2 + 1.6 * rnd(i, ${d}, 201)) + viral * viral_gain / 3)) END AS followers,
+       following + CASE WHEN NOT frozen AND rnd(i, ${d}, 202) < 0.08 THEN floor(1 + 6 * rnd(i, ${d}, 203)) ELSE 0 END::BIGINT AS following,
+       likes_received + CASE WHEN frozen THEN 0 ELSE
+         (post_rate * base_views * engagement * (0.3 + 1.4 * rnd(i, ${d}, 204)) + likes_received * 0.0004 * rnd(i, ${d}, 205))
+           * (1 + 5 * viral) END AS likes_received,
+       likes_given + CASE WHEN frozen THEN 0 ELSE floor(likes_given_rate * 2 * rnd(i, ${d}, 206)) END::BIGINT AS likes_given,
+       videos + posted AS videos,
+       nick_v + (change AND kind = 6)::INT AS nick_v,
+       signature_v + (change AND (kind <= 3 OR (kind = 9 AND showcase = 1)))::INT AS signature_v,
+       avatar_v + (change AND kind IN (4, 5))::INT AS avatar_v,
+       email_v + (change AND kind IN (7, 8))::INT AS email_v,
+       CASE WHEN change AND kind = 9 THEN 1 ELSE showcase END AS showcase,
+       change AND NOT frozen AS changed
+     FROM s`,
+  ];
+}
+
+/** The day's rows of one raw table, in RAW_TABLES column order, with typed columns (parquet types). */
+export function tableSelect(table: string, d: number): string {
+  switch (table) {
+    case 'profiles': {
+      const first = `list_extract([${FIRST_NAMES.map(lit).join(',')}], first_name)`;
+      const last = `list_extract([${LAST_NAMES.map(lit).join(',')}], last_name)`;
+      const category = `coalesce(list_extract([${CREATOR_CATEGORIES.map(lit).join(',')}], cat_idx + 1), '')`;
+      const greeting = `CASE language ${Object.entries(GREETINGS)
+        .map(([l, g]) => `WHEN ${lit(l)} THEN ${lit(g)}`)
+        .join(' ')} ELSE 'Hi' END`;
+      const signature = `replace(replace(replace(list_extract([${SIGNATURES.map(lit).join(',')}],
+          ((signature0 + signature_v * 5) % ${SIGNATURES.length})::INT + 1),
+          '{g}', ${greeting}), '{c}', CASE WHEN cat_idx < 0 THEN 'life' ELSE lower(${category}) END), '{n}', ${first})`;
+      return `SELECT user_id,
+          lower(${first}) || list_extract(['_', '.', ''], handle_style) || lower(${last}) || i::VARCHAR AS unique_id,
+          CASE nick_v % 4 WHEN 0 THEN ${first} || ' ' || ${last} WHEN 1 THEN ${first} || ' ✨'
+               WHEN 2 THEN lower(${first}) || '.' || lower(${last}) ELSE ${first} || ' | ' || ${category} END AS nick_name,
+          'https://img.kolscope.example/avatar/' || user_id || '_' || avatar_v::VARCHAR || '.jpeg' AS avatar,
+          ${signature} AS signature,
+          region, language, gender, ${category} AS category,
+          CASE WHEN has_email <> (email_v % 2 = 1)
+               THEN lower(${first}) || '.' || lower(${last}) || i::VARCHAR || '@mail.example' ELSE '' END AS contact_email,
+          seller_id,
+          showcase::BIGINT AS show_case_flag,
+          CASE WHEN cancel_day IS NOT NULL AND ${d} >= cancel_day THEN off_reason ELSE 0 END::BIGINT AS off_mark
+        FROM inf JOIN state USING (i)
+        WHERE first_day = ${d} OR cancel_day = ${d}
+           OR (changed AND first_day < ${d} AND (cancel_day IS NULL OR ${d} < cancel_day))
+        ORDER BY i`;
+    }
+    case 'profile_stats':
+      return `SELECT user_id, floor(followers)::BIGINT AS followers_cnt, following AS following_cnt,
+          floor(likes_received)::BIGINT AS likes_received_cnt, likes_given AS likes_given_cnt, videos AS video_cnt
+        FROM inf JOIN state USING (i)
+        WHERE first_day <= ${d} AND (cancel_day IS NULL OR ${d} <= cancel_day OR stats_after_cancel)
+        ORDER BY i`;
+    case 'videos':
+      return `SELECT video_id::VARCHAR AS video_id, user_id, create_time, duration_sec,
+          views AS views_cnt, likes AS likes_cnt, comments AS comments_cnt, shares AS shares_cnt,
+          list_transform(products, lambda j: product_id_of(j)) AS product_ids
+        FROM v_today JOIN inf USING (i) ORDER BY i, video_id`;
+    case 'lives':
+      return `WITH g AS (SELECT i, sum(gmv) AS gmv FROM s_today WHERE channel = 'live' GROUP BY i)
+        SELECT (((${d} * 86400 + sec)::UBIGINT << 32) + (2147483648 + i * 4 + k)::UBIGINT)::VARCHAR AS live_id,
+          user_id, make_timestamp((${d} * 86400 + sec) * 1000000) AS start_time, l.duration_sec,
+          viewers AS viewers_cnt,
+          round(coalesce(g.gmv, 0) * viewers / sum(viewers) OVER (PARTITION BY i), 2) AS gmv_amt
+        FROM l_today l JOIN inf USING (i) LEFT JOIN g USING (i) ORDER BY i, k`;
+    case 'products':
+      return `SELECT product_id, category_id AS product_category_id, price AS price_amt FROM p_today ORDER BY j`;
+    case 'product_sales':
+      return `SELECT user_id, product_id, category_id AS product_category_id, channel, units,
+          gmv AS gmv_amt, price AS price_amt
+        FROM s_today JOIN inf USING (i) JOIN catalog USING (j) ORDER BY i, j, channel`;
+  }
+  throw new Error(`no generator for raw table ${table}`);
+}
