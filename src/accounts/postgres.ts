@@ -145,12 +145,15 @@ export interface PostgresAccountStoreOptions extends GroupCommitOptions {
   /** Connections in the pool (default 10). */
   readonly poolSize?: number;
   readonly onUsageError?: (error: unknown) => void;
+  /** How long authenticate() may reuse a looked-up key (default 1000 ms): the delay before a revocation
+   * made by another process is seen. */
+  readonly authCacheMs?: number;
 }
 
 const DEADLOCK = '40P01';
 
 export class PostgresAccountStore implements AccountStore {
-  private readonly cache = new KeyCache();
+  private readonly cache: KeyCache;
   private readonly credits: GroupCommitQueue;
   private readonly usageBuffer: UsageBuffer;
   private closed = false;
@@ -161,6 +164,7 @@ export class PostgresAccountStore implements AccountStore {
     readonly schema: string,
     options: PostgresAccountStoreOptions,
   ) {
+    this.cache = new KeyCache(options.authCacheMs);
     this.credits = new GroupCommitQueue((batch) => this.applyCreditOps(batch), {
       maxBatch: options.maxBatch,
       maxInFlight: options.maxInFlight ?? 2,

@@ -91,19 +91,23 @@ export interface SqliteAccountStoreOptions extends GroupCommitOptions {
   readonly dataDir: string;
   /** Called when a usage batch cannot be written (default: a line on stderr). */
   readonly onUsageError?: (error: unknown) => void;
+  /** How long authenticate() may reuse a looked-up key (default 1000 ms): the delay before a revocation
+   * made by another process is seen. */
+  readonly authCacheMs?: number;
 }
 
 export class SqliteAccountStore implements AccountStore {
   /** Where the database lives. */
   readonly file: string;
   private readonly db: Database.Database;
-  private readonly cache = new KeyCache();
+  private readonly cache: KeyCache;
   private readonly credits: GroupCommitQueue;
   private readonly usageBuffer: UsageBuffer;
   private closed = false;
   private readonly sql;
 
   constructor(options: SqliteAccountStoreOptions) {
+    this.cache = new KeyCache(options.authCacheMs);
     mkdirSync(options.dataDir, { recursive: true });
     this.file = join(options.dataDir, ACCOUNTS_DB_FILE);
     this.db = new Database(this.file);

@@ -11,7 +11,8 @@ accountStoreContract('PostgreSQL', skip, async () => {
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
   return {
-    open: () => PostgresAccountStore.open({ connectionString: TEST_DATABASE_URL, schema, poolSize: 4 }),
+    open: (options) =>
+      PostgresAccountStore.open({ connectionString: TEST_DATABASE_URL, schema, poolSize: 4, ...options }),
     ledger: async (keyId) =>
       (
         await admin.query<LedgerRow & { delta: string }>(

@@ -18,7 +18,7 @@ accountStoreContract('SQLite', false, async () => {
     }
   };
   return {
-    open: async () => new SqliteAccountStore({ dataDir }),
+    open: async (options) => new SqliteAccountStore({ dataDir, ...options }),
     ledger: async (keyId) =>
       read((db) =>
         db

@@ -4,6 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { AccountError, isWellFormedApiKey, hashApiKey, type AccountStore } from '../../src/accounts/index.ts';
 
@@ -16,7 +17,7 @@ export interface LedgerRow {
 
 export interface StoreHarness {
   /** Opens a store over the harness's database (again after close(): same data). */
-  open(): Promise<AccountStore>;
+  open(options?: { authCacheMs?: number }): Promise<AccountStore>;
   ledger(keyId: string): Promise<LedgerRow[]>;
   /** Everything stored, as text (database files or every table's rows), to look for secrets. */
   storedText(): Promise<string>;
@@ -107,6 +108,19 @@ export function accountStoreContract(
       assert.equal((await store.authenticate(created.key))?.revoked, true, 'revocation is immediate here');
       assert.equal((await store.revoke(created.id)).revoked, true, 'revoking twice is harmless');
       await assert.rejects(store.revoke('key_doesnotexist'), isAccountError('unknown_key'));
+    });
+
+    test('a revocation by another process is seen once the cached key expires', async () => {
+      const replica = await h.open({ authCacheMs: 30 });
+      try {
+        const created = await store.createKey({ name: 'replica', credits: 1, qps: 1 });
+        assert.equal((await replica.authenticate(created.key))?.revoked, false);
+        await store.revoke(created.id);
+        await sleep(40);
+        assert.equal((await replica.authenticate(created.key))?.revoked, true);
+      } finally {
+        await replica.close();
+      }
     });
 
     test('topUp adds credits with a ledger entry; unknown ids and bad amounts are refused', async () => {
