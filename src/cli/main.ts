@@ -11,6 +11,9 @@ const program = new Command()
 const modules = await Promise.all([
   import('./commands/keys.ts'),
   import('./commands/usage.ts'),
+  import('./commands/ingest.ts'),
+  import('./commands/snapshots.ts'),
+  import('./commands/export.ts'),
   // add new command modules here
 ]);
 for (const m of modules as { register(p: Command): void }[]) m.register(program);

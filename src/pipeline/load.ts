@@ -1,0 +1,286 @@
+// Loading raw batches into the warehouse: discovery, batch-level rules (order, gaps, reloads), row
+// validation with quarantine, and the all-or-nothing move into the warehouse in one transaction.
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Progress } from '../progress.ts';
+import { BATCH_DIR_PATTERN, RAW_FILE_EXTENSIONS, RAW_TABLES, type RawFileExtension } from '../raw/format.ts';
+import { applyDay, CROSS_BATCH_CHECKS } from './state.ts';
+import { createRejectsTable, rejectStaged, sqlString, stageRawFile, stagingTable } from './validate.ts';
+import { loadedDays, rawColumnsDdl } from './warehouse.ts';
+
+/** Default of --max-rejects: rows rejected over one ingest run before the whole run is refused. */
+export const DEFAULT_MAX_REJECTS = 1000;
+/** Examples kept per reject reason in the report. */
+const EXAMPLES_PER_REASON = 3;
+
+export class IngestError extends Error {}
+
+/** The run was refused because too many rows were rejected; nothing was loaded. */
+export class RejectLimitError extends IngestError {
+  constructor(
+    message: string,
+    readonly report: LoadReport,
+  ) {
+    super(message);
+  }
+}
+
+export interface RawBatch {
+  readonly day: string;
+  readonly dir: string;
+  readonly files: readonly { table: string; path: string; format: RawFileExtension; size: number }[];
+}
+
+export interface RejectSummary {
+  readonly reason: string;
+  readonly count: number;
+  /** "file:line column: message" */
+  readonly examples: readonly string[];
+}
+
+export interface BatchReport {
+  readonly day: string;
+  readonly rows: Readonly<Record<string, number>>;
+  readonly rejected: number;
+}
+
+export interface LoadReport {
+  readonly loaded: readonly BatchReport[];
+  /** Batches found in the raw directory that were already loaded with the same files. */
+  readonly skipped: readonly string[];
+  readonly rowsByTable: Readonly<Record<string, number>>;
+  readonly rejected: number;
+  readonly rejects: readonly RejectSummary[];
+  /** DATA_DIR/quarantine when rows were rejected, else null. */
+  readonly quarantineDir: string | null;
+  /** Last loaded day after this run (null: nothing loaded yet). */
+  readonly lastDay: string | null;
+  readonly maxRejects: number;
+}
+
+function isValidDay(day: string): boolean {
+  const d = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
+}
+
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Lists the batch directories of a raw directory, checking each batch's file names. */
+export async function discoverBatches(rawDir: string): Promise<RawBatch[]> {
+  let entries;
+  try {
+    entries = await readdir(rawDir, { withFileTypes: true });
+  } catch (err) {
+    throw new IngestError(`cannot read raw directory ${rawDir}: ${(err as Error).message}`);
+  }
+  const batches: RawBatch[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !BATCH_DIR_PATTERN.test(entry.name)) continue;
+    if (!isValidDay(entry.name)) throw new IngestError(`${join(rawDir, entry.name)}: not a calendar date`);
+    const dir = resolve(rawDir, entry.name);
+    const files: RawBatch['files'][number][] = [];
+    for (const name of (await readdir(dir)).sort()) {
+      if (name.startsWith('.')) continue;
+      const dot = name.indexOf('.');
+      const table = dot < 0 ? name : name.slice(0, dot);
+      const ext = dot < 0 ? '' : name.slice(dot + 1);
+      if (
+        !RAW_TABLES.some((t) => t.name === table) ||
+        !(RAW_FILE_EXTENSIONS as readonly string[]).includes(ext)
+      ) {
+        throw new IngestError(
+          `${join(dir, name)}: unexpected file; a batch holds <table>.<${RAW_FILE_EXTENSIONS.join('|')}> for tables ${RAW_TABLES.map((t) => t.name).join(', ')}`,
+        );
+      }
+      const other = files.find((f) => f.table === table);
+      if (other) throw new IngestError(`${dir}: table ${table} is given twice (${other.path} and ${name})`);
+      const path = join(dir, name);
+      files.push({ table, path, format: ext as RawFileExtension, size: (await stat(path)).size });
+    }
+    batches.push({ day: entry.name, dir, files });
+  }
+  return batches.sort((a, b) => (a.day < b.day ? -1 : 1));
+}
+
+function fingerprint(batch: RawBatch): string {
+  return JSON.stringify(batch.files.map((f) => ({ file: `${f.table}.${f.format}`, size: f.size })));
+}
+
+/** Splits the raw directory's batches into already loaded (checked unchanged) and new ones (checked contiguous). */
+async function planBatches(connection: DuckDBConnection, batches: RawBatch[]) {
+  const loaded = new Set(await loadedDays(connection));
+  const last = [...loaded].sort().at(-1) ?? null;
+  const skipped: string[] = [];
+  const fresh: RawBatch[] = [];
+  for (const batch of batches) {
+    if (last !== null && batch.day <= last) {
+      if (!loaded.has(batch.day))
+        throw new IngestError(
+          `batch ${batch.day} is older than the last loaded batch ${last} but was never loaded; the warehouse only moves forward`,
+        );
+      const result = await connection.runAndReadAll(
+        `SELECT files FROM batches WHERE day = DATE ${sqlString(batch.day)}`,
+      );
+      if (String(result.getRowsJS()[0]![0]) !== fingerprint(batch))
+        throw new IngestError(
+          `batch ${batch.day} was already loaded with different files (${String(result.getRowsJS()[0]![0])}); ` +
+            `a loaded batch cannot be replaced: restore its files or ingest into a new data directory`,
+        );
+      skipped.push(batch.day);
+      continue;
+    }
+    const expected =
+      fresh.length > 0 ? addDays(fresh.at(-1)!.day, 1) : last !== null ? addDays(last, 1) : null;
+    if (expected !== null && batch.day !== expected)
+      throw new IngestError(
+        `missing batch ${expected}: the batch after ${fresh.at(-1)?.day ?? last} is ${batch.day}; ` +
+          `add the missing day(s) (an empty directory is a valid batch with no rows)`,
+      );
+    fresh.push(batch);
+  }
+  return { skipped, fresh, last };
+}
+
+async function summarizeRejects(connection: DuckDBConnection): Promise<RejectSummary[]> {
+  const result = await connection.runAndReadAll(`
+    SELECT reason, count(*) AS n,
+      list(file || ':' || line || coalesce(' ' || column_name, '') || ': ' || message ORDER BY batch, tbl, line)[1:${EXAMPLES_PER_REASON}] AS examples
+    FROM rejects GROUP BY reason ORDER BY n DESC, reason`);
+  return result.getRowsJS().map(([reason, n, examples]) => ({
+    reason: String(reason),
+    count: Number(n),
+    examples: (examples as unknown[]).map(String),
+  }));
+}
+
+/** Writes DATA_DIR/quarantine/<batch>/<table>.ndjson for every table of the batch with rejected rows. */
+async function writeQuarantine(connection: DuckDBConnection, dataDir: string, day: string): Promise<number> {
+  const dir = join(dataDir, 'quarantine', day);
+  await rm(dir, { recursive: true, force: true });
+  const result = await connection.runAndReadAll(
+    `SELECT tbl, count(*) FROM rejects WHERE batch = ${sqlString(day)} GROUP BY tbl`,
+  );
+  let total = 0;
+  for (const [tbl, n] of result.getRowsJS()) {
+    await mkdir(dir, { recursive: true });
+    await connection.run(`COPY (
+        SELECT file, line, column_name AS "column", reason, message, value, raw FROM rejects
+        WHERE batch = ${sqlString(day)} AND tbl = ${sqlString(String(tbl))} ORDER BY line
+      ) TO ${sqlString(join(dir, `${String(tbl)}.ndjson`))} (FORMAT json)`);
+    total += Number(n);
+  }
+  return total;
+}
+
+/**
+ * Loads every new batch of rawDir into the warehouse, in one transaction: either all of them are loaded
+ * (and the state advanced to the last one), or none is (reject limit exceeded, bad batch, error).
+ */
+export async function loadBatches(
+  connection: DuckDBConnection,
+  args: { rawDir: string; dataDir: string; maxRejects: number; progress: Progress },
+): Promise<LoadReport> {
+  const { dataDir, maxRejects, progress } = args;
+  const { skipped, fresh, last } = await planBatches(connection, await discoverBatches(args.rawDir));
+  const scratchDir = join(dataDir, 'tmp');
+  await mkdir(scratchDir, { recursive: true });
+  await createRejectsTable(connection);
+  const loaded: BatchReport[] = [];
+  const rowsByTable: Record<string, number> = Object.fromEntries(RAW_TABLES.map((t) => [t.name, 0]));
+  let rejected = 0;
+  const report = async (lastDay: string | null): Promise<LoadReport> => ({
+    loaded,
+    skipped,
+    rowsByTable,
+    rejected,
+    rejects: await summarizeRejects(connection),
+    quarantineDir: rejected > 0 ? join(dataDir, 'quarantine') : null,
+    lastDay,
+    maxRejects,
+  });
+  if (fresh.length === 0) return report(last);
+
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    for (const [i, batch] of fresh.entries()) {
+      progress.update('load batches', i, fresh.length);
+      const rows: Record<string, number> = {};
+      for (const table of RAW_TABLES) {
+        const file = batch.files.find((f) => f.table === table.name);
+        if (!file) {
+          await connection.run(
+            `CREATE OR REPLACE TEMP TABLE ${stagingTable(table)} (ln BIGINT, ${rawColumnsDdl(table)}, line VARCHAR)`,
+          );
+          rows[table.name] = 0;
+          continue;
+        }
+        const staged = await stageRawFile(connection, {
+          batch: batch.day,
+          table,
+          file: file.path,
+          format: file.format,
+          scratchDir,
+        });
+        rows[table.name] = staged.rows;
+      }
+      const cross = [
+        {
+          tableName: 'videos',
+          where: CROSS_BATCH_CHECKS.videoOwner,
+          column: 'user_id',
+          reason: 'owner_changed' as const,
+          message: 'video already loaded with another user_id',
+        },
+        {
+          tableName: 'lives',
+          where: CROSS_BATCH_CHECKS.liveOnce,
+          column: 'live_id',
+          reason: 'duplicate_key' as const,
+          message: 'live session already loaded from an earlier batch',
+        },
+      ];
+      for (const { tableName, ...check } of cross) {
+        const file = batch.files.find((f) => f.table === tableName);
+        if (!file) continue;
+        const table = RAW_TABLES.find((t) => t.name === tableName)!;
+        const crossRejected = await rejectStaged(connection, {
+          batch: batch.day,
+          table,
+          file: file.path,
+          ...check,
+        });
+        rows[tableName] = rows[tableName]! - crossRejected;
+      }
+      const batchRejected = await writeQuarantine(connection, dataDir, batch.day);
+      rejected += batchRejected;
+      for (const [t, n] of Object.entries(rows)) rowsByTable[t] = rowsByTable[t]! + n;
+      loaded.push({ day: batch.day, rows, rejected: batchRejected });
+      if (rejected > maxRejects) {
+        throw new RejectLimitError(
+          `refused: ${rejected} rows rejected (limit --max-rejects ${maxRejects}) by batch ${batch.day}; ` +
+            `nothing was loaded, see ${join(dataDir, 'quarantine')}`,
+          await report(last),
+        );
+      }
+      await applyDay(connection, batch.day);
+      const total = Object.values(rows).reduce((s, n) => s + n, 0);
+      await connection.run(
+        `INSERT INTO batches VALUES (DATE ${sqlString(batch.day)}, now()::TIMESTAMP, ${sqlString(fingerprint(batch))}, ${total}, ${batchRejected})`,
+      );
+      progress.log(`batch ${batch.day}: ${total.toLocaleString('en-US')} rows, ${batchRejected} rejected`);
+    }
+    await connection.run('COMMIT');
+  } catch (err) {
+    await connection.run('ROLLBACK');
+    throw err;
+  } finally {
+    for (const table of RAW_TABLES) await connection.run(`DROP TABLE IF EXISTS ${stagingTable(table)}`);
+  }
+  progress.update('load batches', fresh.length, fresh.length);
+  return report(fresh.at(-1)!.day);
+}

@@ -1,0 +1,141 @@
+// The persistent DuckDB warehouse (DATA_DIR/warehouse.duckdb): typed raw history, one table per raw table
+// (plus the crawl day), and small derived state tables kept up to date one day at a time (see state.ts).
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { RAW_TABLES, type RawColumnType, type RawTable, type RawTableName } from '../raw/format.ts';
+
+/** Bumped when the warehouse layout changes; an older warehouse must be rebuilt from its raw batches. */
+export const WAREHOUSE_VERSION = 1;
+
+export interface WarehouseOptions {
+  /** DuckDB memory_limit, e.g. "4GB" (default: $KOLSCOPE_DUCKDB_MEMORY, else 4GB). */
+  readonly memoryLimit?: string;
+  /** DuckDB worker threads (default 2). */
+  readonly threads?: number;
+}
+
+export interface Warehouse {
+  readonly path: string;
+  readonly connection: DuckDBConnection;
+  close(): void;
+}
+
+export class WarehouseError extends Error {}
+
+/** SQL type of a raw column once validated. Ids are HUGEINT: 20 decimal digits exceed UBIGINT. */
+export function rawSqlType(type: RawColumnType): string {
+  switch (type) {
+    case 'id':
+      return 'HUGEINT';
+    case 'string':
+      return 'VARCHAR';
+    case 'count':
+    case 'int':
+      return 'BIGINT';
+    case 'money':
+      return 'DECIMAL(18,4)';
+    case 'timestamp':
+      return 'TIMESTAMP';
+    case 'id_list':
+      return 'HUGEINT[]';
+  }
+}
+
+/** Name of the warehouse table holding a raw table's history. */
+export function rawHistoryTable(name: RawTableName): string {
+  return `raw_${name}`;
+}
+
+export function rawColumnsDdl(table: RawTable): string {
+  return table.columns.map((c) => `${c.name} ${rawSqlType(c.type)}`).join(', ');
+}
+
+const STATE_DDL = [
+  `CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  // One row per loaded crawl day.
+  `CREATE TABLE IF NOT EXISTS batches (day DATE PRIMARY KEY, loaded_at TIMESTAMP, files VARCHAR, rows_loaded BIGINT, rows_rejected BIGINT)`,
+  // Carried-forward daily series per influencer (one row per known influencer per day): the window edges of
+  // every increment are point lookups in here. followers/digg are NULL before the first profile_stats row,
+  // views/pv_views before the first video observation.
+  `CREATE TABLE IF NOT EXISTS influencer_daily (day DATE, user_id HUGEINT, followers BIGINT, digg BIGINT, views BIGINT, pv_views BIGINT)`,
+  // First appearance of each influencer and the first value of each series (the baseline of windows that
+  // start before the influencer was observed).
+  `CREATE TABLE IF NOT EXISTS influencer_first (user_id HUGEINT, first_day DATE, stats_day DATE, followers BIGINT, digg BIGINT, video_day DATE, views BIGINT, pv_views BIGINT)`,
+  `CREATE TABLE IF NOT EXISTS profile_latest AS SELECT CAST(NULL AS DATE) AS day, * FROM (SELECT ${rawColumnsDdlAsNulls('profiles')}) WHERE false`,
+  `CREATE TABLE IF NOT EXISTS stats_latest AS SELECT CAST(NULL AS DATE) AS day, * FROM (SELECT ${rawColumnsDdlAsNulls('profile_stats')}) WHERE false`,
+  `CREATE TABLE IF NOT EXISTS video_latest (video_id HUGEINT, user_id HUGEINT, day DATE, create_time TIMESTAMP, duration_sec BIGINT, views BIGINT, likes BIGINT, comments BIGINT, shares BIGINT, has_products BOOLEAN)`,
+  // Distinct (influencer, product) pairs promoted in a video or sold, all time.
+  `CREATE TABLE IF NOT EXISTS influencer_products (user_id HUGEINT, product_id HUGEINT)`,
+  `CREATE TABLE IF NOT EXISTS product_latest (product_id HUGEINT, day DATE, category_id HUGEINT, price DECIMAL(18,4))`,
+  // Category of products only ever seen in product_sales: from their latest sales day.
+  `CREATE TABLE IF NOT EXISTS product_sale_category (product_id HUGEINT, day DATE, category_id HUGEINT)`,
+  `CREATE TABLE IF NOT EXISTS sales_totals (user_id HUGEINT, units BIGINT, gmv DECIMAL(38,4))`,
+  `CREATE TABLE IF NOT EXISTS live_sessions (live_id HUGEINT, user_id HUGEINT, day DATE)`,
+];
+
+function rawColumnsDdlAsNulls(name: RawTableName): string {
+  const table = RAW_TABLES.find((t) => t.name === name)!;
+  return table.columns.map((c) => `CAST(NULL AS ${rawSqlType(c.type)}) AS ${c.name}`).join(', ');
+}
+
+/** Opens (creating when needed) DATA_DIR/warehouse.duckdb with bounded memory and spill space. */
+export async function openWarehouse(dataDir: string, options: WarehouseOptions = {}): Promise<Warehouse> {
+  await mkdir(dataDir, { recursive: true });
+  const tempDir = join(dataDir, 'tmp', 'duckdb');
+  await mkdir(tempDir, { recursive: true });
+  const path = join(dataDir, 'warehouse.duckdb');
+  const instance = await DuckDBInstance.create(path, {
+    memory_limit: options.memoryLimit ?? (process.env.KOLSCOPE_DUCKDB_MEMORY || '4GB'),
+    threads: String(options.threads ?? 2),
+    temp_directory: tempDir,
+    // Order is always explicit (ORDER BY); not preserving it lets large inserts stream with less memory.
+    preserve_insertion_order: 'false',
+  });
+  const connection = await instance.connect();
+  try {
+    for (const table of RAW_TABLES) {
+      await connection.run(
+        `CREATE TABLE IF NOT EXISTS ${rawHistoryTable(table.name)} (day DATE, ${rawColumnsDdl(table)})`,
+      );
+    }
+    for (const ddl of STATE_DDL) await connection.run(ddl);
+    const version = await connection.runAndReadAll(`SELECT value FROM warehouse_meta WHERE key = 'version'`);
+    const found = version.getRowsJS()[0]?.[0];
+    if (found === undefined) {
+      await connection.run(`INSERT INTO warehouse_meta VALUES ('version', '${WAREHOUSE_VERSION}')`);
+    } else if (found !== String(WAREHOUSE_VERSION)) {
+      throw new WarehouseError(
+        `${path} has layout version ${String(found)}, this Kolscope expects ${WAREHOUSE_VERSION}: ` +
+          `move it away and ingest the raw batches again`,
+      );
+    }
+  } catch (err) {
+    connection.closeSync();
+    instance.closeSync();
+    throw err;
+  }
+  return {
+    path,
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** The days already loaded, ascending (YYYY-MM-DD). */
+export async function loadedDays(connection: DuckDBConnection): Promise<string[]> {
+  const result = await connection.runAndReadAll(`SELECT strftime(day, '%Y-%m-%d') FROM batches ORDER BY day`);
+  return result.getRowsJS().map((r) => String(r[0]));
+}
+
+/** Runs a query and returns its rows as plain JS objects (bigint for BIGINT/HUGEINT columns). */
+export async function queryRows(
+  connection: DuckDBConnection,
+  sql: string,
+): Promise<Record<string, unknown>[]> {
+  const result = await connection.runAndReadAll(sql);
+  return result.getRowObjectsJS() as Record<string, unknown>[];
+}
