@@ -17,11 +17,11 @@ declare module 'fastify' {
   }
 }
 
-/** The token of an "Authorization: Bearer <token>" header; '' when there is none. */
+/** The token of an "Authorization: Bearer <token>" header; '' when there is none, null for another scheme. */
 function bearerToken(header: string | undefined): string | null {
   if (header === undefined || header.trim() === '') return '';
-  const match = /^Bearer[ \t]+(\S*)[ \t]*$/i.exec(header);
-  return match ? match[1]! : null;
+  const match = /^Bearer(?:[ \t]+(\S*))?[ \t]*$/i.exec(header);
+  return match ? (match[1] ?? '') : null;
 }
 
 /** Route hook: authenticates the Bearer key and counts the request against the key's QPS limit. */

@@ -47,7 +47,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: false, // in-flight and keep-alive requests finish normally during shutdown
     bodyLimit: 1024,
     // Routes parse their own query strings (repeated parameters must stay visible to the validator).
-    querystringParser: () => ({}),
+    routerOptions: { querystringParser: () => ({}) },
     frameworkErrors: (error, request, genericReply) => {
       const reply = genericReply as FastifyReply;
       reply

@@ -10,7 +10,10 @@ export const API_ERRORS = {
   /** No Authorization header, or not a Bearer token. */
   missing_api_key: { status: 401, message: 'apiKey is null' },
   /** A Bearer token that is not shaped like a Kolscope key (sk_live_…); never looked up. */
-  malformed_api_key: { status: 401, message: 'apiKey is malformed' },
+  malformed_api_key: {
+    status: 401,
+    message: 'apiKey is malformed: expected Authorization: Bearer sk_live_…',
+  },
   /** A well-formed key that no account holds. */
   unknown_api_key: { status: 401, message: 'apiKey is invalid' },
   /** A key that was revoked by the operator. */
