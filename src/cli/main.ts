@@ -14,6 +14,7 @@ const modules = await Promise.all([
   import('./commands/ingest.ts'),
   import('./commands/snapshots.ts'),
   import('./commands/export.ts'),
+  import('./commands/serve.ts'),
   // add new command modules here
 ]);
 for (const m of modules as { register(p: Command): void }[]) m.register(program);
