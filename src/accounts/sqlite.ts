@@ -2,7 +2,7 @@
 // on disk before its promise resolves. Concurrent debits are group-committed: one transaction, one fsync.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type {
   AccountStore,
@@ -108,15 +108,9 @@ export class SqliteAccountStore implements AccountStore {
 
   constructor(options: SqliteAccountStoreOptions) {
     this.cache = new KeyCache(options.authCacheMs);
-    mkdirSync(options.dataDir, { recursive: true });
     this.file = join(options.dataDir, ACCOUNTS_DB_FILE);
-    this.db = new Database(this.file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-    const db = this.db;
+    const db = openDatabase(this.file);
+    this.db = db;
     this.sql = {
       insertKey: db.prepare(
         `INSERT INTO api_keys (id, name, prefix, hash, qps, credits, created_at)
@@ -340,6 +334,23 @@ export class SqliteAccountStore implements AccountStore {
       for (const r of rows)
         this.sql.insertUsage.run(r.keyId, r.requestId, r.at.toISOString(), r.status, r.credits, r.latencyMs);
     })();
+  }
+}
+
+function openDatabase(file: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL'); // a debit is on disk before its promise resolves
+    db.pragma('busy_timeout = 5000'); // the CLI may write while the server runs
+    db.pragma('foreign_keys = ON');
+    db.exec(SCHEMA);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw new Error(`cannot use the accounts database ${file}: ${(error as Error).message}`);
   }
 }
 
