@@ -1,0 +1,212 @@
+// HTTP benchmark: the full Kolscope stack over HTTP against a bare Fastify server serializing the same ten rows
+// per request, and a pre-serialized ceiling. autocannon, 50 connections, a realistic mix of query URLs, same
+// machine. Writes <outDir>/http.json and http.md.
+//   npm run bench -- --only http --sizes 100k      (default size: 1m)
+// Environment: HTTP_BENCH_SECONDS (default 10) per server, HTTP_BENCH_CONNECTIONS (default 50).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { INFLUENCER_LIST_PATH } from '../src/api/routes/influencer-list.ts';
+import { RANGE_FIELDS, type InfluencerQuery } from '../src/index/query.ts';
+import { stderrProgress } from '../src/progress.ts';
+import { activeSnapshot } from '../src/snapshot/store.ts';
+import type { ServerJob, ServerMode } from './http-server.ts';
+import { realisticMix } from './queries.ts';
+import { writeSyntheticSnapshot } from './synthetic-snapshot.ts';
+
+const SECONDS = Number(process.env.HTTP_BENCH_SECONDS || 10);
+const CONNECTIONS = Number(process.env.HTTP_BENCH_CONNECTIONS || 50);
+const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
+const SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
+const MODES: readonly ServerMode[] = ['bare', 'kolscope', 'kolscope-nocache', 'ceiling'];
+const progress = stderrProgress(5000);
+
+const sizeLabel = (n: number) =>
+  n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1000 === 0 ? `${n / 1000}k` : `${n}`;
+
+/** The URL of a query: what a client of the public contract sends. */
+export function queryPath(q: InfluencerQuery): string {
+  const p = new URLSearchParams({
+    region: q.region,
+    page_num: String(q.pageNum),
+    page_size: String(q.pageSize),
+  });
+  if (q.sortField !== 0) p.set('influencer_sort_field_v2', String(q.sortField));
+  if (q.descending) p.set('sort_type', '1');
+  for (const field of RANGE_FIELDS) {
+    const r = q.ranges[field];
+    if (r?.min !== undefined) p.set(`min_${field}`, String(r.min));
+    if (r?.max !== undefined) p.set(`max_${field}`, String(r.max));
+  }
+  if (q.productCategoryIds?.length) p.set('product_category_id', q.productCategoryIds.join(','));
+  if (q.category !== undefined) p.set('influencer_category_name', q.category);
+  if (q.language !== undefined) p.set('influencer_language', q.language);
+  if (q.gender !== undefined) p.set('gender', q.gender);
+  if (q.showCaseFlag !== undefined) p.set('show_case_flag', String(q.showCaseFlag));
+  if (q.salesFlag !== undefined) p.set('sales_flag', String(q.salesFlag));
+  return `${INFLUENCER_LIST_PATH}?${p}`;
+}
+
+/** A synthetic snapshot of `size` influencers: the engines benchmark's if it made one, else our own. */
+async function dataset(size: number): Promise<string> {
+  for (const name of [`engines-${sizeLabel(size)}`, `http-${sizeLabel(size)}`]) {
+    const existing = await activeSnapshot(join(BENCH_DATA, name)).catch(() => null);
+    if (existing && existing.manifest.rows === size) return existing.dir;
+  }
+  const dataDir = join(BENCH_DATA, `http-${sizeLabel(size)}`);
+  progress.log(`http: creating the ${sizeLabel(size)} synthetic snapshot in ${dataDir}`);
+  return (await writeSyntheticSnapshot({ dataDir, influencers: size, seed: 1, activate: true }, progress))
+    .dir;
+}
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly key: string;
+}
+
+async function startServer(job: ServerJob): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+    env: { ...process.env, KOLSCOPE_BENCH_SERVER: JSON.stringify(job) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`bench server ${job.mode} exited with ${code}`)));
+  });
+  const { url, key } = JSON.parse(line) as { url: string; key: string };
+  return { child, url, key };
+}
+
+async function stopServer(server: Started): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+export interface HttpResult {
+  readonly server: ServerMode;
+  readonly requestsPerSecond: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly requests: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+async function load(
+  server: Started,
+  mode: ServerMode,
+  paths: readonly string[],
+  seconds: number,
+): Promise<HttpResult> {
+  const headers: Record<string, string> = server.key ? { authorization: `Bearer ${server.key}` } : {};
+  const result = await autocannon({
+    url: server.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: paths.map((path) => ({ method: 'GET', path, headers })),
+  });
+  return {
+    server: mode,
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** Both servers return the same rows for every path of the mix (a benchmark of wrong answers is worthless). */
+async function checkSameRows(kolscope: Started, bare: Started, paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    const [a, b] = await Promise.all([
+      fetch(kolscope.url + path, { headers: { authorization: `Bearer ${kolscope.key}` } }).then((r) =>
+        r.json(),
+      ),
+      fetch(bare.url + path).then((r) => r.json()),
+    ]);
+    const rowsA = JSON.stringify((a as { data: unknown }).data);
+    const rowsB = JSON.stringify((b as { data: unknown }).data);
+    if (rowsA !== rowsB) throw new Error(`http bench: kolscope and bare differ on ${path}`);
+  }
+}
+
+export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }): Promise<void> {
+  const report: {
+    size: number;
+    seconds: number;
+    connections: number;
+    urls: number;
+    results: HttpResult[];
+  }[] = [];
+  for (const size of sizes) {
+    const snapshotDir = await dataset(size);
+    const paths = realisticMix(20261124, 200).map((b) => queryPath(b.query));
+    const workDir = await mkdtemp(join(tmpdir(), 'kolscope-http-bench-'));
+    const results: HttpResult[] = [];
+    try {
+      const bare = await startServer({ mode: 'bare', snapshotDir, workDir, paths });
+      const full = await startServer({ mode: 'kolscope', snapshotDir, workDir: join(workDir, 'a'), paths });
+      await checkSameRows(full, bare, paths);
+      await Promise.all([stopServer(bare), stopServer(full)]);
+      progress.log(
+        `http ${sizeLabel(size)}: the ${paths.length} URLs of the mix return the same rows from both`,
+      );
+      for (const mode of MODES) {
+        const server = await startServer({ mode, snapshotDir, workDir: join(workDir, mode), paths });
+        try {
+          await load(server, mode, paths, Math.min(2, SECONDS)); // warm-up: JIT, page cache, SQLite pages
+          const r = await load(server, mode, paths, SECONDS);
+          progress.log(
+            `http ${sizeLabel(size)} ${mode}: ${r.requestsPerSecond} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+          );
+          results.push(r);
+        } finally {
+          await stopServer(server);
+        }
+      }
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+    report.push({ size, seconds: SECONDS, connections: CONNECTIONS, urls: paths.length, results });
+  }
+  await writeFile(join(outDir, 'http.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(join(outDir, 'http.md'), markdown(report));
+}
+
+function markdown(
+  report: { size: number; seconds: number; connections: number; urls: number; results: HttpResult[] }[],
+): string {
+  const lines = [
+    '# HTTP: Kolscope full stack vs bare Fastify',
+    '',
+    'autocannon on the same machine, servers in their own process, a realistic mix of query URLs',
+    '(bench/queries.ts realisticMix). **kolscope**: Bearer auth, QPS check, durable group-committed debit',
+    '(SQLite), parameter validation, index search, envelope, page cache on; **kolscope-nocache**: the same with',
+    'every request searching the index; **bare**: Fastify serializing the same rows (objects, response schema);',
+    '**ceiling**: Fastify sending one pre-serialized body. Logging off everywhere.',
+    '',
+  ];
+  for (const r of report) {
+    const bare = r.results.find((x) => x.server === 'bare');
+    lines.push(
+      `## ${sizeLabel(r.size)} influencers (${r.connections} connections, ${r.seconds} s per server, ${r.urls} URLs)`,
+      '',
+      '| server | requests/s | p50 ms | p99 ms | vs bare | non-2xx | errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...r.results.map(
+        (x) =>
+          `| ${x.server} | ${x.requestsPerSecond} | ${x.latencyP50Ms} | ${x.latencyP99Ms} | ${bare ? ((100 * x.requestsPerSecond) / bare.requestsPerSecond).toFixed(0) + ' %' : ''} | ${x.non2xx} | ${x.errors} |`,
+      ),
+      '',
+    );
+  }
+  lines.push('Target: kolscope ≥ 80 % of bare.', '');
+  return lines.join('\n');
+}
