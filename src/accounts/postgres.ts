@@ -358,6 +358,8 @@ export class PostgresAccountStore implements AccountStore {
           `SELECT o_idx, o_outcome, o_remaining FROM ${this.schema}.apply_credit_ops($1::text[], $2::text[], $3::text[])`,
           [ops.map((o) => o.kind), ops.map((o) => o.keyId), ops.map((o) => o.requestId)],
         );
+        if (rows.length !== batch.length)
+          throw new Error(`apply_credit_ops answered ${rows.length} outcomes for ${batch.length} operations`);
         const outcomes: CreditOutcome[] = new Array(batch.length);
         for (const r of rows) {
           const op = ops[r.o_idx - 1]!;
