@@ -1,0 +1,616 @@
+// Engine benchmark ("Speed at 10 million influencers"): the same query mixes on the same snapshot against
+// Kolscope's serving index, DuckDB, SQLite and PostgreSQL (when reachable), one client, in process, rows
+// hydrated. Every engine's page must have the same user ids as Kolscope's, query by query.
+//   node --import tsx bench/engines.ts --sizes 1m [--engines duckdb,sqlite,postgres]
+//   npm run bench -- --only engines --sizes 1m            ($BENCH_ENGINES chooses engines there)
+// Datasets live in bench/data/engines-<size>/ and are reused between runs.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { activeSnapshot } from '../src/snapshot/store.ts';
+import { SERVED_FIELDS, SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE } from '../src/snapshot/schema.ts';
+import {
+  RANGE_FIELDS,
+  SORT_FIELDS,
+  loadServingIndex,
+  sqlForQuery,
+  type InfluencerQuery,
+  type PlanKind,
+} from '../src/index/index.ts';
+import { stderrProgress } from '../src/progress.ts';
+import { realisticMix, worstMix, type BenchQuery } from './queries.ts';
+import { writeSyntheticSnapshot } from './synthetic-snapshot.ts';
+
+const SEED = 20261124;
+const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
+/** Wall-clock budget per engine and mix; an engine past it runs no more queries (reported). */
+const OTHER_ENGINES = ['duckdb', 'sqlite', 'postgres'];
+const ENGINE_BUDGET_MS = Number(process.env.ENGINE_BUDGET_MS || 150_000);
+
+interface Engine {
+  readonly name: string;
+  /** Returns the page's user ids, rows hydrated. */
+  run(q: InfluencerQuery): Promise<string[]> | string[];
+  close(): Promise<void> | void;
+}
+
+interface Timing {
+  readonly kind: string;
+  readonly ms: number;
+  readonly ids: string[];
+}
+
+const sizeLabel = (n: number) =>
+  n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1000 === 0 ? `${n / 1000}k` : `${n}`;
+const served = SERVED_FIELDS.map((f) => f.name);
+const progress = stderrProgress(5000);
+
+async function dataset(size: number): Promise<string> {
+  const dataDir = join(BENCH_DATA, `engines-${sizeLabel(size)}`);
+  const existing = await activeSnapshot(dataDir);
+  if (existing && existing.manifest.rows === size) return existing.dir;
+  progress.log(`engines: creating the ${sizeLabel(size)} synthetic snapshot in ${dataDir}`);
+  const started = Date.now();
+  const info = await writeSyntheticSnapshot(
+    { dataDir, influencers: size, seed: 1, activate: true },
+    progress,
+  );
+  progress.log(`engines: snapshot + index built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return info.dir;
+}
+
+async function duckdbEngine(snapshotDir: string): Promise<Engine> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  await conn.run(
+    `CREATE TABLE influencers AS SELECT * FROM read_parquet('${join(snapshotDir, SNAPSHOT_ROWS_FILE)}')
+     ORDER BY region, total_followers_cnt`,
+  );
+  const columns = served.map((n) => `"${n}"`).join(', ');
+  return {
+    name: 'DuckDB',
+    async run(q) {
+      const rows = (await conn.runAndReadAll(sqlForQuery(q, 'influencers', columns))).getRowObjectsJS();
+      return rows.map((r) => String(r.user_id));
+    },
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** WHERE + ORDER BY of a query for SQLite / PostgreSQL, with positional parameters. */
+function portableSql(
+  q: InfluencerQuery,
+  table: string,
+  placeholder: (i: number) => string,
+  anyCategory: (ids: string, params: unknown[]) => string,
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const p = (v: unknown) => (params.push(v), placeholder(params.length));
+  const where = [`region = ${p(q.region)}`];
+  for (const field of RANGE_FIELDS) {
+    const r = q.ranges[field];
+    if (r?.min !== undefined) where.push(`${field} >= ${p(r.min)}`);
+    if (r?.max !== undefined) where.push(`${field} <= ${p(r.max)}`);
+  }
+  if (q.productCategoryIds && q.productCategoryIds.length > 0)
+    where.push(anyCategory(q.productCategoryIds.map((id) => p(id)).join(', '), params));
+  if (q.category !== undefined) where.push(`lower(category) = ${p(q.category)}`);
+  if (q.language !== undefined) where.push(`lower(language) = ${p(q.language)}`);
+  if (q.gender !== undefined) where.push(`lower(gender) = ${p(q.gender)}`);
+  if (q.showCaseFlag !== undefined) where.push(`show_case_flag = ${p(q.showCaseFlag)}`);
+  if (q.salesFlag === 1) where.push('sales_flag IN (1, 3)');
+  if (q.salesFlag === 2) where.push('sales_flag IN (2, 3)');
+  if (q.salesFlag === 3) where.push('sales_flag = 3');
+  if (q.salesFlag === 4) where.push('show_case_flag = 1');
+  const dir = q.descending ? 'DESC' : 'ASC';
+  const order = q.sortField === 0 ? `user_num ${dir}` : `${SORT_FIELDS[q.sortField]} ${dir}, user_num ASC`;
+  const columns = served.join(', ');
+  return {
+    sql: `SELECT ${columns} FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${q.pageSize} OFFSET ${(q.pageNum - 1) * q.pageSize}`,
+    params,
+  };
+}
+
+/** Streams the snapshot's rows (served + filter columns, ids as a list) in batches. */
+async function eachBatch(
+  snapshotDir: string,
+  batchSize: number,
+  onBatch: (rows: Record<string, unknown>[]) => Promise<void> | void,
+): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  try {
+    const names = SNAPSHOT_FIELDS.map((f) => f.name);
+    const result = await conn.stream(
+      `SELECT ${names.map((n) => (n === 'product_category_ids' ? `to_json(${n})::VARCHAR AS ${n}` : n)).join(', ')},
+              CAST(user_id AS BIGINT) AS user_num
+       FROM read_parquet('${join(snapshotDir, SNAPSHOT_ROWS_FILE)}')`,
+    );
+    let batch: Record<string, unknown>[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const cols = chunk.getColumns();
+      const colNames = [...names, 'user_num'];
+      for (let r = 0; r < chunk.rowCount; r++) {
+        const row: Record<string, unknown> = {};
+        // Snapshot ints stay below 2^53 (schema); user_num does not, so it stays a bigint.
+        colNames.forEach((n, c) => {
+          const v = cols[c]![r];
+          row[n] = typeof v === 'bigint' && n !== 'user_num' ? Number(v) : v;
+        });
+        batch.push(row);
+      }
+      if (batch.length >= batchSize) {
+        await onBatch(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) await onBatch(batch);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+const columnSql = (sqlite: boolean) =>
+  [
+    ...SNAPSHOT_FIELDS.map((f) => {
+      const type =
+        f.type === 'int'
+          ? 'BIGINT'
+          : f.type === 'number'
+            ? sqlite
+              ? 'REAL'
+              : 'DOUBLE PRECISION'
+            : f.type === 'string_list'
+              ? sqlite
+                ? 'TEXT'
+                : 'TEXT[]'
+              : 'TEXT';
+      return `${f.name} ${type} NOT NULL`;
+    }),
+    'user_num BIGINT NOT NULL',
+  ].join(', ');
+
+const sortIndexes = (table: string) => [
+  `CREATE INDEX ${table}_region_user ON ${table} (region, user_num)`,
+  ...SORT_FIELDS.slice(1).map(
+    (f) => `CREATE INDEX ${table}_region_${f} ON ${table} (region, ${f}, user_num)`,
+  ),
+];
+
+async function sqliteEngine(snapshotDir: string, size: number): Promise<Engine> {
+  const file = join(BENCH_DATA, `engines-${sizeLabel(size)}`, 'sqlite.db');
+  const fresh = !existsSync(file);
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('cache_size = -1000000');
+  db.pragma('mmap_size = 8000000000');
+  if (fresh || !db.prepare(`SELECT name FROM sqlite_master WHERE name = 'loaded'`).get()) {
+    progress.log(`engines: loading SQLite (${file})`);
+    db.exec('DROP TABLE IF EXISTS influencers');
+    db.exec(`CREATE TABLE influencers (${columnSql(true)})`);
+    const names = [...SNAPSHOT_FIELDS.map((f) => f.name), 'user_num'];
+    const insert = db.prepare(`INSERT INTO influencers VALUES (${names.map((n) => `@${n}`).join(', ')})`);
+    const insertMany = db.transaction((rows: Record<string, unknown>[]) => {
+      for (const row of rows) insert.run(row);
+    });
+    let done = 0;
+    await eachBatch(snapshotDir, 50_000, (rows) => {
+      insertMany(rows);
+      progress.update('sqlite load', (done += rows.length), size);
+    });
+    for (const sql of sortIndexes('influencers')) db.exec(sql);
+    db.exec('CREATE TABLE loaded (at TEXT); ANALYZE;');
+  }
+  const statements = new Map<string, Database.Statement>();
+  return {
+    name: 'SQLite',
+    run(q) {
+      const { sql, params } = portableSql(
+        q,
+        'influencers',
+        () => '?',
+        (ids) => `EXISTS (SELECT 1 FROM json_each(product_category_ids) WHERE value IN (${ids}))`,
+      );
+      let stmt = statements.get(sql);
+      if (!stmt) statements.set(sql, (stmt = db.prepare(sql)));
+      return (stmt.all(...params) as { user_id: string }[]).map((r) => r.user_id);
+    },
+    close() {
+      db.close();
+    },
+  };
+}
+
+async function postgresEngine(snapshotDir: string, size: number): Promise<Engine | string> {
+  const url = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (err) {
+    return `PostgreSQL not reachable at ${url}: ${(err as Error).message}`;
+  }
+  const table = `bench_influencers_${sizeLabel(size)}`;
+  const loaded = await client.query(`SELECT to_regclass($1) AS t`, [`${table}_loaded`]);
+  if (!loaded.rows[0]?.t) {
+    progress.log(`engines: loading PostgreSQL table ${table}`);
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+    await client.query(`CREATE UNLOGGED TABLE ${table} (${columnSql(false)})`);
+    // One JSON parameter per batch: json_populate_recordset maps it onto the table's columns.
+    let done = 0;
+    await eachBatch(snapshotDir, 20_000, async (rows) => {
+      const json = JSON.stringify(rows, (key, value: unknown) =>
+        typeof value === 'bigint'
+          ? value.toString()
+          : key === 'product_category_ids'
+            ? (JSON.parse(String(value)) as string[])
+            : value,
+      );
+      await client.query(
+        `INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)`,
+        [json],
+      );
+      progress.update('postgres load', (done += rows.length), size);
+    });
+    for (const sql of sortIndexes(table)) await client.query(sql);
+    await client.query(`CREATE INDEX ${table}_categories ON ${table} USING GIN (product_category_ids)`);
+    await client.query(`ANALYZE ${table}`);
+    await client.query(`CREATE TABLE ${table}_loaded (at timestamptz)`);
+  }
+  await client.query(`SET statement_timeout = '30s'`);
+  return {
+    name: 'PostgreSQL',
+    async run(q) {
+      const { sql, params } = portableSql(
+        q,
+        table,
+        (i) => `$${i}`,
+        (ids) => `product_category_ids && ARRAY[${ids}]::text[]`,
+      );
+      const res = await client.query<{ user_id: string }>(sql, params);
+      return res.rows.map((r) => r.user_id);
+    },
+    async close() {
+      await client.end();
+    },
+  };
+}
+
+async function runMix(
+  engine: Engine,
+  mix: readonly BenchQuery[],
+): Promise<{ timings: Timing[]; skipped: number }> {
+  const timings: Timing[] = [];
+  const started = Date.now();
+  for (const { kind, query } of mix) {
+    if (Date.now() - started > ENGINE_BUDGET_MS) break;
+    const t0 = process.hrtime.bigint();
+    const ids = await engine.run(query);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    timings.push({ kind, ms, ids });
+  }
+  return { timings, skipped: mix.length - timings.length };
+}
+
+interface Stats {
+  readonly n: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly qps: number;
+}
+
+function stats(values: number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+  const total = values.reduce((s, v) => s + v, 0);
+  return {
+    n: values.length,
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    max: sorted.at(-1) ?? NaN,
+    qps: (1000 * values.length) / total,
+  };
+}
+
+const fmt = (ms: number) =>
+  Number.isNaN(ms) ? '–' : ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(0);
+
+interface MixReport {
+  readonly mix: string;
+  readonly queries: number;
+  readonly engines: Record<
+    string,
+    {
+      overall: Stats;
+      byKind: Record<string, Stats>;
+      skipped: number;
+      mismatches: number;
+      firstMismatch?: string;
+    }
+  >;
+  readonly kolscopePlans: Record<string, number>;
+}
+
+async function measureSize(size: number, outDir: string, others: readonly string[]): Promise<void> {
+  const snapshotDir = await dataset(size);
+  const loadStarted = process.hrtime.bigint();
+  const index = await loadServingIndex(snapshotDir);
+  const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6;
+  const bytesPerInfluencer = index.residentBytes / index.rows;
+  progress.log(
+    `engines: index loaded in ${loadMs.toFixed(0)} ms, ${bytesPerInfluencer.toFixed(1)} bytes/influencer`,
+  );
+
+  const mixes = { realistic: realisticMix(SEED, 320), worst: worstMix(SEED, 120) };
+  const plans = new Map<string, PlanKind>();
+  const kolscope: Engine = {
+    name: 'Kolscope',
+    run(q) {
+      const result = index.search(q);
+      plans.set(JSON.stringify(q), index.lastPlan);
+      return (JSON.parse(result.dataJson) as { user_id: string }[]).map((r) => r.user_id);
+    },
+    close() {},
+  };
+  // Kolscope's timing excludes JSON.parse of its own answer (done for the id check): time search() alone.
+  const timeKolscope = (mix: readonly BenchQuery[]) => {
+    for (const { query } of mix.slice(0, 50)) index.search(query); // warm-up
+    return mix.map(({ kind, query }) => {
+      const t0 = process.hrtime.bigint();
+      index.search(query);
+      return { kind, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+    });
+  };
+
+  const engines: Engine[] = [];
+  const notes: string[] = [];
+  if (others.includes('duckdb')) {
+    progress.log('engines: preparing DuckDB');
+    engines.push(await duckdbEngine(snapshotDir));
+  }
+  if (others.includes('sqlite')) {
+    progress.log('engines: preparing SQLite');
+    engines.push(await sqliteEngine(snapshotDir, size));
+  }
+  if (others.includes('postgres')) {
+    progress.log('engines: preparing PostgreSQL');
+    const pgEngine = await postgresEngine(snapshotDir, size);
+    if (typeof pgEngine === 'string') notes.push(pgEngine);
+    else engines.push(pgEngine);
+  }
+  for (const name of OTHER_ENGINES)
+    if (!others.includes(name))
+      notes.push(`${name} not run (engines chosen: ${others.join(', ') || 'none'})`);
+
+  const reports: MixReport[] = [];
+  for (const [mixName, mix] of Object.entries(mixes)) {
+    const kolTimes = timeKolscope(mix);
+    const reference = (await runMix(kolscope, mix)).timings.map((t) => t.ids);
+    const engineReports: MixReport['engines'] = {};
+    const record = (
+      name: string,
+      timings: { kind: string; ms: number; ids?: string[] }[],
+      skipped: number,
+    ) => {
+      const byKind: Record<string, Stats> = {};
+      for (const kind of new Set(timings.map((t) => t.kind)))
+        byKind[kind] = stats(timings.filter((t) => t.kind === kind).map((t) => t.ms));
+      let mismatches = 0;
+      let firstMismatch: string | undefined;
+      timings.forEach((t, i) => {
+        if (t.ids && JSON.stringify(t.ids) !== JSON.stringify(reference[i])) {
+          mismatches++;
+          firstMismatch ??= JSON.stringify({ query: mix[i]!.query, kolscope: reference[i], [name]: t.ids });
+        }
+      });
+      engineReports[name] = {
+        overall: stats(timings.map((t) => t.ms)),
+        byKind,
+        skipped,
+        mismatches,
+        firstMismatch,
+      };
+    };
+    record('Kolscope', kolTimes, 0);
+    for (const engine of engines) {
+      progress.log(`engines: ${engine.name}, ${mixName} mix (${mix.length} queries)`);
+      const { timings, skipped } = await runMix(engine, mix);
+      record(engine.name, timings, skipped);
+      const r = engineReports[engine.name]!;
+      progress.log(
+        `engines: ${engine.name} p50 ${fmt(r.overall.p50)} p99 ${fmt(r.overall.p99)} max ${fmt(r.overall.max)} ms, ${r.mismatches} mismatches, ${skipped} skipped`,
+      );
+    }
+    const kolscopePlans: Record<string, number> = {};
+    for (const { query } of mix) {
+      const plan = plans.get(JSON.stringify(query)) ?? 'empty';
+      kolscopePlans[plan] = (kolscopePlans[plan] ?? 0) + 1;
+    }
+    reports.push({ mix: mixName, queries: mix.length, engines: engineReports, kolscopePlans });
+  }
+
+  // Latency vs (depth, selectivity), Kolscope, both mixes: selectivity = matches / region size, from DuckDB.
+  const grid = await depthSelectivity(snapshotDir, index, [...mixes.realistic, ...mixes.worst]);
+  for (const engine of engines) await engine.close();
+  index.close();
+
+  const result = {
+    size,
+    snapshot: snapshotDir,
+    index: { loadMs, residentBytes: index.residentBytes, bytesPerInfluencer },
+    budgetMsPerEngineAndMix: ENGINE_BUDGET_MS,
+    notes,
+    mixes: reports,
+    depthSelectivity: grid,
+  };
+  const base = join(outDir, `engines-${sizeLabel(size)}`);
+  await writeFile(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
+  await writeFile(`${base}.md`, markdown(result));
+  process.stdout.write(markdown(result));
+  progress.log(`engines: results in ${base}.json and ${base}.md`);
+}
+
+async function depthSelectivity(
+  snapshotDir: string,
+  index: Awaited<ReturnType<typeof loadServingIndex>>,
+  mix: readonly BenchQuery[],
+): Promise<{ depth: string; selectivity: string; n: number; p50: number; max: number }[]> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  await conn.run(
+    `CREATE TABLE t AS SELECT * EXCLUDE (avatar, signature, influencer_video_duration_level, influencer_video_publish_hour,
+       influencer_video_publish_week, most_views_video, most_category_product, nick_name, unique_id, contact_email)
+     FROM read_parquet('${join(snapshotDir, SNAPSHOT_ROWS_FILE)}')`,
+  );
+  const regionRows = new Map(
+    (await conn.runAndReadAll(`SELECT region, count(*) FROM t GROUP BY region`))
+      .getRows()
+      .map(([r, n]) => [String(r), Number(n)]),
+  );
+  const depthOf = (q: InfluencerQuery) =>
+    q.pageNum <= 5
+      ? 'pages 1–5'
+      : q.pageNum <= 100
+        ? 'pages 6–100'
+        : q.pageNum <= 1000
+          ? 'pages 101–1000'
+          : 'pages 1001–10000';
+  const selOf = (s: number) =>
+    s >= 0.1 ? '≥ 10 %' : s >= 0.01 ? '1–10 %' : s >= 0.001 ? '0.1–1 %' : '< 0.1 %';
+  const cells = new Map<string, number[]>();
+  for (const { query } of mix) {
+    const sql = sqlForQuery(query, 't', 'count(*)');
+    const countSql = sql.slice(0, sql.indexOf(' ORDER BY '));
+    const matches = Number((await conn.runAndReadAll(countSql)).getRows()[0]![0]);
+    const sel = matches / (regionRows.get(query.region) ?? 1);
+    const t0 = process.hrtime.bigint();
+    index.search(query);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const key = `${depthOf(query)}|${selOf(sel)}`;
+    cells.set(key, [...(cells.get(key) ?? []), ms]);
+  }
+  conn.closeSync();
+  instance.closeSync();
+  return [...cells.entries()]
+    .map(([key, ms]) => {
+      const [depth, selectivity] = key.split('|') as [string, string];
+      const s = stats(ms);
+      return { depth, selectivity, n: s.n, p50: s.p50, max: s.max };
+    })
+    .sort((a, b) =>
+      a.depth === b.depth ? a.selectivity.localeCompare(b.selectivity) : a.depth.localeCompare(b.depth),
+    );
+}
+
+function markdown(r: {
+  size: number;
+  index: { loadMs: number; bytesPerInfluencer: number };
+  budgetMsPerEngineAndMix: number;
+  notes: string[];
+  mixes: MixReport[];
+  depthSelectivity: { depth: string; selectivity: string; n: number; p50: number; max: number }[];
+}): string {
+  const lines = [
+    `# Engines at ${r.size.toLocaleString('en-US')} influencers`,
+    '',
+    `Index load ${r.index.loadMs.toFixed(0)} ms; resident ${r.index.bytesPerInfluencer.toFixed(1)} bytes/influencer. ` +
+      `One client, in process, rows hydrated; latencies in ms. Budget per engine and mix: ${r.budgetMsPerEngineAndMix / 1000} s.`,
+    ...r.notes.map((n) => `- ${n}`),
+    '',
+  ];
+  for (const m of r.mixes) {
+    const kol = m.engines.Kolscope!.overall;
+    lines.push(
+      `## ${m.mix} mix (${m.queries} queries; Kolscope plans: ${JSON.stringify(m.kolscopePlans)})`,
+      '',
+    );
+    lines.push(
+      '| engine | n | p50 | p95 | p99 | max | q/s | p99 ÷ Kolscope | max ÷ Kolscope | id mismatches | skipped |',
+    );
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const [name, e] of Object.entries(m.engines)) {
+      const s = e.overall;
+      lines.push(
+        `| ${name} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${s.qps.toFixed(0)} | ` +
+          `${(s.p99 / kol.p99).toFixed(0)}× | ${(s.max / kol.max).toFixed(0)}× | ${e.mismatches} | ${e.skipped} |`,
+      );
+    }
+    lines.push(
+      '',
+      '| class | engine | n | p50 | p95 | p99 | max |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    const kinds = Object.keys(m.engines.Kolscope!.byKind).sort();
+    for (const kind of kinds)
+      for (const [name, e] of Object.entries(m.engines)) {
+        const s = e.byKind[kind];
+        if (s)
+          lines.push(
+            `| ${kind} | ${name} | ${s.n} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} |`,
+          );
+      }
+    for (const [name, e] of Object.entries(m.engines))
+      if (e.firstMismatch) lines.push('', `First mismatch (${name}): \`${e.firstMismatch.slice(0, 600)}\``);
+    lines.push('');
+  }
+  lines.push('## Kolscope latency by depth and selectivity (both mixes)', '');
+  lines.push('| depth | matches / region | n | p50 | max |', '| --- | --- | --- | --- | --- |');
+  for (const c of r.depthSelectivity)
+    lines.push(`| ${c.depth} | ${c.selectivity} | ${c.n} | ${fmt(c.p50)} | ${fmt(c.max)} |`);
+  return lines.join('\n') + '\n';
+}
+
+/** Runs the engine benchmark at each size; writes outDir/engines-<size>.json and .md. */
+export async function run({
+  sizes,
+  outDir,
+  engines = (process.env.BENCH_ENGINES || OTHER_ENGINES.join(',')).split(','),
+}: {
+  sizes: number[];
+  outDir: string;
+  /** Engines to compare with Kolscope (default: $BENCH_ENGINES, else all). */
+  engines?: readonly string[];
+}): Promise<void> {
+  for (const name of engines)
+    if (!OTHER_ENGINES.includes(name))
+      throw new Error(`unknown engine "${name}" (engines: ${OTHER_ENGINES.join(', ')})`);
+  await mkdir(outDir, { recursive: true });
+  await mkdir(BENCH_DATA, { recursive: true });
+  for (const size of sizes) await measureSize(size, outDir, engines);
+}
+
+function parseSize(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(raw.trim());
+  if (!m) throw new Error(`--sizes: "${raw}" is not a size like 100k, 1m or 250000`);
+  const unit = m[2]!.toLowerCase() === 'm' ? 1e6 : m[2]!.toLowerCase() === 'k' ? 1e3 : 1;
+  return Math.round(Number(m[1]) * unit);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: '1m' },
+      out: { type: 'string', default: 'bench/results' },
+      engines: { type: 'string' },
+    },
+  });
+  await run({
+    sizes: values.sizes!.split(',').map(parseSize),
+    outDir: values.out!,
+    ...(values.engines !== undefined && { engines: values.engines.split(',').filter(Boolean) }),
+  });
+}
