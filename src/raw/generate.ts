@@ -14,7 +14,7 @@ import {
   type RawTable,
   type RawTableName,
 } from './format.ts';
-import { daySql, setupSql, tableSelect, type ModelParams } from './model.ts';
+import { dayEndSql, daySql, setupSql, tableSelect, type ModelParams } from './model.ts';
 
 export interface GenerateOptions {
   readonly influencers: number;
@@ -108,10 +108,11 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 function encodedSelect(table: RawTable, inner: string, format: RawFileExtension): string {
   const columns = table.columns.map((c) => {
     const name = `"${c.name}"`;
-    if (format === 'parquet') return `CAST(${name} AS ${RAW_PARQUET_TYPES[c.type]}) AS ${name}`;
-    if (c.type === 'timestamp') return `strftime(${name}, '%Y-%m-%dT%H:%M:%SZ') AS ${name}`;
-    if (c.type === 'id_list' && format === 'csv') return `array_to_string(${name}, ';') AS ${name}`;
-    return name;
+    if (c.type === 'id_list' && format === 'csv')
+      return `array_to_string(CAST(${name} AS VARCHAR[]), ';') AS ${name}`;
+    if (c.type === 'timestamp' && format !== 'parquet')
+      return `strftime(${name}, '%Y-%m-%dT%H:%M:%SZ') AS ${name}`;
+    return `CAST(${name} AS ${RAW_PARQUET_TYPES[c.type]}) AS ${name}`;
   });
   return `SELECT ${columns.join(', ')} FROM (${inner})`;
 }
@@ -158,6 +159,7 @@ export async function generateRaw(options: GenerateOptions, progress: Progress):
         files += 1;
         bytes += (await stat(file)).size;
       }
+      for (const sql of dayEndSql(d)) await db.run(sql);
       progress.update('generate days', d - firstDay + 1, lastDay - firstDay + 1);
     }
   } catch (err) {

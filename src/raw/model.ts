@@ -4,10 +4,13 @@
 // Tables kept between days:
 //   inf      one row per influencer: fixed traits (region, reach, growth rate, seller type, …)
 //   catalog  one row per TikTok Shop product: category, base price, price-change rhythm
-//   state    one row per influencer: counters and attribute versions as of the last generated day
+//   state    one row per influencer (same order as inf): counters as of the last generated day
+//   changes  profile attribute changes so far (influencer, day, kind)
 //   seen     products already reported in the products table (first seen / changed rows only)
-// Per day, temp tables v_today (video observations), l_today (live sessions), s_today (product sales) and
-// p_today (product rows) are built, written out, and replaced the next day.
+//   vids_<day> videos posted on that day (lifetime totals), kept while they are still re-observed
+// Per day, temp tables l_today (live sessions), s_today (product sales) and p_today (product rows) are
+// built, written out, and replaced the next day. Ids stay numeric inside and become strings on output.
+// Rows of inf and state are in influencer order, which the profile outputs rely on (no sort needed).
 //
 // Days are absolute day numbers (days since 1970-01-01) so hashes do not depend on the window start.
 import {
@@ -26,7 +29,7 @@ export interface ModelParams {
   readonly lastDay: number;
 }
 
-/** Days after publication on which a video is observed again (0 = publish day). */
+/** Days after publication on which a video is observed (0 = publish day), ascending. */
 export const VIDEO_OBSERVATION_AGES = [0, 1, 7, 30] as const;
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -151,19 +154,22 @@ export function setupSql(p: ModelParams): string[] {
        ((hash(hash(${seed}, a::BIGINT, b::BIGINT, c::BIGINT)) >> 11)::DOUBLE + 0.5) / 9007199254740992.0`,
     `CREATE MACRO nrm(a, b, c) AS sqrt(-2.0 * ln(rnd(a, b, c))) * cos(2.0 * pi() * rnd(a, b, c + 1000))`,
     // Weekday factor for posting (Sunday first; day 0 = 1970-01-01 was a Thursday).
-    `CREATE MACRO weekday_factor(d) AS list_extract([1.15, 0.9, 0.95, 0.98, 1.0, 1.08, 1.2], ((d + 4) % 7)::INT + 1)`,
+    `CREATE MACRO weekday_factor(d) AS CASE (d + 4) % 7 WHEN 0 THEN 1.15 WHEN 1 THEN 0.9 WHEN 2 THEN 0.95
+       WHEN 3 THEN 0.98 WHEN 4 THEN 1.0 WHEN 5 THEN 1.08 ELSE 1.2 END`,
     // Seconds after UTC midnight for a local time of day in hours (wraps around the day).
     `CREATE MACRO utc_second(local_hours, tz) AS
        ((floor((local_hours - tz) * 3600)::BIGINT % 86400) + 86400) % 86400`,
     // Product (catalogue index) in a shop slot of influencer i: mostly its preferred category.
-    `CREATE MACRO slot_product(i, slot, pc) AS (CASE WHEN rnd(i, slot, 150) < 0.7
-       THEN list_extract([${lo.join(',')}], pc + 1) + floor(rnd(i, slot, 151) * list_extract([${count.join(',')}], pc + 1))
+    // (pc_lo, pc_count: the catalogue range of the influencer's preferred product category)
+    `CREATE MACRO slot_product(i, slot, pc_lo, pc_count) AS (CASE WHEN rnd(i, slot, 150) < 0.7
+       THEN pc_lo + floor(rnd(i, slot, 151) * pc_count)
        ELSE floor(rnd(i, slot, 152) * ${P}) END)::BIGINT`,
-    `CREATE MACRO product_id_of(j) AS (1729380000000000000 + j * 4096 + (hash(${seed}, j::BIGINT, 2) & 4095)::BIGINT)::VARCHAR`,
+    `CREATE MACRO product_id_of(j) AS 1729380000000000000 + j * 4096 + (hash(${seed}, j::BIGINT, 2) & 4095)::BIGINT`,
+    `CREATE MACRO product_index(product_id) AS (product_id - 1729380000000000000) // 4096`,
     // Prices change at the end of each product's period: a discount level drawn per period.
     `CREATE MACRO price_epoch(period, off, d) AS floor((d + off) / period)::BIGINT`,
-    `CREATE MACRO price_at(j, base, period, off, d) AS round(base * (1 - list_extract([0, 0, 0, 0.1, 0.15, 0.2, 0.3],
-       1 + floor(rnd(j, price_epoch(period, off, d), 701) * 7)::INT)), 2)`,
+    `CREATE MACRO price_at(j, base, period, off, d) AS round(base * (1 - CASE floor(rnd(j, price_epoch(period, off, d), 701) * 7)::INT
+       WHEN 3 THEN 0.1 WHEN 4 THEN 0.15 WHEN 5 THEN 0.2 WHEN 6 THEN 0.3 ELSE 0 END), 2)`,
 
     `CREATE TABLE catalog AS
      SELECT j,
@@ -199,11 +205,12 @@ export function setupSql(p: ModelParams): string[] {
        FROM c
      )
      SELECT i,
-       (6800000000000000000 + i * 1048576 + (hash(${seed}, i, 1) & 1048575)::BIGINT)::VARCHAR AS user_id,
+       6800000000000000000 + i * 1048576 + (hash(${seed}, i, 1) & 1048575)::BIGINT AS user_id,
        region, tz, language,
        CASE WHEN region = 'US' THEN CASE WHEN u_gender < 0.55 THEN 'female' WHEN u_gender < 0.93 THEN 'male' ELSE '' END
             ELSE '' END AS gender,
-       cat_idx, pc::INT AS pc, first_day,
+       cat_idx, list_extract([${lo.join(',')}], pc + 1) AS pc_lo, list_extract([${count.join(',')}], pc + 1) AS pc_count,
+       first_day,
        CASE WHEN rnd(i, -1, 114) < 0.02 AND first_day < ${end}
          THEN first_day + 1 + floor(rnd(i, -1, 115) * (${end} - first_day))::BIGINT END AS cancel_day,
        CASE WHEN rnd(i, -1, 116) < 0.7 THEN 1 ELSE 2 END AS off_reason,
@@ -230,7 +237,7 @@ export function setupSql(p: ModelParams): string[] {
        seller_type IN (1, 3) AS sells_video,
        seller_type IN (2, 3) AS sells_live,
        CASE WHEN seller AND rnd(i, -1, 132) < 0.6
-         THEN (7494000000000000000 + i * 1024 + (hash(${seed}, i, 3) & 1023)::BIGINT)::VARCHAR END AS seller_id,
+         THEN 7494000000000000000 + i * 1024 + (hash(${seed}, i, 3) & 1023)::BIGINT END AS seller_id,
        (seller OR rnd(i, -1, 133) < 0.06)::INT AS showcase0,
        CASE WHEN seller OR rnd(i, -1, 133) < 0.06 THEN 1 + floor(12 * pow(rnd(i, -1, 134), 2)) ELSE 0 END::BIGINT AS shop_slots,
        exp(0.9 * nrm(i, -1, 135)) * pow(reach / 10000, 0.4) AS sales_scale,
@@ -243,100 +250,153 @@ export function setupSql(p: ModelParams): string[] {
        floor(rnd(i, -1, 142) * ${SIGNATURES.length})::INT AS signature0
      FROM d`,
 
+    // Videos posted by influencer i on day `pub`: a pure function of the hash, so the state's video
+    // counter and the videos re-observed later agree. Nothing is posted from the cancellation day on.
+    `CREATE MACRO posts_on(i, post_rate, cancel_day, pub) AS CASE WHEN cancel_day IS NULL OR pub < cancel_day
+       THEN least(63, floor(post_rate * weekday_factor(pub) * (0.4 + 1.2 * rnd(i, pub, 301)) + rnd(i, pub, 302)))
+       ELSE 0 END::BIGINT`,
+
+    // Shop slots of sellers (fixed): which catalogue product each slot holds.
+    `CREATE TABLE slots AS
+     SELECT i, user_id, slot, i * 16 + slot AS sk, slot_product(i, slot, pc_lo, pc_count) AS j, sales_scale,
+       sells_video, sells_live, first_day, cancel_day
+     FROM (SELECT *, unnest(range(shop_slots)) AS slot FROM inf WHERE seller_type > 0)`,
+
     `CREATE TABLE state AS
-     SELECT i, followers0 AS followers, following0 AS following, likes_received0 AS likes_received,
-       likes_given0 AS likes_given, videos0 AS videos,
-       0 AS nick_v, 0 AS signature_v, 0 AS avatar_v, 0 AS email_v, showcase0 AS showcase, false AS changed
+     SELECT followers0 AS followers, following0 AS following, likes_received0 AS likes_received,
+       likes_given0 AS likes_given, videos0 AS videos
      FROM inf`,
+    // Profile attribute changes (kind: 0–3 bio, 4–5 avatar, 6 name, 7–8 e-mail, 9 showcase opened).
+    `CREATE TABLE changes (i BIGINT, day BIGINT, kind INTEGER)`,
     `CREATE TABLE seen (j BIGINT PRIMARY KEY)`,
+    // Videos posted before the window that are re-observed inside it.
+    ...prewindowDays(p).map(videosPostedSql),
   ];
 }
 
-/** SQL that builds the day's temp tables and advances the state to day `d`. */
+/** Days before the window whose videos are observed inside it (at age 1, 7 or 30). */
+function prewindowDays(p: ModelParams): number[] {
+  const days = new Set<number>();
+  for (let d = p.firstDay; d <= p.lastDay; d++)
+    for (const age of VIDEO_OBSERVATION_AGES) if (d - age < p.firstDay) days.add(d - age);
+  return [...days].sort((a, b) => a - b);
+}
+
+/** Creates vids_<pub>: every video posted on day `pub`, with its lifetime totals and promoted products. */
+function videosPostedSql(pub: number): string {
+  return `CREATE TABLE vids_${pub} AS
+    WITH n AS (
+      SELECT i, user_id, first_day, cancel_day, tz, base_views, engagement, duration_median, sells_video,
+        seller_type, shop_slots, pc_lo, pc_count, posts_on(i, post_rate, cancel_day, ${pub}) AS n
+      FROM inf
+    ), v AS (
+      SELECT * EXCLUDE (n), unnest(range(n)) AS k FROM n WHERE n > 0
+    ), w AS (
+      SELECT *, i * 64 + k AS vk,
+        utc_second(CASE WHEN rnd(i * 64 + k, ${pub}, 401) < 0.22 THEN 12.5 + 1.5 * nrm(i * 64 + k, ${pub}, 402)
+                        WHEN rnd(i * 64 + k, ${pub}, 401) < 0.85 THEN 20 + 2.0 * nrm(i * 64 + k, ${pub}, 402)
+                        ELSE 24 * rnd(i * 64 + k, ${pub}, 403) END, tz) AS sec,
+        -- number of shop products promoted (0–3) and the shop slots they come from
+        CASE WHEN rnd(i * 64 + k, ${pub}, 411) < CASE WHEN shop_slots = 0 THEN 0 WHEN sells_video THEN 0.55
+                                                    WHEN seller_type = 2 THEN 0.1 ELSE 0.3 END
+          THEN 1 + floor(3 * pow(rnd(i * 64 + k, ${pub}, 412), 2))::BIGINT ELSE 0 END AS promoted,
+        floor(rnd(i * 64 + k, ${pub}, 420) * shop_slots)::BIGINT AS slot1,
+        floor(rnd(i * 64 + k, ${pub}, 421) * shop_slots)::BIGINT AS slot2,
+        floor(rnd(i * 64 + k, ${pub}, 422) * shop_slots)::BIGINT AS slot3
+      FROM v
+    )
+    SELECT i, user_id, first_day, cancel_day, sec,
+      ((${pub} * 86400 + sec)::UBIGINT << 32) + (vk & 4294967295)::UBIGINT AS video_id,
+      make_timestamp((${pub} * 86400 + sec) * 1000000) AS create_time,
+      least(600, greatest(5, round(duration_median * exp(0.7 * nrm(vk, ${pub}, 404)))))::BIGINT AS duration_sec,
+      base_views * exp(0.9 * nrm(vk, ${pub}, 405))
+        * CASE WHEN rnd(vk, ${pub}, 406) < 0.004 THEN 10 + 90 * rnd(vk, ${pub}, 407) ELSE 1 END AS lifetime_views,
+      least(0.5, engagement * exp(0.3 * nrm(vk, ${pub}, 408))) AS like_rate,
+      0.004 + 0.03 * rnd(vk, ${pub}, 409) AS comment_rate,
+      0.002 + 0.04 * rnd(vk, ${pub}, 410) AS share_rate,
+      CASE WHEN promoted = 0 THEN []::BIGINT[]
+        ELSE list_sort(list_distinct(list_slice([product_id_of(slot_product(i, slot1, pc_lo, pc_count)),
+          product_id_of(slot_product(i, slot2, pc_lo, pc_count)), product_id_of(slot_product(i, slot3, pc_lo, pc_count))],
+          1, promoted))) END AS products
+    FROM w`;
+}
+
+/** Alive on day d: visible (first day reached) and not cancelled before d. */
+const aliveOn = (d: number) => `first_day <= ${d} AND (cancel_day IS NULL OR ${d} < cancel_day)`;
+
+/** Videos observed on day d: posted that day or 1, 7, 30 days before, by authors alive on d. */
+function observedVideos(d: number): string {
+  const posted = VIDEO_OBSERVATION_AGES.map((age) => `SELECT *, ${age} AS age FROM vids_${d - age}`);
+  return `SELECT * FROM (${posted.join(' UNION ALL ')}) WHERE ${aliveOn(d)}`;
+}
+
+/** SQL that advances the state to day `d` and builds the day's temp tables. */
 export function daySql(d: number): string[] {
-  const ages = VIDEO_OBSERVATION_AGES.map((a) => `(${a})`).join(', ');
-  // Alive on day d: visible (first day reached) and not cancelled before d.
-  const alive = `first_day <= ${d} AND (cancel_day IS NULL OR ${d} < cancel_day)`;
+  const alive = aliveOn(d);
   return [
-    // Videos published on d - age, observed on d. Counts per (influencer, day) are a pure function of the
-    // hash, so a video re-observed 30 days later is the same video with grown counters.
-    `CREATE OR REPLACE TEMP TABLE v_today AS
-     WITH o AS (
-       SELECT inf.*, age, ${d} - age AS pub
-       FROM inf, (VALUES ${ages}) ages(age) WHERE ${alive}
-     ), n AS (
-       SELECT *, least(63, floor(post_rate * weekday_factor(pub) * (0.4 + 1.2 * rnd(i, pub, 301)) + rnd(i, pub, 302)))::BIGINT AS n
-       FROM o
-     ), v AS (
-       SELECT i, age, pub, tz, base_views, engagement, duration_median, sells_video, seller_type, shop_slots, pc,
-         unnest(range(n)) AS k
-       FROM n WHERE n > 0
-     ), w AS (
-       SELECT *, i * 64 + k AS vk,
-         utc_second(CASE WHEN rnd(vk, pub, 401) < 0.22 THEN 12.5 + 1.5 * nrm(vk, pub, 402)
-                         WHEN rnd(vk, pub, 401) < 0.85 THEN 20 + 2.0 * nrm(vk, pub, 402)
-                         ELSE 24 * rnd(vk, pub, 403) END, tz) AS sec,
-         base_views * exp(0.9 * nrm(vk, pub, 405))
-           * CASE WHEN rnd(vk, pub, 406) < 0.004 THEN 10 + 90 * rnd(vk, pub, 407) ELSE 1 END AS lifetime_views,
-         least(0.5, engagement * exp(0.3 * nrm(vk, pub, 408))) AS like_rate,
-         CASE WHEN shop_slots = 0 THEN 0 WHEN sells_video THEN 0.55 WHEN seller_type = 2 THEN 0.1 ELSE 0.3 END AS promote_rate
-       FROM v
-     ), x AS (
-       SELECT *,
-         -- crawled at the end of day d: the video has been up for age days plus the rest of its publish day
-         floor(lifetime_views * (1 - exp(-(age + (86400 - sec) / 86400.0) / 1.6)))::BIGINT AS views
-       FROM w
+    // Counters advance by the day's growth; cancelled accounts freeze. state and inf hold the same
+    // influencers in the same order, so they are joined by position.
+    `CREATE OR REPLACE TABLE state AS
+     WITH s AS (
+       SELECT state.*, i, growth, viral_gain, post_rate, base_views, engagement, likes_given_rate,
+         cancel_day IS NOT NULL AND ${d} >= cancel_day AS frozen,
+         CASE WHEN viral_day IS NOT NULL AND ${d} BETWEEN viral_day AND viral_day + 2 THEN 1 ELSE 0 END AS viral,
+         posts_on(i, post_rate, cancel_day, ${d}) AS posted
+       FROM state POSITIONAL JOIN inf
      )
-     SELECT i, age,
-       ((pub * 86400 + sec)::UBIGINT << 32) + (vk & 4294967295)::UBIGINT AS video_id,
-       make_timestamp((pub * 86400 + sec) * 1000000) AS create_time,
-       least(600, greatest(5, round(duration_median * exp(0.7 * nrm(vk, pub, 404)))))::BIGINT AS duration_sec,
-       views,
-       floor(views * like_rate)::BIGINT AS likes,
-       floor(floor(views * like_rate) * (0.004 + 0.03 * rnd(vk, pub, 409)))::BIGINT AS comments,
-       floor(floor(views * like_rate) * (0.002 + 0.04 * rnd(vk, pub, 410)))::BIGINT AS shares,
-       CASE WHEN rnd(vk, pub, 411) < promote_rate
-         THEN list_sort(list_distinct(list_transform(range(1 + floor(3 * pow(rnd(vk, pub, 412), 2))::BIGINT),
-                lambda x: slot_product(i, floor(rnd(vk, pub, 420 + x) * shop_slots)::BIGINT, pc))))
-         ELSE []::BIGINT[] END AS products
-     FROM x`,
+     SELECT
+       CASE WHEN frozen THEN followers
+            ELSE greatest(0, followers * (1 + growth * (0.2 + 1.6 * rnd(i, ${d}, 201)) + viral * viral_gain / 3)) END AS followers,
+       following + CASE WHEN NOT frozen AND rnd(i, ${d}, 202) < 0.08 THEN floor(1 + 6 * rnd(i, ${d}, 203)) ELSE 0 END::BIGINT AS following,
+       likes_received + CASE WHEN frozen THEN 0 ELSE
+         (post_rate * base_views * engagement * (0.3 + 1.4 * rnd(i, ${d}, 204)) + likes_received * 0.0004 * rnd(i, ${d}, 205))
+           * (1 + 5 * viral) END AS likes_received,
+       likes_given + CASE WHEN frozen THEN 0 ELSE floor(likes_given_rate * 2 * rnd(i, ${d}, 206)) END::BIGINT AS likes_given,
+       videos + posted AS videos
+     FROM s`,
+    // About 1 % of visible, active profiles change an attribute each day.
+    `INSERT INTO changes
+     SELECT i, ${d}, floor(rnd(i, ${d}, 211) * 10)::INT FROM inf
+     WHERE ${d} > first_day AND (cancel_day IS NULL OR ${d} < cancel_day) AND rnd(i, ${d}, 210) < 0.01`,
+
+    videosPostedSql(d),
 
     // Live sessions: hosts go live on a share of days, 12 % of live days twice (midday and evening).
     `CREATE OR REPLACE TEMP TABLE l_today AS
      WITH h AS (
-       SELECT i, tz, followers0, sells_live, 1 + (rnd(i, ${d}, 602) < 0.12)::BIGINT AS sessions
+       SELECT i, user_id, tz, followers0, 1 + (rnd(i, ${d}, 602) < 0.12)::BIGINT AS sessions
        FROM inf WHERE live_rate > 0 AND ${alive} AND rnd(i, ${d}, 601) < live_rate
      ), s AS (SELECT *, unnest(range(sessions)) AS k FROM h)
-     SELECT i, k, sells_live,
+     SELECT i, user_id, k,
        utc_second(CASE WHEN k = 0 THEN 20.5 + 1.5 * nrm(i * 4 + k, ${d}, 603) ELSE 13 + 1.5 * nrm(i * 4 + k, ${d}, 603) END, tz) AS sec,
        least(21600, greatest(600, round(exp(ln(4500) + 0.6 * nrm(i * 4 + k, ${d}, 604)))))::BIGINT AS duration_sec,
        greatest(5, floor(0.3 * pow(followers0, 0.85) * exp(0.8 * nrm(i * 4 + k, ${d}, 605))))::BIGINT AS viewers
      FROM s`,
 
     // Product sales by channel: video sellers sell from their shop slots most days; live sellers on the
-    // days they go live. Slots that land on the same product are summed (one row per key).
+    // days they go live. Slots that hold the same product are summed (one row per key).
     `CREATE OR REPLACE TEMP TABLE s_today AS
-     WITH slots AS (
-       SELECT i, pc, sales_scale, sells_video, sells_live, unnest(range(shop_slots)) AS slot
-       FROM inf WHERE seller_type > 0 AND ${alive}
-     ), video AS (
-       SELECT i, slot_product(i, slot, pc) AS j, 'video' AS channel,
-         greatest(1, floor(exp(ln(1.5 * sales_scale) + 0.8 * nrm(i * 16 + slot, ${d}, 502))))::BIGINT AS units
-       FROM slots WHERE sells_video AND rnd(i * 16 + slot, ${d}, 501) < least(0.85, 0.12 + 0.25 * sales_scale)
+     WITH a AS (SELECT * FROM slots WHERE ${alive}),
+     video AS (
+       SELECT i, user_id, j, 'video' AS channel,
+         greatest(1, floor(exp(ln(1.5 * sales_scale) + 0.8 * nrm(sk, ${d}, 502))))::BIGINT AS units
+       FROM a WHERE sells_video AND rnd(sk, ${d}, 501) < least(0.85, 0.12 + 0.25 * sales_scale)
      ), live AS (
-       SELECT i, slot_product(i, slot, pc) AS j, 'live' AS channel,
-         greatest(1, floor(exp(ln(3 * sales_scale) + 0.9 * nrm(i * 16 + slot, ${d}, 512))))::BIGINT AS units
-       FROM slots WHERE sells_live AND rnd(i * 16 + slot, ${d}, 511) < 0.5
-         AND i IN (SELECT i FROM l_today)
-     ), u AS (SELECT i, j, channel, sum(units)::BIGINT AS units FROM (FROM video UNION ALL FROM live) GROUP BY ALL)
-     SELECT u.i, u.j, channel, units, price_at(u.j, base_price, period, off, ${d}) AS price,
-       round(units * price_at(u.j, base_price, period, off, ${d}), 2) AS gmv
-     FROM u JOIN catalog c ON c.j = u.j`,
+       SELECT i, user_id, j, 'live' AS channel,
+         greatest(1, floor(exp(ln(3 * sales_scale) + 0.9 * nrm(sk, ${d}, 512))))::BIGINT AS units
+       FROM a WHERE sells_live AND rnd(sk, ${d}, 511) < 0.5 AND i IN (SELECT i FROM l_today)
+     ), u AS (
+       SELECT i, user_id, j, channel, sum(units)::BIGINT AS units FROM (FROM video UNION ALL FROM live) GROUP BY ALL
+     )
+     SELECT u.*, product_id, category_id, price_at(j, base_price, period, off, ${d}) AS price,
+       round(units * price_at(j, base_price, period, off, ${d}), 2) AS gmv
+     FROM u JOIN catalog USING (j)`,
 
     // Products: first seen today (promoted or sold), or seen before and repriced today.
     `CREATE OR REPLACE TEMP TABLE p_today AS
      WITH referenced AS (
-       SELECT DISTINCT j FROM (SELECT unnest(products) AS j FROM v_today UNION ALL SELECT j FROM s_today)
+       SELECT DISTINCT j FROM (
+         SELECT product_index(unnest(products)) AS j FROM (${observedVideos(d)}) UNION ALL SELECT j FROM s_today)
      ), changed AS (
        SELECT j FROM seen JOIN catalog USING (j)
        WHERE price_epoch(period, off, ${d}) <> price_epoch(period, off, ${d - 1})
@@ -346,36 +406,12 @@ export function daySql(d: number): string[] {
      SELECT j, product_id, category_id, price_at(j, base_price, period, off, ${d}) AS price
      FROM todo JOIN catalog USING (j)`,
     `INSERT INTO seen SELECT j FROM p_today WHERE j NOT IN (SELECT j FROM seen)`,
-
-    // Counters advance by the day's growth; cancelled accounts freeze. About 1 % of profiles change an
-    // attribute each day (bio, avatar, name, e-mail, or opening the showcase).
-    `CREATE OR REPLACE TABLE state AS
-     WITH posted AS (SELECT i, count(*) AS n FROM v_today WHERE age = 0 GROUP BY i),
-     s AS (
-       SELECT s.*, inf.*, coalesce(posted.n, 0) AS posted,
-         cancel_day IS NOT NULL AND ${d} >= cancel_day AS frozen,
-         ${d} > first_day AND rnd(s.i, ${d}, 210) < 0.01 AS change,
-         floor(rnd(s.i, ${d}, 211) * 10)::INT AS kind,
-         CASE WHEN viral_day IS NOT NULL AND ${d} BETWEEN viral_day AND viral_day + 2 THEN 1 ELSE 0 END AS viral
-       FROM state s JOIN inf USING (i) LEFT JOIN posted USING (i)
-     )
-     SELECT i,
-       CASE WHEN frozen THEN followers
-            ELSE greatest(0, followers * (1 + growth * (0.2 + 1.6 * rnd(i, ${d}, 201)) + viral * viral_gain / 3)) END AS followers,
-       following + CASE WHEN NOT frozen AND rnd(i, ${d}, 202) < 0.08 THEN floor(1 + 6 * rnd(i, ${d}, 203)) ELSE 0 END::BIGINT AS following,
-       likes_received + CASE WHEN frozen THEN 0 ELSE
-         (post_rate * base_views * engagement * (0.3 + 1.4 * rnd(i, ${d}, 204)) + likes_received * 0.0004 * rnd(i, ${d}, 205))
-           * (1 + 5 * viral) END AS likes_received,
-       likes_given + CASE WHEN frozen THEN 0 ELSE floor(likes_given_rate * 2 * rnd(i, ${d}, 206)) END::BIGINT AS likes_given,
-       videos + posted AS videos,
-       nick_v + (change AND kind = 6)::INT AS nick_v,
-       signature_v + (change AND (kind <= 3 OR (kind = 9 AND showcase = 1)))::INT AS signature_v,
-       avatar_v + (change AND kind IN (4, 5))::INT AS avatar_v,
-       email_v + (change AND kind IN (7, 8))::INT AS email_v,
-       CASE WHEN change AND kind = 9 THEN 1 ELSE showcase END AS showcase,
-       change AND NOT frozen AS changed
-     FROM s`,
   ];
+}
+
+/** SQL run after the day's files are written: videos too old to be observed again are dropped. */
+export function dayEndSql(d: number): string[] {
+  return [`DROP TABLE vids_${d - VIDEO_OBSERVATION_AGES[VIDEO_OBSERVATION_AGES.length - 1]!}`];
 }
 
 /** The day's rows of one raw table, in RAW_TABLES column order, with typed columns (parquet types). */
@@ -389,49 +425,61 @@ export function tableSelect(table: string, d: number): string {
         .map(([l, g]) => `WHEN ${lit(l)} THEN ${lit(g)}`)
         .join(' ')} ELSE 'Hi' END`;
       const signature = `replace(replace(replace(list_extract([${SIGNATURES.map(lit).join(',')}],
-          ((signature0 + signature_v * 5) % ${SIGNATURES.length})::INT + 1),
+          ((signature0 + coalesce(signature_v, 0) * 5) % ${SIGNATURES.length})::INT + 1),
           '{g}', ${greeting}), '{c}', CASE WHEN cat_idx < 0 THEN 'life' ELSE lower(${category}) END), '{n}', ${first})`;
       return `SELECT user_id,
           lower(${first}) || list_extract(['_', '.', ''], handle_style) || lower(${last}) || i::VARCHAR AS unique_id,
-          CASE nick_v % 4 WHEN 0 THEN ${first} || ' ' || ${last} WHEN 1 THEN ${first} || ' ✨'
+          CASE coalesce(nick_v, 0) % 4 WHEN 0 THEN ${first} || ' ' || ${last} WHEN 1 THEN ${first} || ' ✨'
                WHEN 2 THEN lower(${first}) || '.' || lower(${last}) ELSE ${first} || ' | ' || ${category} END AS nick_name,
-          'https://img.kolscope.example/avatar/' || user_id || '_' || avatar_v::VARCHAR || '.jpeg' AS avatar,
+          'https://img.kolscope.example/avatar/' || user_id::VARCHAR || '_' || coalesce(avatar_v, 0)::VARCHAR || '.jpeg' AS avatar,
           ${signature} AS signature,
           region, language, gender, ${category} AS category,
-          CASE WHEN has_email <> (email_v % 2 = 1)
+          CASE WHEN has_email <> (coalesce(email_v, 0) % 2 = 1)
                THEN lower(${first}) || '.' || lower(${last}) || i::VARCHAR || '@mail.example' ELSE '' END AS contact_email,
           seller_id,
-          showcase::BIGINT AS show_case_flag,
+          greatest(showcase0, least(1, coalesce(showcase_v, 0)))::BIGINT AS show_case_flag,
           CASE WHEN cancel_day IS NOT NULL AND ${d} >= cancel_day THEN off_reason ELSE 0 END::BIGINT AS off_mark
-        FROM inf JOIN state USING (i)
-        WHERE first_day = ${d} OR cancel_day = ${d}
-           OR (changed AND first_day < ${d} AND (cancel_day IS NULL OR ${d} < cancel_day))
+        FROM inf JOIN (
+          SELECT i FROM inf WHERE first_day = ${d} OR cancel_day = ${d}
+          UNION SELECT i FROM changes WHERE day = ${d}
+        ) USING (i) LEFT JOIN (
+          SELECT i, count(*) FILTER (kind = 6) AS nick_v, count(*) FILTER (kind <= 3 OR kind = 9) AS signature_v,
+            count(*) FILTER (kind IN (4, 5)) AS avatar_v, count(*) FILTER (kind IN (7, 8)) AS email_v,
+            count(*) FILTER (kind = 9) AS showcase_v
+          FROM changes GROUP BY i
+        ) v USING (i)
         ORDER BY i`;
     }
     case 'profile_stats':
       return `SELECT user_id, floor(followers)::BIGINT AS followers_cnt, following AS following_cnt,
           floor(likes_received)::BIGINT AS likes_received_cnt, likes_given AS likes_given_cnt, videos AS video_cnt
-        FROM inf JOIN state USING (i)
-        WHERE first_day <= ${d} AND (cancel_day IS NULL OR ${d} <= cancel_day OR stats_after_cancel)
-        ORDER BY i`;
+        FROM state POSITIONAL JOIN inf
+        WHERE first_day <= ${d} AND (cancel_day IS NULL OR ${d} <= cancel_day OR stats_after_cancel)`;
     case 'videos':
-      return `SELECT video_id::VARCHAR AS video_id, user_id, create_time, duration_sec,
-          views AS views_cnt, likes AS likes_cnt, comments AS comments_cnt, shares AS shares_cnt,
-          list_transform(products, lambda j: product_id_of(j)) AS product_ids
-        FROM v_today JOIN inf USING (i) ORDER BY i, video_id`;
+      // Crawled at the end of the day: a video has been up for `age` days plus the rest of its publish day.
+      return `WITH o AS (
+          SELECT *, floor(lifetime_views * (1 - exp(-(age + (86400 - sec) / 86400.0) / 1.6)))::BIGINT AS views
+          FROM (${observedVideos(d)})
+        )
+        SELECT video_id, user_id, create_time, duration_sec, views AS views_cnt,
+          floor(views * like_rate)::BIGINT AS likes_cnt,
+          floor(floor(views * like_rate) * comment_rate)::BIGINT AS comments_cnt,
+          floor(floor(views * like_rate) * share_rate)::BIGINT AS shares_cnt,
+          products AS product_ids
+        FROM o ORDER BY i, create_time, video_id`;
     case 'lives':
       return `WITH g AS (SELECT i, sum(gmv) AS gmv FROM s_today WHERE channel = 'live' GROUP BY i)
-        SELECT (((${d} * 86400 + sec)::UBIGINT << 32) + (2147483648 + i * 4 + k)::UBIGINT)::VARCHAR AS live_id,
-          user_id, make_timestamp((${d} * 86400 + sec) * 1000000) AS start_time, l.duration_sec,
+        SELECT ((${d} * 86400 + sec)::UBIGINT << 32) + (2147483648 + i * 4 + k)::UBIGINT AS live_id,
+          user_id, make_timestamp((${d} * 86400 + sec) * 1000000) AS start_time, duration_sec,
           viewers AS viewers_cnt,
           round(coalesce(g.gmv, 0) * viewers / sum(viewers) OVER (PARTITION BY i), 2) AS gmv_amt
-        FROM l_today l JOIN inf USING (i) LEFT JOIN g USING (i) ORDER BY i, k`;
+        FROM l_today l LEFT JOIN g USING (i) ORDER BY i, k`;
     case 'products':
       return `SELECT product_id, category_id AS product_category_id, price AS price_amt FROM p_today ORDER BY j`;
     case 'product_sales':
       return `SELECT user_id, product_id, category_id AS product_category_id, channel, units,
           gmv AS gmv_amt, price AS price_amt
-        FROM s_today JOIN inf USING (i) JOIN catalog USING (j) ORDER BY i, j, channel`;
+        FROM s_today ORDER BY i, j, channel`;
   }
   throw new Error(`no generator for raw table ${table}`);
 }
