@@ -176,9 +176,9 @@ test('random invalid queries get a 400 naming a parameter, never a 500', async (
         assert.ok(named, `${qs}: "${body.message}" names no parameter`);
       }
     }),
-    { numRuns: 400, seed: 42 },
+    { numRuns: 300, seed: 42 },
   );
-  assert.ok(rejected > 300, `${rejected} of 400 rejected`);
+  assert.ok(rejected > 220, `${rejected} of 300 rejected`);
 });
 
 test('malformed URLs and bodies get a 400 envelope', async () => {
