@@ -88,6 +88,20 @@ class RowMatcher {
   productMask: Uint32Array = new Uint32Array(0);
   productWanted: Uint32Array = new Uint32Array(0);
 
+  /** Drops range condition `slot` (the last one takes its place). */
+  removeRange(slot: number): void {
+    const last = --this.rangeCount;
+    this.rangeColumns[slot] = this.rangeColumns[last]!;
+    this.rangeMin[slot] = this.rangeMin[last]!;
+    this.rangeMax[slot] = this.rangeMax[last]!;
+  }
+
+  removeCode(slot: number): void {
+    const last = --this.codeCount;
+    this.codeColumns[slot] = this.codeColumns[last]!;
+    this.codeWanted[slot] = this.codeWanted[last]!;
+  }
+
   reset(): void {
     this.rangeCount = 0;
     this.rangeColumns.length = 0;
@@ -139,6 +153,10 @@ interface Source {
   readonly segments: readonly (readonly [Uint32Array, number, number])[];
   /** Segments may repeat a row (product-category lists). */
   readonly mayRepeat: boolean;
+  /** The matcher condition every row of the source satisfies, skipped when gathering from it. */
+  readonly implies: 'range' | 'code' | 'sales' | 'showcase' | 'product';
+  /** Slot of that condition in the matcher (range or code). */
+  readonly slot: number;
 }
 
 export type PlanKind = 'empty' | 'walk' | 'gather-select' | 'gather-walk' | 'walk-then-gather';
@@ -183,6 +201,14 @@ export class IndexSearcher {
     let walkHi = total;
     const sources: Source[] = [];
 
+    const ranges: {
+      column: NumericColumn;
+      order: Uint32Array;
+      lo: number;
+      hi: number;
+      min: number;
+      max: number;
+    }[] = [];
     for (const field of RANGE_FIELDS) {
       const r = q.ranges[field];
       if (!r || (r.min === undefined && r.max === undefined)) continue;
@@ -200,11 +226,16 @@ export class IndexSearcher {
         walkHi = hi;
         continue; // the walk range enforces it
       }
-      sources.push({ count: hi - lo, segments: [[order, lo, hi]], mayRepeat: false });
+      ranges.push({ column, order, lo, hi, min, max });
+    }
+    // Most selective range first: a rejected row costs fewer reads.
+    ranges.sort((a, b) => a.hi - a.lo - (b.hi - b.lo));
+    for (const { column, order, lo, hi, min, max } of ranges) {
+      const slot = m.rangeCount++;
+      sources.push({ count: hi - lo, segments: [[order, lo, hi]], mayRepeat: false, implies: 'range', slot });
       m.rangeColumns.push(column);
-      m.rangeMin[m.rangeCount] = min;
-      m.rangeMax[m.rangeCount] = max;
-      m.rangeCount++;
+      m.rangeMin[slot] = min;
+      m.rangeMax[slot] = max;
     }
     // The sort field's own range is enforced by the walk; a gather must test it as well.
     let sortRangeTest = -1;
@@ -225,14 +256,21 @@ export class IndexSearcher {
       if (wanted === undefined) continue;
       const code = this.dictionaries.codes[field].get(wanted);
       if (code === undefined) return 0;
+      const slot = m.codeCount++;
       m.codeColumns.push(region.codes[field]);
-      m.codeWanted[m.codeCount++] = code;
+      m.codeWanted[slot] = code;
       if (field !== 'gender') {
         const p = region.postings[field];
         const from = p.starts[code]!;
         const to = p.starts[code + 1]!;
         if (from === to) return 0;
-        sources.push({ count: to - from, segments: [[p.rows, from, to]], mayRepeat: false });
+        sources.push({
+          count: to - from,
+          segments: [[p.rows, from, to]],
+          mayRepeat: false,
+          implies: 'code',
+          slot,
+        });
       }
     }
 
@@ -240,7 +278,14 @@ export class IndexSearcher {
     const flagSource = (group: number) => {
       const from = flags.starts[group]!;
       const to = flags.starts[group + 1]!;
-      sources.push({ count: to - from, segments: [[flags.rows, from, to]], mayRepeat: false });
+      const implies = group === FLAG_GROUP.showcase ? 'showcase' : 'sales';
+      sources.push({
+        count: to - from,
+        segments: [[flags.rows, from, to]],
+        mayRepeat: false,
+        implies,
+        slot: 0,
+      });
       return to - from;
     };
     if (q.salesFlag === 1 || q.salesFlag === 2 || q.salesFlag === 3) {
@@ -286,7 +331,7 @@ export class IndexSearcher {
       m.productWords = words;
       m.productMask = region.productCategoryMask;
       m.productWanted = wanted;
-      sources.push({ count, segments, mayRepeat: segments.length > 1 });
+      sources.push({ count, segments, mayRepeat: segments.length > 1, implies: 'product', slot: 0 });
     }
 
     // Plan. Selectivity of the conditions the walk must test, assumed independent.
@@ -443,6 +488,24 @@ export class IndexSearcher {
   ): number {
     this.ensureScratch();
     const m = this.matcher;
+    // Every row of the source satisfies its own condition: do not test it again.
+    switch (source.implies) {
+      case 'range':
+        m.removeRange(source.slot);
+        break;
+      case 'code':
+        m.removeCode(source.slot);
+        break;
+      case 'sales':
+        m.salesMode = 0;
+        break;
+      case 'showcase':
+        m.hasShowCase = false;
+        break;
+      case 'product':
+        m.productWords = 0;
+        break;
+    }
     const cand = this.candidates;
     const bits = this.bits;
     let count = 0;
