@@ -15,6 +15,7 @@ const modules = await Promise.all([
   import('./commands/snapshots.ts'),
   import('./commands/export.ts'),
   import('./commands/serve.ts'),
+  import('./commands/generate.ts'),
   // add new command modules here
 ]);
 for (const m of modules as { register(p: Command): void }[]) m.register(program);
