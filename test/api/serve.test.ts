@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { writeSyntheticSnapshot } from '../../bench/synthetic-snapshot.ts';
 import { ACCOUNTS_DB_FILE } from '../../src/accounts/sqlite.ts';
+import { activateSnapshot, beginSnapshot } from '../../src/snapshot/store.ts';
 import { LIST, get, tempDir } from './support.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/kolscope.mjs', import.meta.url));
@@ -88,7 +89,7 @@ function readCredits(keyId: string): number {
 let key = '';
 let keyId = '';
 
-test('first start: creates and prints one key, serves the active snapshot, swaps on activation, stops on SIGTERM', async () => {
+test('first start: creates and prints one key, serves the active snapshot, swaps on activation (not to a broken one), stops on SIGTERM', async () => {
   const server = await startServer();
   try {
     await waitFor('the printed key', async () => server.lines.some((l) => /^\s+sk_live_\w+$/.test(l)));
@@ -122,6 +123,19 @@ test('first start: creates and prints one key, serves the active snapshot, swaps
     });
     assert.equal((await get(`${server.url}${LIST}?region=US`, key)).status, 200);
 
+    // A snapshot that cannot be loaded (committed without its index) leaves the previous one serving.
+    const broken = await beginSnapshot(dataDir, '2026-11-22');
+    await broken.commit({ rows: 0, regions: {} });
+    await activateSnapshot(dataDir, broken.version);
+    await new Promise((r) => setTimeout(r, 2500)); // two polls of ACTIVE
+    const still = await get(`${server.url}/healthz`);
+    assert.equal(
+      (still.body.data as unknown as { snapshot: { version: string } }).snapshot.version,
+      next.manifest.version,
+    );
+    assert.equal((await get(`${server.url}${LIST}?region=US`, key)).status, 200);
+    await activateSnapshot(dataDir, next.manifest.version);
+
     server.child.kill('SIGTERM');
     assert.deepEqual(await server.exited, { code: 0, signal: null });
   } finally {
@@ -133,7 +147,7 @@ test('first start: creates and prints one key, serves the active snapshot, swaps
     .prepare<[string], { n: number }>('SELECT count(*) AS n FROM usage WHERE key_id = ?')
     .get(keyId)!;
   db.close();
-  assert.equal(used.n, 2);
+  assert.equal(used.n, 3);
 });
 
 test('killed with SIGKILL under load: credits spent equal the ledger, and every 200 received has its debit', async () => {
