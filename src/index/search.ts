@@ -334,25 +334,28 @@ export class IndexSearcher {
       sources.push({ count, segments, mayRepeat: segments.length > 1, implies: 'product', slot: 0 });
     }
 
-    // Plan. Selectivity of the conditions the walk must test, assumed independent.
+    // Plan, in rough nanoseconds (COST): selectivities from exact counts, assumed independent.
     const walkLength = walkHi - walkLo;
     const conditions = m.conditions;
     let density = 1;
     for (const s of sources) density *= s.count / total;
     const wanted = offset + size;
     const expectedVisits = density <= 0 ? walkLength : Math.min(walkLength, wanted / density);
-    const perRow = 1 + conditions;
+    const visitCost = COST.sequential + COST.random * conditions;
     let best: Source | null = null;
     for (const s of sources) if (!best || s.count < best.count) best = s;
-    const gatherCost = best
-      ? best.count * perRow + 3 * best.count * (density / (best.count / total))
-      : Infinity;
-    const walkCost = expectedVisits * perRow;
+    let gatherCost = Infinity;
+    if (best) {
+      const matches = Math.max(1, Math.min(best.count, density * total));
+      const scan = best.count * (COST.sequential + COST.random * (conditions - 1));
+      gatherCost = scan + Math.min(selectCost(matches), bitWalkCost(matches, walkLength, wanted));
+    }
+    const walkCost = expectedVisits * visitCost;
     const noFilters = conditions === 0;
 
     if (!best || noFilters || walkCost <= gatherCost) {
-      // Budget: a walk that runs far past its estimate switches to the gather plan.
-      const budget = best ? Math.max(4096, (2 * gatherCost) / perRow) : Infinity;
+      // Budget: a walk that runs far past its estimate (correlated filters) switches to the gather plan.
+      const budget = best ? Math.max(4096, (2 * gatherCost) / visitCost) : Infinity;
       this.lastPlan = 'walk';
       const found = this.walk(
         region,
@@ -531,9 +534,8 @@ export class IndexSearcher {
     }
     const end = Math.min(offset + size, count);
     const walkLength = values ? hi - lo : region.rows;
-    const expectedWalk = (walkLength * end) / count;
-    if (values && order && 4 * expectedWalk < 3 * count) {
-      // Many matches: mark them and walk the sort order until the page is full.
+    if (bitWalkCost(count, walkLength, offset + size) < selectCost(count)) {
+      // Many matches: mark them in a bitset (small, cache-resident) and walk the sort order over it.
       if (!source.mayRepeat) for (let i = 0; i < count; i++) bits[cand[i]! >>> 5]! |= 1 << (cand[i]! & 31);
       this.lastPlan = this.lastPlan === 'walk-then-gather' ? this.lastPlan : 'gather-walk';
       const n = this.walk(region, q, values, order, lo, hi, offset, size, false, true, Infinity);
@@ -584,6 +586,20 @@ export class IndexSearcher {
     buf[at++] = 0x5d; // ]
     return buf.toString('utf8', 0, at);
   }
+}
+
+/** Rough cost per row, in nanoseconds: a sequential read, a random (cache-missing) read, a bitset test. */
+const COST = { sequential: 2, random: 8, bit: 3 } as const;
+
+/** Picking ranks [offset, offset + size) of `matches` rows by quickselect: gather keys, then two partitions. */
+function selectCost(matches: number): number {
+  return matches * (COST.random + 9);
+}
+
+/** Marking `matches` rows in a bitset, then walking the sort order until `wanted` are passed (with a margin,
+ *  since matches may cluster late in the order). */
+function bitWalkCost(matches: number, walkLength: number, wanted: number): number {
+  return matches * COST.sequential + COST.bit * Math.min(walkLength, (2 * walkLength * wanted) / matches);
 }
 
 /** (keys[i], rows[i]) before (keys[j], rows[j]): by key, then row. */

@@ -205,12 +205,18 @@ describe('serving index matches sqlForQuery on DuckDB', () => {
         ranges: { total_views_7d_cnt: { min: 0, max: 0 } },
         pageNum: 100,
       }),
+      // views ≤ 5000 and likes ≥ 550 look common apart, but likes are at most 12 % of views: the walk gives up.
+      base({ sortField: 3, ranges: { total_views_cnt: { max: 5000 }, total_digg_cnt: { min: 550 } } }),
+      // Many matches, deep page: the matches go into a bitset and the sort order is walked over it.
+      base({ sortField: 2, descending: true, pageNum: 300, ranges: { interaction_rate: { min: 0.08 } } }),
+      base({ sortField: 0, descending: true, pageNum: 300, ranges: { interaction_rate: { min: 0.08 } } }),
     ];
     for (const q of cases) {
       await assertSame(q);
       seen.add(index.lastPlan);
     }
-    assert.ok(seen.has('walk') && seen.has('gather-select'), `plans: ${[...seen].join(', ')}`);
+    for (const plan of ['walk', 'gather-select', 'gather-walk', 'walk-then-gather'] as const)
+      assert.ok(seen.has(plan), `plan ${plan} not exercised; plans: ${[...seen].join(', ')}`);
   });
 
   test('empty results, pages past the end, page 10000, unknown region', async () => {
