@@ -344,6 +344,8 @@ interface MixReport {
     }
   >;
   readonly kolscopePlans: Record<string, number>;
+  /** Kolscope's CPU time per query: what it costs when no other process takes the CPU away. */
+  readonly kolscopeCpu: Stats;
 }
 
 async function measureSize(size: number, outDir: string, others: readonly string[]): Promise<void> {
@@ -372,9 +374,12 @@ async function measureSize(size: number, outDir: string, others: readonly string
   const timeKolscope = (mix: readonly BenchQuery[]) => {
     for (const { query } of mix) index.search(query);
     return mix.map(({ kind, query }) => {
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       index.search(query);
-      return { kind, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const cpu = process.cpuUsage(c0);
+      return { kind, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
     });
   };
   const loadBefore = loadavg()[0]!;
@@ -444,7 +449,13 @@ async function measureSize(size: number, outDir: string, others: readonly string
       const plan = plans.get(JSON.stringify(query)) ?? 'empty';
       kolscopePlans[plan] = (kolscopePlans[plan] ?? 0) + 1;
     }
-    reports.push({ mix: mixName, queries: mix.length, engines: engineReports, kolscopePlans });
+    reports.push({
+      mix: mixName,
+      queries: mix.length,
+      engines: engineReports,
+      kolscopePlans,
+      kolscopeCpu: stats(kolTimes.map((t) => t.cpuMs)),
+    });
   }
 
   // Latency vs (depth, selectivity), Kolscope, both mixes: selectivity = matches / region size, from DuckDB.
@@ -544,6 +555,12 @@ function markdown(r: {
     const kol = m.engines.Kolscope!.overall;
     lines.push(
       `## ${m.mix} mix (${m.queries} queries; Kolscope plans: ${JSON.stringify(m.kolscopePlans)})`,
+      '',
+    );
+    const cpu = m.kolscopeCpu;
+    lines.push(
+      `Kolscope CPU time per query (not counting time the shared machine gave to other processes): ` +
+        `p50 ${fmt(cpu.p50)}, p95 ${fmt(cpu.p95)}, p99 ${fmt(cpu.p99)}, max ${fmt(cpu.max)} ms.`,
       '',
     );
     lines.push(
