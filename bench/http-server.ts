@@ -49,7 +49,7 @@ if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache' || job.mode === '
     index: () => index,
     accounts: store,
     limiter,
-    pageCacheSize: job.mode === 'kolscope' ? 10_000 : 0,
+    pageCacheChars: job.mode === 'kolscope-nocache' ? 0 : undefined,
   });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
 } else {

@@ -25,8 +25,8 @@ export interface AppDeps {
   readonly logger?: FastifyServerOptions['logger'];
   /** Base URL written into the served OpenAPI document's servers (default http://127.0.0.1:8080). */
   readonly publicUrl?: string;
-  /** Pages kept in the result cache of the current snapshot (default 10000; 0 = off). */
-  readonly pageCacheSize?: number;
+  /** Characters of result pages cached for the current snapshot (default 32 Mi, ~2000 full pages; 0 = off). */
+  readonly pageCacheChars?: number;
   /** Also export process metrics (CPU, memory, event loop) on /metrics. */
   readonly processMetrics?: boolean;
 }
@@ -58,7 +58,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const metrics = createMetrics(deps.index, { processMetrics: deps.processMetrics ?? false });
   const ctx: AppContext = createContext(
     { index: deps.index, accounts: deps.accounts, limiter: deps.limiter, metrics },
-    deps.pageCacheSize ?? 10_000,
+    deps.pageCacheChars ?? 32 * 1024 * 1024,
   );
 
   app.decorateRequest('account', null);

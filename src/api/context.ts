@@ -18,9 +18,9 @@ export interface AppContext {
 
 export function createContext(
   deps: Pick<AppContext, 'index' | 'accounts' | 'limiter' | 'metrics'>,
-  pageCacheSize: number,
+  pageCacheChars: number,
 ): AppContext {
-  const cache = new PageCache(pageCacheSize);
+  const cache = new PageCache(pageCacheChars);
   return {
     ...deps,
     search(query) {

@@ -7,14 +7,16 @@ import type { ServingIndex } from '../index/types.ts';
 export class PageCache {
   private owner: ServingIndex | null = null;
   private readonly pages = new Map<string, string>();
+  private chars = 0;
 
-  /** @param capacity pages kept (least recently used dropped first); 0 turns the cache off. */
-  constructor(private readonly capacity: number) {}
+  /** @param maxChars characters of pages kept (least recently used dropped first); 0 turns the cache off. */
+  constructor(private readonly maxChars: number) {}
 
   get(index: ServingIndex, query: InfluencerQuery): string {
-    if (this.capacity === 0) return index.search(query).dataJson;
+    if (this.maxChars === 0) return index.search(query).dataJson;
     if (this.owner !== index) {
       this.pages.clear();
+      this.chars = 0;
       this.owner = index;
     }
     // The parser builds queries with a fixed key order, so their JSON is a canonical key.
@@ -26,8 +28,13 @@ export class PageCache {
       return hit;
     }
     const page = index.search(query).dataJson;
-    if (this.pages.size >= this.capacity) this.pages.delete(this.pages.keys().next().value!);
     this.pages.set(key, page);
+    this.chars += key.length + page.length;
+    for (const [oldKey, oldPage] of this.pages) {
+      if (this.chars <= this.maxChars) break;
+      this.pages.delete(oldKey);
+      this.chars -= oldKey.length + oldPage.length;
+    }
     return page;
   }
 }
