@@ -164,7 +164,7 @@ export type PlanKind = 'empty' | 'walk' | 'gather-select' | 'gather-walk' | 'wal
 /** Searches the regions of one loaded index. Not re-entrant (shared scratch), which suits one event loop. */
 export class IndexSearcher {
   private readonly matcher = new RowMatcher();
-  private readonly page = new Uint32Array(16);
+  private page = new Uint32Array(16);
   private candidates = new Uint32Array(0);
   private keys = new Float64Array(0);
   private bits = new Int32Array(0);
@@ -180,6 +180,12 @@ export class IndexSearcher {
 
   search(q: InfluencerQuery): SearchResult {
     this.lastPlan = 'empty';
+    // The API validates these; a caller that does not gets an error, never a wrong page.
+    if (!Number.isSafeInteger(q.pageNum) || q.pageNum < 1)
+      throw new RangeError(`pageNum must be a positive integer, got ${q.pageNum}`);
+    if (!Number.isSafeInteger(q.pageSize) || q.pageSize < 1)
+      throw new RangeError(`pageSize must be a positive integer, got ${q.pageSize}`);
+    if (q.pageSize > this.page.length) this.page = new Uint32Array(q.pageSize);
     const region = this.regions.get(q.region);
     if (!region) return EMPTY;
     const n = this.findPage(region, q);

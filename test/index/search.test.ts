@@ -221,6 +221,10 @@ describe('serving index matches sqlForQuery on DuckDB', () => {
 
   test('empty results, pages past the end, page 10000, unknown region', async () => {
     assert.deepEqual(searchRows(base({ region: 'ZZ' })), []);
+    // Larger pages than the API allows still follow the SQL; malformed pages are refused.
+    await assertSame(base({ pageSize: 40, pageNum: 3, sortField: 1, descending: true }));
+    assert.throws(() => index.search(base({ pageNum: 0 })), /pageNum/);
+    assert.throws(() => index.search(base({ pageSize: 2.5 })), /pageSize/);
     assert.equal(index.search(base({ region: 'ZZ' })).dataJson, '[]');
     assert.deepEqual(searchRows(base({ ranges: { total_followers_cnt: { min: 5000, max: 4000 } } })), []);
     assert.deepEqual(searchRows(base({ category: 'no such category' })), []);
