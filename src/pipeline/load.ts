@@ -214,7 +214,7 @@ export async function loadBatches(
         const file = batch.files.find((f) => f.table === table.name);
         if (!file) {
           await connection.run(
-            `CREATE OR REPLACE TEMP TABLE ${stagingTable(table)} (ln BIGINT, ${rawColumnsDdl(table)}, line VARCHAR)`,
+            `CREATE OR REPLACE TEMP TABLE ${stagingTable(table)} (ln BIGINT, ${rawColumnsDdl(table)}, raw VARCHAR)`,
           );
           rows[table.name] = 0;
           continue;

@@ -4,6 +4,7 @@
 // All three formats go through the same SQL: each row becomes one JSON object with its line number
 // (NDJSON: the line itself, split by DuckDB with exact line numbers; CSV: converted in csv.ts;
 // Parquet: the row as JSON, line = row number). Values are then checked with json_type / TRY_CAST.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RawColumn, RawFileExtension, RawTable } from '../raw/format.ts';
@@ -42,41 +43,88 @@ export function stagingTable(table: RawTable): string {
 
 type Mode = 'json' | 'text';
 
-/** Loads a raw file's rows as (ln, line JSON object text, raw text, malformed message). */
+const valueColumn = (c: RawColumn) => `v_${c.name}`;
+const typeColumn = (c: RawColumn) => `t_${c.name}`;
+const listColumn = (c: RawColumn) => `j_${c.name}`;
+
+/**
+ * Fills the temp table `lines`: one row per input row with ln, raw (input text for the quarantine, may be
+ * null), malformed (why the row could not be read) and per column v_<col> (value as text, null when absent),
+ * t_<col> (JSON type; json mode) and j_<col> (JSON of an id_list; json mode). Each JSON row is parsed once
+ * (json_extract with a list of paths), not once per check.
+ */
 async function loadLines(
   connection: DuckDBConnection,
+  table: RawTable,
   file: string,
   format: RawFileExtension,
   scratchDir: string,
 ): Promise<Mode> {
   const target = 'CREATE OR REPLACE TEMP TABLE lines AS';
+  const paths = `[${table.columns.map((c) => sqlString(`$.${c.name}`)).join(', ')}]`;
+  const fromVals = table.columns
+    .map((c, i) => {
+      const v = `vals[${i + 1}]`;
+      const cols = [`json_type(${v}) AS ${typeColumn(c)}`, `${v}->>'$' AS ${valueColumn(c)}`];
+      if (c.type === 'id_list') cols.push(`${v} AS ${listColumn(c)}`);
+      return cols.join(', ');
+    })
+    .join(',\n      ');
+  // obj: the row's JSON object text (null when malformed); the object is parsed once for all columns.
+  const extract = (rows: string) => `${target}
+    SELECT ln, raw, malformed, ${fromVals}
+    FROM (
+      SELECT ln, raw, malformed, CASE WHEN malformed IS NULL THEN json_extract(obj, ${paths}) END AS vals
+      FROM (${rows})
+    )`;
   if (format === 'ndjson') {
-    await connection.run(`${target}
-      SELECT ln, line, NULL::VARCHAR AS raw, NULL::VARCHAR AS malformed FROM (
-        SELECT rtrim(unnest(s), chr(13)) AS line, generate_subscripts(s, 1) AS ln
-        FROM (SELECT string_split(content, chr(10)) AS s FROM read_text(${sqlString(file)}))
-      ) WHERE trim(line) <> ''`);
+    await connection.run(
+      extract(`
+        SELECT ln, line AS raw, CASE WHEN ok THEN line END AS obj,
+               CASE WHEN NOT ok THEN 'not valid JSON' WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object' END AS malformed
+        FROM (
+          SELECT ln, line, json_valid(line) AS ok FROM (
+            SELECT rtrim(unnest(s), chr(13)) AS line, generate_subscripts(s, 1) AS ln
+            FROM (SELECT string_split(content, chr(10)) AS s FROM read_text(${sqlString(file)}))
+          ) WHERE trim(line) <> ''
+        )`),
+    );
     return 'json';
   }
   if (format === 'csv') {
     const converted = join(scratchDir, `csv-${process.pid}-${Date.now()}.jsonl`);
-    await csvToJsonLines(file, converted);
-    await connection.run(`${target}
-      SELECT CAST(l->>'$[0]' AS BIGINT) AS ln,
-             CASE WHEN json_type(l, '$[1]') = 'OBJECT' THEN CAST(l->'$[1]' AS VARCHAR) END AS line,
-             l->>'$[2]' AS raw, l->>'$[3]' AS malformed
-      FROM (SELECT unnest(string_split(content, chr(10))) AS l FROM read_text(${sqlString(converted)}))
-      WHERE l <> ''`);
-    const { rm } = await import('node:fs/promises');
-    await rm(converted, { force: true });
+    try {
+      await csvToJsonLines(file, converted);
+      await connection.run(
+        extract(`
+          SELECT CAST(l->>'$[0]' AS BIGINT) AS ln,
+                 coalesce(l->>'$[2]', CAST(l->'$[1]' AS VARCHAR)) AS raw,
+                 CAST(l->'$[1]' AS VARCHAR) AS obj, l->>'$[3]' AS malformed
+          FROM (SELECT unnest(string_split(content, chr(10))) AS l FROM read_text(${sqlString(converted)}))
+          WHERE l <> ''`),
+      );
+    } finally {
+      await rm(converted, { force: true });
+    }
     return 'text';
   }
+  // Parquet is typed already: values are read as text and checked like CSV; absent columns are null.
+  const described = await connection.runAndReadAll(
+    `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(file)}))`,
+  );
+  const fileColumns = new Map(described.getRowsJS().map(([n, t]) => [String(n), String(t)]));
+  const values = table.columns.map((c) => {
+    const type = fileColumns.get(c.name);
+    const ident = `"${c.name.replace(/"/g, '""')}"`;
+    let v = `CAST(${ident} AS VARCHAR)`;
+    if (type === undefined) v = 'NULL::VARCHAR';
+    else if (type.endsWith('[]')) v = `array_to_string(${ident}, ';')`;
+    return `${v} AS ${valueColumn(c)}`;
+  });
   await connection.run(`${target}
-    SELECT file_row_number + 1 AS ln,
-           CAST(json_merge_patch(to_json(p), '{"file_row_number":null}') AS VARCHAR) AS line,
-           NULL::VARCHAR AS raw, NULL::VARCHAR AS malformed
-    FROM read_parquet(${sqlString(file)}, file_row_number = true) p`);
-  return 'json';
+    SELECT file_row_number + 1 AS ln, NULL::VARCHAR AS raw, NULL::VARCHAR AS malformed, ${values.join(', ')}
+    FROM read_parquet(${sqlString(file)}, file_row_number = true)`);
+  return 'text';
 }
 
 interface Check {
@@ -89,9 +137,9 @@ const INTEGER_TYPES = `('BIGINT', 'UBIGINT')`;
 const NUMBER_TYPES = `('BIGINT', 'UBIGINT', 'DOUBLE')`;
 
 function timestampText(v: string): string {
-  return `TRY_CAST(regexp_replace(${v}, '(Z|[+]00:?00)$', '') AS TIMESTAMP)`;
+  return `TRY_CAST(regexp_replace(${v}, '(Z|[+]00(:?00)?)$', '') AS TIMESTAMP)`;
 }
-const TIMESTAMP_PATTERN = `'[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+]00:?00)?'`;
+const TIMESTAMP_PATTERN = `'[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+]00(:?00)?)?'`;
 
 function moneyValue(v: string): string {
   return `coalesce(TRY_CAST(${v} AS DECIMAL(18,4)), TRY_CAST(TRY_CAST(${v} AS DOUBLE) AS DECIMAL(18,4)))`;
@@ -99,23 +147,23 @@ function moneyValue(v: string): string {
 
 /** The list of ids of an id_list column, as text. */
 function idListText(c: RawColumn, mode: Mode): string {
-  const path = sqlString(`$.${c.name}`);
+  const v = valueColumn(c);
   return mode === 'json'
-    ? `CAST(json_extract(line, ${path}) AS VARCHAR[])`
-    : `CASE WHEN line->>${path} = '' THEN []::VARCHAR[] ELSE string_split(line->>${path}, ';') END`;
+    ? `CAST(${listColumn(c)} AS VARCHAR[])`
+    : `CASE WHEN ${v} = '' THEN []::VARCHAR[] ELSE string_split(${v}, ';') END`;
 }
 
 /** Checks of one column, in order; the first that holds rejects the row. */
 function columnChecks(c: RawColumn, mode: Mode): { absent: string; checks: Check[] } {
-  const path = sqlString(`$.${c.name}`);
-  const t = `json_type(line, ${path})`;
-  const v = `(line->>${path})`;
+  const t = typeColumn(c);
+  const v = valueColumn(c);
   const text = mode === 'text';
   // In CSV an empty field is "no value", except for text columns where '' is a value.
-  const absent =
-    text && c.type !== 'string' && c.type !== 'id_list'
-      ? `(${t} IS NULL OR ${t} = 'NULL' OR ${v} = '')`
-      : `(${t} IS NULL OR ${t} = 'NULL')`;
+  const absent = text
+    ? c.type !== 'string' && c.type !== 'id_list'
+      ? `(${v} IS NULL OR ${v} = '')`
+      : `(${v} IS NULL)`
+    : `(${t} IS NULL OR ${t} = 'NULL')`;
   const checks: Check[] = [];
   const enumList = (c.values ?? []).map((x) => (typeof x === 'number' ? String(x) : sqlString(x))).join(', ');
   const enumMessage = `expected one of ${(c.values ?? []).map((x) => JSON.stringify(x)).join(', ')}`;
@@ -192,7 +240,7 @@ function columnChecks(c: RawColumn, mode: Mode): { absent: string; checks: Check
           message: 'expected a JSON array of id strings',
         });
         checks.push({
-          when: `len(list_filter(json_type(line, ${sqlString(`$.${c.name}[*]`)}), x -> x <> 'VARCHAR')) > 0`,
+          when: `len(list_filter(json_type(${listColumn(c)}, '$[*]'), x -> x <> 'VARCHAR')) > 0`,
           reason: 'invalid_id',
           message: 'every id in the list must be a string',
         });
@@ -209,8 +257,7 @@ function columnChecks(c: RawColumn, mode: Mode): { absent: string; checks: Check
 
 /** The typed value of a column of a row that passed its checks. */
 function typedValue(c: RawColumn, mode: Mode): string {
-  const path = sqlString(`$.${c.name}`);
-  const v = `(line->>${path})`;
+  const v = valueColumn(c);
   const { absent } = columnChecks(c, mode);
   let value: string;
   switch (c.type) {
@@ -242,8 +289,6 @@ function typedValue(c: RawColumn, mode: Mode): string {
 function rejectExpression(table: RawTable, mode: Mode): string {
   const branches: string[] = [
     `WHEN malformed IS NOT NULL THEN ${sqlString(`${SEP}malformed_line${SEP}`)} || malformed`,
-    `WHEN line IS NULL OR NOT json_valid(line) THEN ${sqlString(`${SEP}malformed_line${SEP}not valid JSON`)}`,
-    `WHEN json_type(line) <> 'OBJECT' THEN ${sqlString(`${SEP}malformed_line${SEP}not a JSON object`)}`,
   ];
   for (const c of table.columns) {
     const { absent, checks } = columnChecks(c, mode);
@@ -273,34 +318,36 @@ export async function stageRawFile(
   args: { batch: string; table: RawTable; file: string; format: RawFileExtension; scratchDir: string },
 ): Promise<StageResult> {
   const { batch, table, file, format } = args;
-  const mode = await loadLines(connection, file, format, args.scratchDir);
+  const mode = await loadLines(connection, table, file, format, args.scratchDir);
   const stg = stagingTable(table);
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE checked AS SELECT ln, line, raw, ${rejectExpression(table, mode)} AS err FROM lines`,
+    `CREATE OR REPLACE TEMP TABLE checked AS SELECT *, ${rejectExpression(table, mode)} AS err FROM lines`,
   );
-  const fileSql = sqlString(file);
-  const meta = `${sqlString(batch)}, ${sqlString(table.name)}, ${fileSql}`;
+  await connection.run('DROP TABLE lines');
+  const meta = `${sqlString(batch)}, ${sqlString(table.name)}, ${sqlString(file)}`;
+  const errColumn = `split_part(err, '${SEP}', 1)`;
+  const offending = `CASE ${errColumn} ${table.columns.map((c) => `WHEN ${sqlString(c.name)} THEN ${valueColumn(c)}`).join(' ')} END`;
+  // Parquet rows have no input text: the quarantine shows their values as read.
+  const rowText = `json_object(${table.columns.map((c) => `${sqlString(c.name)}, ${valueColumn(c)}`).join(', ')})`;
   await connection.run(`INSERT INTO rejects
-    SELECT ${meta}, ln, nullif(split_part(err, '${SEP}', 1), ''), split_part(err, '${SEP}', 2),
-           split_part(err, '${SEP}', 3),
-           CASE WHEN split_part(err, '${SEP}', 1) <> '' AND json_valid(line)
-                THEN CAST(json_extract(line, '$.' || split_part(err, '${SEP}', 1)) AS VARCHAR) END,
-           coalesce(raw, line)
+    SELECT ${meta}, ln, nullif(${errColumn}, ''), split_part(err, '${SEP}', 2), split_part(err, '${SEP}', 3),
+           ${offending}, coalesce(raw, CAST(${rowText} AS VARCHAR))
     FROM checked WHERE err IS NOT NULL`);
-  const key = table.key.join(', ');
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${stg} AS
-    SELECT ln, ${table.columns.map((c) => typedValue(c, mode)).join(', ')}, line
+    SELECT ln, ${table.columns.map((c) => typedValue(c, mode)).join(', ')}, raw
     FROM checked WHERE err IS NULL`);
+  await connection.run('DROP TABLE checked');
   // A key seen twice in one batch: the first occurrence is kept, later ones are rejected.
+  const key = table.key.join(', ');
   await connection.run(`CREATE OR REPLACE TEMP TABLE dups AS
-    SELECT ln, line, first_ln FROM (
-      SELECT ln, line, min(ln) OVER (PARTITION BY ${key}) AS first_ln FROM ${stg}
-    ) WHERE ln <> first_ln`);
+    SELECT * FROM (SELECT *, min(ln) OVER (PARTITION BY ${key}) AS first_ln FROM ${stg} s) WHERE ln <> first_ln`);
   await connection.run(`INSERT INTO rejects
     SELECT ${meta}, ln, ${sqlString(table.key.join(','))}, 'duplicate_key',
-           'key (' || ${sqlString(table.key.join(', '))} || ') already on line ' || first_ln, NULL, line
-    FROM dups`);
+           'key (' || ${sqlString(table.key.join(', '))} || ') already on line ' || first_ln, NULL,
+           coalesce(raw, CAST(to_json(d) AS VARCHAR))
+    FROM dups d`);
   await connection.run(`DELETE FROM ${stg} WHERE ln IN (SELECT ln FROM dups)`);
+  await connection.run('DROP TABLE dups');
   const rows = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${stg}`)).getRowsJS()[0]![0]);
   const rejected = Number(
     (
@@ -309,7 +356,6 @@ export async function stageRawFile(
       )
     ).getRowsJS()[0]![0],
   );
-  await connection.run(`DROP TABLE IF EXISTS checked; DROP TABLE IF EXISTS lines; DROP TABLE IF EXISTS dups`);
   return { rows, rejected };
 }
 
@@ -329,12 +375,12 @@ export async function rejectStaged(
   const stg = stagingTable(args.table);
   const meta = `${sqlString(args.batch)}, ${sqlString(args.table.name)}, ${sqlString(args.file)}`;
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE cross_rejects AS SELECT ln, line FROM ${stg} s WHERE ${args.where}`,
+    `CREATE OR REPLACE TEMP TABLE cross_rejects AS SELECT * FROM ${stg} s WHERE ${args.where}`,
   );
   await connection.run(`INSERT INTO rejects
     SELECT ${meta}, ln, ${sqlString(args.column)}, ${sqlString(args.reason)}, ${sqlString(args.message)},
-           CAST(json_extract(line, ${sqlString(`$.${args.column}`)}) AS VARCHAR), line
-    FROM cross_rejects`);
+           CAST(${args.column} AS VARCHAR), coalesce(raw, CAST(to_json(c) AS VARCHAR))
+    FROM cross_rejects c`);
   await connection.run(`DELETE FROM ${stg} WHERE ln IN (SELECT ln FROM cross_rejects)`);
   const n = Number((await connection.runAndReadAll(`SELECT count(*) FROM cross_rejects`)).getRowsJS()[0]![0]);
   await connection.run(`DROP TABLE cross_rejects`);

@@ -85,13 +85,23 @@ export async function openWarehouse(dataDir: string, options: WarehouseOptions =
   const tempDir = join(dataDir, 'tmp', 'duckdb');
   await mkdir(tempDir, { recursive: true });
   const path = join(dataDir, 'warehouse.duckdb');
-  const instance = await DuckDBInstance.create(path, {
-    memory_limit: options.memoryLimit ?? (process.env.KOLSCOPE_DUCKDB_MEMORY || '4GB'),
-    threads: String(options.threads ?? 2),
-    temp_directory: tempDir,
-    // Order is always explicit (ORDER BY); not preserving it lets large inserts stream with less memory.
-    preserve_insertion_order: 'false',
-  });
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, {
+      memory_limit: options.memoryLimit ?? (process.env.KOLSCOPE_DUCKDB_MEMORY || '4GB'),
+      threads: String(options.threads ?? 2),
+      temp_directory: tempDir,
+      // Order is always explicit (ORDER BY); not preserving it lets large inserts stream with less memory.
+      preserve_insertion_order: 'false',
+    });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/lock/i.test(message))
+      throw new WarehouseError(
+        `${path} is in use by another process (is another ingest running?): ${message}`,
+      );
+    throw new WarehouseError(`cannot open ${path}: ${message}`);
+  }
   const connection = await instance.connect();
   try {
     for (const table of RAW_TABLES) {

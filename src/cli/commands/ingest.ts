@@ -11,7 +11,7 @@ import {
   type LoadReport,
 } from '../../pipeline/load.ts';
 import { writeSnapshotRows } from '../../pipeline/metrics.ts';
-import { loadedDays, openWarehouse } from '../../pipeline/warehouse.ts';
+import { loadedDays, openWarehouse, WarehouseError } from '../../pipeline/warehouse.ts';
 import { stderrProgress, type Progress } from '../../progress.ts';
 import { SNAPSHOT_ROWS_FILE } from '../../snapshot/schema.ts';
 import { activateSnapshot, activeSnapshot, beginSnapshot, type SnapshotInfo } from '../../snapshot/store.ts';
@@ -150,7 +150,7 @@ export function register(program: Command): void {
           progress,
         );
       } catch (err) {
-        if (err instanceof IngestError) {
+        if (err instanceof IngestError || err instanceof WarehouseError) {
           if (err instanceof RejectLimitError)
             for (const line of formatLoadReport(err.report)) process.stdout.write(line + '\n');
           process.stderr.write(`kolscope ingest: ${err.message}\n`);
