@@ -146,7 +146,7 @@ export async function generateRaw(options: GenerateOptions, progress: Progress):
     );
     for (const sql of setupSql(params)) await db.run(sql);
     for (let d = firstDay; d <= lastDay; d++) {
-      for (const sql of daySql(d)) await db.run(sql);
+      for (const sql of daySql(d, firstDay)) await db.run(sql);
       const dayDir = join(staging, formatDay(d));
       await mkdir(dayDir);
       for (const table of RAW_TABLES) {

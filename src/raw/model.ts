@@ -296,13 +296,12 @@ function videosPostedSql(pub: number): string {
         utc_second(CASE WHEN rnd(i * 64 + k, ${pub}, 401) < 0.22 THEN 12.5 + 1.5 * nrm(i * 64 + k, ${pub}, 402)
                         WHEN rnd(i * 64 + k, ${pub}, 401) < 0.85 THEN 20 + 2.0 * nrm(i * 64 + k, ${pub}, 402)
                         ELSE 24 * rnd(i * 64 + k, ${pub}, 403) END, tz) AS sec,
-        -- number of shop products promoted (0–3) and the shop slots they come from
+        -- number of shop products promoted (0–2) and the products in the shop slots they come from
         CASE WHEN rnd(i * 64 + k, ${pub}, 411) < CASE WHEN shop_slots = 0 THEN 0 WHEN sells_video THEN 0.55
                                                     WHEN seller_type = 2 THEN 0.1 ELSE 0.3 END
-          THEN 1 + floor(3 * pow(rnd(i * 64 + k, ${pub}, 412), 2))::BIGINT ELSE 0 END AS promoted,
-        floor(rnd(i * 64 + k, ${pub}, 420) * shop_slots)::BIGINT AS slot1,
-        floor(rnd(i * 64 + k, ${pub}, 421) * shop_slots)::BIGINT AS slot2,
-        floor(rnd(i * 64 + k, ${pub}, 422) * shop_slots)::BIGINT AS slot3
+          THEN 1 + (rnd(i * 64 + k, ${pub}, 412) < 0.25)::BIGINT ELSE 0 END AS promoted,
+        product_id_of(slot_product(i, floor(rnd(i * 64 + k, ${pub}, 420) * shop_slots)::BIGINT, pc_lo, pc_count)) AS p1,
+        product_id_of(slot_product(i, floor(rnd(i * 64 + k, ${pub}, 421) * shop_slots)::BIGINT, pc_lo, pc_count)) AS p2
       FROM v
     )
     SELECT i, user_id, first_day, cancel_day, sec,
@@ -314,10 +313,8 @@ function videosPostedSql(pub: number): string {
       least(0.5, engagement * exp(0.3 * nrm(vk, ${pub}, 408))) AS like_rate,
       0.004 + 0.03 * rnd(vk, ${pub}, 409) AS comment_rate,
       0.002 + 0.04 * rnd(vk, ${pub}, 410) AS share_rate,
-      CASE WHEN promoted = 0 THEN []::BIGINT[]
-        ELSE list_sort(list_distinct(list_slice([product_id_of(slot_product(i, slot1, pc_lo, pc_count)),
-          product_id_of(slot_product(i, slot2, pc_lo, pc_count)), product_id_of(slot_product(i, slot3, pc_lo, pc_count))],
-          1, promoted))) END AS products
+      CASE promoted WHEN 0 THEN []::BIGINT[] WHEN 1 THEN [p1] WHEN 2 THEN
+        CASE WHEN p1 = p2 THEN [p1] ELSE [least(p1, p2), greatest(p1, p2)] END END AS products
     FROM w`;
 }
 
@@ -326,12 +323,16 @@ const aliveOn = (d: number) => `first_day <= ${d} AND (cancel_day IS NULL OR ${d
 
 /** Videos observed on day d: posted that day or 1, 7, 30 days before, by authors alive on d. */
 function observedVideos(d: number): string {
-  const posted = VIDEO_OBSERVATION_AGES.map((age) => `SELECT *, ${age} AS age FROM vids_${d - age}`);
+  // prev_day: the video's previous observation day (null on its publish day)
+  const posted = VIDEO_OBSERVATION_AGES.map(
+    (age, k) =>
+      `SELECT *, ${age} AS age, ${k === 0 ? 'NULL' : d - age + VIDEO_OBSERVATION_AGES[k - 1]!}::BIGINT AS prev_day FROM vids_${d - age}`,
+  );
   return `SELECT * FROM (${posted.join(' UNION ALL ')}) WHERE ${aliveOn(d)}`;
 }
 
 /** SQL that advances the state to day `d` and builds the day's temp tables. */
-export function daySql(d: number): string[] {
+export function daySql(d: number, firstDay: number): string[] {
   const alive = aliveOn(d);
   return [
     // Counters advance by the day's growth; cancelled accounts freeze. state and inf hold the same
@@ -396,7 +397,10 @@ export function daySql(d: number): string[] {
     `CREATE OR REPLACE TEMP TABLE p_today AS
      WITH referenced AS (
        SELECT DISTINCT j FROM (
-         SELECT product_index(unnest(products)) AS j FROM (${observedVideos(d)}) UNION ALL SELECT j FROM s_today)
+         SELECT product_index(unnest(products)) AS j FROM (${observedVideos(d)})
+         -- a re-observed video's products were reported when it was last observed, if it was
+         WHERE prev_day IS NULL OR prev_day < first_day OR prev_day < ${firstDay}
+         UNION ALL SELECT j FROM s_today)
      ), changed AS (
        SELECT j FROM seen JOIN catalog USING (j)
        WHERE price_epoch(period, off, ${d}) <> price_epoch(period, off, ${d - 1})
