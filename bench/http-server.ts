@@ -3,20 +3,18 @@
 //   kolscope          the full stack: auth, QPS check, durable group-committed debit (SQLite), validation,
 //                     index search, envelope (page cache on)
 //   kolscope-nocache  the same with the page cache off: every request searches the index
-//   kolscope-postgres the full stack with the accounts in PostgreSQL (BENCH_DATABASE_URL): asynchronous commits
 //   bare              plain Fastify serializing the same ten row objects per request with a response schema
 //   ceiling           plain Fastify sending one pre-serialized body
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { MemoryRateLimiter } from '../src/accounts/memory-limiter.ts';
-import { PostgresAccountStore } from '../src/accounts/postgres.ts';
 import { SqliteAccountStore } from '../src/accounts/sqlite.ts';
 import { buildApp } from '../src/api/app.ts';
 import { parseInfluencerQuery, INFLUENCER_LIST_PATH } from '../src/api/routes/influencer-list.ts';
 import { loadServingIndex } from '../src/index/index.ts';
 import { SERVED_FIELDS } from '../src/snapshot/schema.ts';
 
-export type ServerMode = 'kolscope' | 'kolscope-nocache' | 'kolscope-postgres' | 'bare' | 'ceiling';
+export type ServerMode = 'kolscope' | 'kolscope-nocache' | 'bare' | 'ceiling';
 
 export interface ServerJob {
   readonly mode: ServerMode;
@@ -34,14 +32,8 @@ const index = await loadServingIndex(job.snapshotDir);
 let url: string;
 let key = '';
 
-if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache' || job.mode === 'kolscope-postgres') {
-  const store =
-    job.mode === 'kolscope-postgres'
-      ? await PostgresAccountStore.open({
-          connectionString: process.env.BENCH_DATABASE_URL!,
-          schema: `kolscope_http_bench_${process.pid}`,
-        })
-      : new SqliteAccountStore({ dataDir: job.workDir });
+if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache') {
+  const store = new SqliteAccountStore({ dataDir: job.workDir });
   const limiter = new MemoryRateLimiter();
   // A QPS limit high enough never to throttle: the benchmark measures the work, not the limiter's refusals.
   key = (await store.createKey({ name: 'bench', credits: 1_000_000_000, qps: 1_000_000 })).key;

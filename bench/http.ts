@@ -4,7 +4,7 @@
 //   npm run bench -- --only http --sizes 100k      (default size: 1m)
 // Environment: HTTP_BENCH_SECONDS (default 10) per server, HTTP_BENCH_CONNECTIONS (default 50).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,6 +24,8 @@ const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
 const SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 const MODES: readonly ServerMode[] = ['bare', 'kolscope', 'kolscope-nocache', 'ceiling'];
 const progress = stderrProgress(5000);
+/** USER_HZ of /proc/<pid>/stat: 100 on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 const sizeLabel = (n: number) =>
   n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1000 === 0 ? `${n / 1000}k` : `${n}`;
@@ -67,6 +69,8 @@ interface Started {
   readonly child: ChildProcess;
   readonly url: string;
   readonly key: string;
+  /** The server's CPU time so far, in µs. */
+  cpuMicros(): Promise<number>;
 }
 
 async function startServer(job: ServerJob): Promise<Started> {
@@ -79,7 +83,20 @@ async function startServer(job: ServerJob): Promise<Started> {
     child.once('exit', (code) => reject(new Error(`bench server ${job.mode} exited with ${code}`)));
   });
   const { url, key } = JSON.parse(line) as { url: string; key: string };
-  return { child, url, key };
+  return { child, url, key, cpuMicros: () => processCpuMicros(child.pid!) };
+}
+
+/** User + system CPU time of a process so far, in µs, from /proc (Linux); NaN elsewhere. */
+async function processCpuMicros(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
 }
 
 async function stopServer(server: Started): Promise<void> {
@@ -94,6 +111,8 @@ export interface HttpResult {
   readonly latencyP50Ms: number;
   readonly latencyP99Ms: number;
   readonly requests: number;
+  /** Server CPU time (user + system) per request, µs. */
+  readonly cpuMicrosPerRequest: number;
   readonly non2xx: number;
   readonly errors: number;
 }
@@ -105,18 +124,21 @@ async function load(
   seconds: number,
 ): Promise<HttpResult> {
   const headers: Record<string, string> = server.key ? { authorization: `Bearer ${server.key}` } : {};
+  const cpuBefore = await server.cpuMicros();
   const result = await autocannon({
     url: server.url,
     connections: CONNECTIONS,
     duration: seconds,
     requests: paths.map((path) => ({ method: 'GET', path, headers })),
   });
+  const cpu = (await server.cpuMicros()) - cpuBefore;
   return {
     server: mode,
     requestsPerSecond: Math.round(result.requests.average),
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     requests: result.requests.total,
+    cpuMicrosPerRequest: Math.round(cpu / Math.max(1, result.requests.total)), // NaN off Linux
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
@@ -164,7 +186,7 @@ export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }
           await load(server, mode, paths, Math.min(2, SECONDS)); // warm-up: JIT, page cache, SQLite pages
           const r = await load(server, mode, paths, SECONDS);
           progress.log(
-            `http ${sizeLabel(size)} ${mode}: ${r.requestsPerSecond} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+            `http ${sizeLabel(size)} ${mode}: ${r.requestsPerSecond} req/s, ${r.cpuMicrosPerRequest} µs CPU/request, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
           );
           results.push(r);
         } finally {
@@ -190,7 +212,9 @@ function markdown(
     '(bench/queries.ts realisticMix). **kolscope**: Bearer auth, QPS check, durable group-committed debit',
     '(SQLite), parameter validation, index search, envelope, page cache on; **kolscope-nocache**: the same with',
     'every request searching the index; **bare**: Fastify serializing the same rows (objects, response schema);',
-    '**ceiling**: Fastify sending one pre-serialized body. Logging off everywhere.',
+    '**ceiling**: Fastify sending one pre-serialized body. Logging off everywhere. Server CPU per request is',
+    "the server process's user + system time over the measured run divided by its requests (the machine is",
+    'shared, so requests/s moves with the load of other work; CPU per request much less).',
     '',
   ];
   for (const r of report) {
@@ -198,11 +222,11 @@ function markdown(
     lines.push(
       `## ${sizeLabel(r.size)} influencers (${r.connections} connections, ${r.seconds} s per server, ${r.urls} URLs)`,
       '',
-      '| server | requests/s | p50 ms | p99 ms | vs bare | non-2xx | errors |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| server | requests/s | vs bare | server CPU µs/request | p50 ms | p99 ms | non-2xx | errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...r.results.map(
         (x) =>
-          `| ${x.server} | ${x.requestsPerSecond} | ${x.latencyP50Ms} | ${x.latencyP99Ms} | ${bare ? ((100 * x.requestsPerSecond) / bare.requestsPerSecond).toFixed(0) + ' %' : ''} | ${x.non2xx} | ${x.errors} |`,
+          `| ${x.server} | ${x.requestsPerSecond} | ${bare ? ((100 * x.requestsPerSecond) / bare.requestsPerSecond).toFixed(0) + ' %' : ''} | ${x.cpuMicrosPerRequest} | ${x.latencyP50Ms} | ${x.latencyP99Ms} | ${x.non2xx} | ${x.errors} |`,
       ),
       '',
     );
