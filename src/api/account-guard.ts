@@ -61,7 +61,14 @@ export async function serveCharged(
 ): Promise<string> {
   const account = request.account;
   if (!account) throw new Error('serveCharged on a route without requireAccount');
-  const debit = ctx.accounts.debit(account.id, request.id);
+  const debit = ctx.accounts.debit(account.id, request.id).catch(async (error: unknown) => {
+    // A failed debit may hide a commit that went through (connection lost after COMMIT): undo it, if any
+    // (a refund without a debit is a no-op), then fail the request with a 500.
+    await ctx.accounts.refund(account.id, request.id).catch((refundError: unknown) => {
+      request.log.error({ err: refundError, keyId: account.id }, 'refund after a failed debit failed');
+    });
+    throw error;
+  });
   let dataJson: string;
   try {
     dataJson = page();
