@@ -73,7 +73,7 @@ export async function serveCharged(
   try {
     dataJson = page();
   } catch (err) {
-    // Nothing is served: give the credit back if the debit went through.
+    // Nothing is served: if the debit went through, mark it so that the error handler gives it back.
     const result = await debit.catch(() => null);
     if (result?.ok) {
       request.creditsCharged = 1;

@@ -65,7 +65,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('creditsCharged', 0);
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+    reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
   });
 
   app.addHook('onResponse', async (request, reply) => {

@@ -67,6 +67,7 @@ test('a 200 is the seed envelope with served rows, a request id and the credit/l
   assert.equal(res.body.message, 'success');
   assert.match(res.body.requestId, UUID);
   assert.equal(res.headers.get('x-request-id'), res.body.requestId);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(res.body.data!.length, 3);
   for (const row of res.body.data!)
     assert.deepEqual(
