@@ -46,23 +46,26 @@ function pick(u: string, choices: readonly (readonly [string, number])[]): strin
   return `CASE ${arms.join(' ')} ELSE ${choices[choices.length - 1]![0]} END`;
 }
 
+// prettier-ignore
 const FIRST_NAMES = [
   'Mia', 'Liam', 'Ava', 'Noah', 'Sofia', 'Lucas', 'Aisha', 'Putri', 'Rizky', 'Ananda', 'Nong', 'Ploy',
   'Linh', 'Minh', 'Camila', 'Mateo', 'Valentina', 'Diego', 'Gabriel', 'Julia', 'Maria', 'Jose', 'Nur',
   'Siti', 'Amir', 'Fatima', 'Omar', 'Lena', 'Jonas', 'Emma', 'Chloe', 'Ethan', 'Grace', 'Jasmine',
   'Kai', 'Yuki', 'Hana', 'Leo', 'Zara', 'Ivy', 'Nina', 'Ruby', 'Alex', 'Sam', 'Dani', 'Jay', 'Tiara', 'Bea',
-]; // prettier-ignore
+];
+// prettier-ignore
 const LAST_NAMES = [
   'Smith', 'Johnson', 'Garcia', 'Lopez', 'Santos', 'Silva', 'Pratama', 'Wijaya', 'Saputra', 'Nguyen',
   'Tran', 'Le', 'Somchai', 'Srisuk', 'Reyes', 'Cruz', 'Bautista', 'Tan', 'Lim', 'Wong', 'Rahman',
   'Abdullah', 'Khan', 'Brown', 'Taylor', 'Wilson', 'Martin', 'Muller', 'Schmidt', 'Rossi', 'Dubois',
   'Sato', 'Suzuki', 'Kim', 'Park', 'Costa', 'Oliveira', 'Hernandez', 'Martinez', 'Walker',
-]; // prettier-ignore
+];
+// prettier-ignore
 const GREETINGS: Record<string, string> = {
   en: 'Hi', es: 'Hola', pt: 'Olá', id: 'Halo', jv: 'Sugeng', th: 'สวัสดี', vi: 'Xin chào', tl: 'Kumusta',
   ms: 'Hai', zh: '你好', ar: 'مرحبا', de: 'Hallo', tr: 'Merhaba', fr: 'Salut', ja: 'こんにちは', pl: 'Cześć',
   ur: 'السلام علیکم',
-}; // prettier-ignore
+};
 // Bio templates: {g} greeting, {c} category, {n} first name. Some carry commas, quotes, line breaks and
 // emoji on purpose, so that every file encoding is exercised on real-looking text.
 const SIGNATURES = [
@@ -78,7 +81,7 @@ const SIGNATURES = [
   'Shop my favourites 🛒 {c}',
   '{c}; honest opinions, no filters',
   '{n} here — {c}, family & coffee ☕',
-]; // prettier-ignore
+];
 
 const creatorCategoryIndex = (name: string) => CREATOR_CATEGORIES.indexOf(name);
 const productCategoryIndex = (id: string) => PRODUCT_CATEGORIES.findIndex((c) => c.id === id);
