@@ -277,6 +277,9 @@ export function setupSql(p: ModelParams): string[] {
   ];
 }
 
+/** Table of the videos posted on day `pub` (quoted: days before 1970 are negative). */
+const vidsTable = (pub: number) => `"vids_${pub}"`;
+
 /** Days before the window whose videos are observed inside it (at age 1, 7 or 30). */
 function prewindowDays(p: ModelParams): number[] {
   const days = new Set<number>();
@@ -287,7 +290,7 @@ function prewindowDays(p: ModelParams): number[] {
 
 /** Creates vids_<pub>: every video posted on day `pub`, with its lifetime totals and promoted products. */
 function videosPostedSql(pub: number): string {
-  return `CREATE TABLE vids_${pub} AS
+  return `CREATE TABLE ${vidsTable(pub)} AS
     WITH n AS (
       SELECT i, user_id, first_day, cancel_day, tz, base_views, engagement, duration_median, sells_video,
         seller_type, shop_slots, pc_lo, pc_count, posts_on(i, post_rate, cancel_day, ${pub}) AS n
@@ -329,7 +332,7 @@ function observedVideos(d: number): string {
   // prev_day: the video's previous observation day (null on its publish day)
   const posted = VIDEO_OBSERVATION_AGES.map(
     (age, k) =>
-      `SELECT *, ${age} AS age, ${k === 0 ? 'NULL' : d - age + VIDEO_OBSERVATION_AGES[k - 1]!}::BIGINT AS prev_day FROM vids_${d - age}`,
+      `SELECT *, ${age} AS age, ${k === 0 ? 'NULL' : d - age + VIDEO_OBSERVATION_AGES[k - 1]!}::BIGINT AS prev_day FROM ${vidsTable(d - age)}`,
   );
   return `SELECT * FROM (${posted.join(' UNION ALL ')}) WHERE ${aliveOn(d)}`;
 }
@@ -418,7 +421,7 @@ export function daySql(d: number, firstDay: number): string[] {
 
 /** SQL run after the day's files are written: videos too old to be observed again are dropped. */
 export function dayEndSql(d: number): string[] {
-  return [`DROP TABLE vids_${d - VIDEO_OBSERVATION_AGES[VIDEO_OBSERVATION_AGES.length - 1]!}`];
+  return [`DROP TABLE ${vidsTable(d - VIDEO_OBSERVATION_AGES[VIDEO_OBSERVATION_AGES.length - 1]!)}`];
 }
 
 /** The day's rows of one raw table, in RAW_TABLES column order, with typed columns (parquet types). */

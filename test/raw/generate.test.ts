@@ -77,6 +77,12 @@ describe('layout', () => {
     for (const t of RAW_TABLES) assert.ok(s.rows[t.name] > 0, `${t.name} has rows`);
   });
 
+  test('works at the edges: one influencer, one day, the first days of 1970', async () => {
+    const s = await generate(tmp.dir, 'epoch', { influencers: 1, days: 2, end: '1970-01-02' });
+    assert.deepEqual(await readdir(s.outDir), ['1970-01-01', '1970-01-02']);
+    assert.equal(s.rows.profile_stats, 2);
+  });
+
   test('refuses a non-empty output directory and leaves it untouched', async () => {
     const out = join(tmp.dir, 'occupied');
     await mkdir(out);
