@@ -80,7 +80,7 @@ async function duckdbEngine(snapshotDir: string, size: number): Promise<Engine> 
       `CREATE OR REPLACE TABLE influencers AS SELECT * FROM read_parquet('${join(snapshotDir, SNAPSHOT_ROWS_FILE)}')
        ORDER BY region, total_followers_cnt`,
     );
-    await conn.run('CREATE TABLE influencers_loaded (at TIMESTAMP)');
+    await conn.run('CREATE TABLE influencers_loaded (loaded_at TIMESTAMP)');
     await conn.run('CHECKPOINT');
   }
   const columns = served.map((n) => `"${n}"`).join(', ');

@@ -75,6 +75,12 @@ class RowMatcher {
   readonly rangeColumns: NumericColumn[] = [];
   readonly rangeMin = new Float64Array(MAX_RANGES);
   readonly rangeMax = new Float64Array(MAX_RANGES);
+  /** Where each range's rows sit in its field's sorted order: orders[slot][from..to). */
+  readonly rangeOrders: Uint32Array[] = [];
+  readonly rangeFrom = new Float64Array(MAX_RANGES);
+  readonly rangeTo = new Float64Array(MAX_RANGES);
+  /** Rows passing one pre-marked range condition (gather plan), or null. */
+  filterBits: Int32Array | null = null;
   codeCount = 0;
   readonly codeColumns: CodeColumn[] = [];
   readonly codeWanted = new Uint32Array(3);
@@ -94,6 +100,27 @@ class RowMatcher {
     this.rangeColumns[slot] = this.rangeColumns[last]!;
     this.rangeMin[slot] = this.rangeMin[last]!;
     this.rangeMax[slot] = this.rangeMax[last]!;
+    this.rangeOrders[slot] = this.rangeOrders[last]!;
+    this.rangeFrom[slot] = this.rangeFrom[last]!;
+    this.rangeTo[slot] = this.rangeTo[last]!;
+  }
+
+  addRange(
+    column: NumericColumn,
+    min: number,
+    max: number,
+    order: Uint32Array,
+    from: number,
+    to: number,
+  ): number {
+    const slot = this.rangeCount++;
+    this.rangeColumns[slot] = column;
+    this.rangeMin[slot] = min;
+    this.rangeMax[slot] = max;
+    this.rangeOrders[slot] = order;
+    this.rangeFrom[slot] = from;
+    this.rangeTo[slot] = to;
+    return slot;
   }
 
   removeCode(slot: number): void {
@@ -105,6 +132,8 @@ class RowMatcher {
   reset(): void {
     this.rangeCount = 0;
     this.rangeColumns.length = 0;
+    this.rangeOrders.length = 0;
+    this.filterBits = null;
     this.codeCount = 0;
     this.codeColumns.length = 0;
     this.salesMode = 0;
@@ -123,6 +152,8 @@ class RowMatcher {
   }
 
   test(row: number): boolean {
+    const fb = this.filterBits;
+    if (fb !== null && (fb[row >>> 5]! & (1 << (row & 31))) === 0) return false;
     for (let k = 0; k < this.rangeCount; k++) {
       const v = this.rangeColumns[k]![row]!;
       if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
@@ -157,6 +188,9 @@ interface Source {
   readonly implies: 'range' | 'code' | 'sales' | 'showcase' | 'product';
   /** Slot of that condition in the matcher (range or code). */
   readonly slot: number;
+  /** Cost of reading another column for one of its rows: random for a sorted-order range, strided for a
+   *  posting list (rows ascending, so reads move forward through memory). */
+  readonly readCost: number;
 }
 
 export type PlanKind = 'empty' | 'walk' | 'gather-select' | 'gather-walk' | 'walk-then-gather';
@@ -168,6 +202,7 @@ export class IndexSearcher {
   private candidates = new Uint32Array(0);
   private keys = new Float64Array(0);
   private bits = new Int32Array(0);
+  private filterBits = new Int32Array(0);
   private json = Buffer.alloc(64 * 1024);
   /** Plan of the last search, for benchmarks and tests. */
   lastPlan: PlanKind = 'empty';
@@ -237,21 +272,21 @@ export class IndexSearcher {
     // Most selective range first: a rejected row costs fewer reads.
     ranges.sort((a, b) => a.hi - a.lo - (b.hi - b.lo));
     for (const { column, order, lo, hi, min, max } of ranges) {
-      const slot = m.rangeCount++;
-      sources.push({ count: hi - lo, segments: [[order, lo, hi]], mayRepeat: false, implies: 'range', slot });
-      m.rangeColumns.push(column);
-      m.rangeMin[slot] = min;
-      m.rangeMax[slot] = max;
+      const slot = m.addRange(column, min, max, order, lo, hi);
+      sources.push({
+        count: hi - lo,
+        segments: [[order, lo, hi]],
+        mayRepeat: false,
+        implies: 'range',
+        slot,
+        readCost: COST.random,
+      });
     }
-    // The sort field's own range is enforced by the walk; a gather must test it as well.
-    let sortRangeTest = -1;
-    if (sortColumn && (walkLo > 0 || walkHi < total)) {
-      const r = q.ranges[sortField as (typeof RANGE_FIELDS)[number]]!;
-      sortRangeTest = m.rangeCount;
-      m.rangeColumns.push(sortColumn);
-      m.rangeMin[m.rangeCount] = r.min ?? -Infinity;
-      m.rangeMax[m.rangeCount] = r.max === undefined || Number.isNaN(r.max) ? Infinity : r.max;
-    }
+    // The sort field's own range is enforced by the walk; a gather must test it as well (added then).
+    const sortRange =
+      sortColumn && sortOrder && (walkLo > 0 || walkHi < total)
+        ? q.ranges[sortField as (typeof RANGE_FIELDS)[number]]!
+        : null;
 
     const coded: [CodedField, string | undefined][] = [
       ['category', q.category],
@@ -276,6 +311,7 @@ export class IndexSearcher {
           mayRepeat: false,
           implies: 'code',
           slot,
+          readCost: COST.strided,
         });
       }
     }
@@ -291,6 +327,7 @@ export class IndexSearcher {
         mayRepeat: false,
         implies,
         slot: 0,
+        readCost: COST.strided,
       });
       return to - from;
     };
@@ -337,7 +374,14 @@ export class IndexSearcher {
       m.productWords = words;
       m.productMask = region.productCategoryMask;
       m.productWanted = wanted;
-      sources.push({ count, segments, mayRepeat: segments.length > 1, implies: 'product', slot: 0 });
+      sources.push({
+        count,
+        segments,
+        mayRepeat: segments.length > 1,
+        implies: 'product',
+        slot: 0,
+        readCost: COST.strided,
+      });
     }
 
     // Plan, in rough nanoseconds (COST): selectivities from exact counts, assumed independent.
@@ -345,6 +389,8 @@ export class IndexSearcher {
     const conditions = m.conditions;
     let density = 1;
     for (const s of sources) density *= s.count / total;
+    // Conditions without a count (gender, show_case_flag = 0): assume half the rows pass each.
+    density *= 0.5 ** Math.max(0, conditions - sources.length);
     const wanted = offset + size;
     const expectedVisits = density <= 0 ? walkLength : Math.min(walkLength, wanted / density);
     const visitCost = COST.sequential + COST.random * conditions;
@@ -353,7 +399,7 @@ export class IndexSearcher {
     let gatherCost = Infinity;
     if (best) {
       const matches = Math.max(1, Math.min(best.count, density * total));
-      const scan = best.count * (COST.sequential + COST.random * (conditions - 1));
+      const scan = best.count * (COST.sequential + best.readCost * (conditions - 1));
       gatherCost = scan + Math.min(selectCost(matches), bitWalkCost(matches, walkLength, wanted));
     }
     const walkCost = expectedVisits * visitCost;
@@ -379,7 +425,15 @@ export class IndexSearcher {
       if (found >= 0) return found;
       this.lastPlan = 'walk-then-gather';
     }
-    if (sortRangeTest >= 0) m.rangeCount++; // gathered rows must also satisfy the sort field's range
+    if (sortRange)
+      m.addRange(
+        sortColumn!,
+        sortRange.min ?? -Infinity,
+        sortRange.max === undefined || Number.isNaN(sortRange.max) ? Infinity : sortRange.max,
+        sortOrder!,
+        walkLo,
+        walkHi,
+      );
     return this.gather(region, q, best!, sortColumn, sortOrder, walkLo, walkHi, offset, size);
   }
 
@@ -481,6 +535,7 @@ export class IndexSearcher {
     this.candidates = new Uint32Array(this.maxRegionRows);
     this.keys = new Float64Array(this.maxRegionRows);
     this.bits = new Int32Array((this.maxRegionRows >>> 5) + 1);
+    this.filterBits = new Int32Array((this.maxRegionRows >>> 5) + 1);
   }
 
   /** Collects the source's rows that pass every condition, then picks the page by sort key. */
@@ -515,6 +570,24 @@ export class IndexSearcher {
         m.productWords = 0;
         break;
     }
+    // A second range condition is cheaper as a bitset, marked from its sorted order (sequential reads,
+    // writes to a small bitset), than as a random read of its column for every candidate.
+    let marked = -1;
+    for (let k = 0; k < m.rangeCount; k++) {
+      const span = m.rangeTo[k]! - m.rangeFrom[k]!;
+      if (span * COST.bitSet + source.count * COST.bit < source.count * source.readCost)
+        if (marked < 0 || span < m.rangeTo[marked]! - m.rangeFrom[marked]!) marked = k;
+    }
+    const filterBits = this.filterBits;
+    if (marked >= 0) {
+      const order = m.rangeOrders[marked]!;
+      for (let i = m.rangeFrom[marked]!, to = m.rangeTo[marked]!; i < to; i++) {
+        const row = order[i]!;
+        filterBits[row >>> 5]! |= 1 << (row & 31);
+      }
+      m.removeRange(marked);
+      m.filterBits = filterBits;
+    }
     const cand = this.candidates;
     const bits = this.bits;
     let count = 0;
@@ -533,6 +606,10 @@ export class IndexSearcher {
           if (m.test(row)) cand[count++] = row;
         }
       }
+    }
+    if (marked >= 0) {
+      filterBits.fill(0, 0, (region.rows >>> 5) + 1);
+      m.filterBits = null;
     }
     if (offset >= count) {
       if (source.mayRepeat) this.clearBits(count);
@@ -594,8 +671,9 @@ export class IndexSearcher {
   }
 }
 
-/** Rough cost per row, in nanoseconds: a sequential read, a random (cache-missing) read, a bitset test. */
-const COST = { sequential: 2, random: 8, bit: 3 } as const;
+/** Rough cost per row, in nanoseconds at 10M rows: a sequential read, a random (cache- and TLB-missing) read,
+ *  a bitset test, a bitset write from a sorted order. */
+const COST = { sequential: 2, strided: 10, random: 40, bit: 3, bitSet: 4 } as const;
 
 /** Picking ranks [offset, offset + size) of `matches` rows by quickselect: gather keys, then two partitions. */
 function selectCost(matches: number): number {
