@@ -4,6 +4,7 @@
 //                     index search, envelope (page cache on)
 //   kolscope-nocache  the same with the page cache off: every request searches the index
 //   bare              plain Fastify serializing the same ten row objects per request with a response schema
+//   bare-stringify    the same with JSON.stringify instead of the schema's compiled serializer
 //   ceiling           plain Fastify sending one pre-serialized body
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
@@ -14,7 +15,7 @@ import { parseInfluencerQuery, INFLUENCER_LIST_PATH } from '../src/api/routes/in
 import { loadServingIndex } from '../src/index/index.ts';
 import { SERVED_FIELDS } from '../src/snapshot/schema.ts';
 
-export type ServerMode = 'kolscope' | 'kolscope-nocache' | 'bare' | 'ceiling';
+export type ServerMode = 'kolscope' | 'kolscope-nocache' | 'bare' | 'bare-stringify' | 'ceiling';
 
 export interface ServerJob {
   readonly mode: ServerMode;
@@ -74,6 +75,19 @@ if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache') {
       data: rows.get(request.url) ?? [],
       requestId: randomUUID(),
     }));
+  } else if (job.mode === 'bare-stringify') {
+    app.get(INFLUENCER_LIST_PATH, async (request, reply) =>
+      reply
+        .type('application/json; charset=utf-8')
+        .send(
+          JSON.stringify({
+            code: 0,
+            message: 'success',
+            data: rows.get(request.url) ?? [],
+            requestId: randomUUID(),
+          }),
+        ),
+    );
   } else {
     const body = JSON.stringify({
       code: 0,
