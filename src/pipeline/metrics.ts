@@ -162,7 +162,33 @@ export function snapshotSql(asOf: string): string {
   const bucket = `CASE ${DURATION_BUCKETS.map((b, i) =>
     Number.isFinite(b.maxSec) ? `WHEN duration_sec <= ${b.maxSec} THEN ${i + 1}` : `ELSE ${i + 1}`,
   ).join(' ')} END`;
-  const labels = `[${DURATION_BUCKETS.map((b) => sqlString(b.label)).join(', ')}]`;
+  // Distributions are counted with one filtered count per key (much cheaper than histogram()), then
+  // written as a JSON object of the non-zero keys in key order.
+  const distributions = {
+    duration: DURATION_BUCKETS.map((b, i) => ({
+      key: b.label,
+      column: `dur_${i + 1}`,
+      when: `dur = ${i + 1}`,
+    })),
+    hour: Array.from({ length: 24 }, (_, h) => ({
+      key: String(h).padStart(2, '0'),
+      column: `hour_${h}`,
+      when: `hr = ${h}`,
+    })),
+    weekday: Array.from({ length: 7 }, (_, d) => ({
+      key: String(d + 1),
+      column: `dow_${d + 1}`,
+      when: `dow = ${d + 1}`,
+    })),
+  };
+  const counts = Object.values(distributions)
+    .flat()
+    .map((k) => `count(*) FILTER (WHERE ${k.when}) AS ${k.column}`)
+    .join(',\n    ');
+  const jsonObject = (keys: { key: string; column: string }[]) =>
+    `CASE WHEN vid.user_id IS NULL THEN '{}' ELSE '{' || concat_ws(',', ${keys
+      .map((k) => `CASE WHEN vid.${k.column} > 0 THEN '${JSON.stringify(k.key)}:' || vid.${k.column} END`)
+      .join(', ')}) || '}' END`;
   const fields: Record<string, string> = {
     avatar: 'p.avatar',
     avg_30d_price: `CASE WHEN coalesce(s30.units, 0) > 0 THEN ${roundInt('s30.gmv / s30.units')} ELSE 0 END`,
@@ -171,12 +197,12 @@ export function snapshotSql(asOf: string): string {
     ec_score: `CASE WHEN p.off_mark > 0 THEN 0.0 ELSE round(
         2.0 * least(1.0, log10(1 + CAST(coalesce(s30.gmv, 0) AS DOUBLE)) / 5.0)
       + 1.5 * least(1.0, coalesce(ir.rate, 0.0) / 0.10)
-      + 1.5 * least(1.0, coalesce(vid.active_days_30, 0) / 15.0), 2) END`,
+      + 1.5 * least(1.0, coalesce(act.active_days_30, 0) / 15.0), 2) END`,
     first_crawl_dt: int(`strftime(f.first_day, '%Y%m%d')`),
     gender: 'p.gender',
-    influencer_video_duration_level: `coalesce(${json(`to_json(map_from_entries(list_transform(map_entries(vid.durations), e -> (${labels}[e.key], e.value))))`)}, '{}')`,
-    influencer_video_publish_hour: `coalesce(${json('to_json(vid.hours)')}, '{}')`,
-    influencer_video_publish_week: `coalesce(${json('to_json(vid.weekdays)')}, '{}')`,
+    influencer_video_duration_level: jsonObject(distributions.duration),
+    influencer_video_publish_hour: jsonObject(distributions.hour),
+    influencer_video_publish_week: jsonObject(distributions.weekday),
     interaction_rate: 'coalesce(ir.rate, 0.0)',
     language: 'p.language',
     most_category_product: `coalesce(cat.j, '[]')`,
@@ -235,12 +261,16 @@ vid AS (
   SELECT user_id, count(*) AS n_videos, sum(views) AS views, sum(comments) AS comments, sum(shares) AS shares,
     count(*) FILTER (WHERE has_products) AS n_pv, sum(views) FILTER (WHERE has_products) AS pv_views,
     sum(views) FILTER (WHERE recent) AS views_90, sum(likes + comments + shares) FILTER (WHERE recent) AS interactions_90,
-    count(DISTINCT CAST(create_time AS DATE)) FILTER (WHERE CAST(create_time AS DATE) BETWEEN ${a} - 29 AND ${a}) AS active_days_30,
-    histogram(${bucket}) AS durations,
-    histogram(strftime(create_time, '%H')) AS hours,
-    histogram(CAST(isodow(create_time) AS VARCHAR)) AS weekdays,
+    ${counts},
     arg_max(video_id, (views, -video_id)) AS top_video
-  FROM (SELECT *, CAST(create_time AS DATE) BETWEEN ${a} - 89 AND ${a} AS recent FROM in_videos)
+  FROM (SELECT *, CAST(create_time AS DATE) BETWEEN ${a} - 89 AND ${a} AS recent,
+          ${bucket} AS dur, hour(create_time) AS hr, isodow(create_time) AS dow FROM in_videos)
+  GROUP BY user_id),
+act AS (
+  -- A separate aggregate: a DISTINCT inside the one above forces a much slower grouping.
+  SELECT user_id, count(*) AS active_days_30 FROM (
+    SELECT DISTINCT user_id, CAST(create_time AS DATE) AS d FROM in_videos
+    WHERE CAST(create_time AS DATE) BETWEEN ${a} - 29 AND ${a})
   GROUP BY user_id),
 ir AS (
   SELECT user_id, CASE WHEN coalesce(views_90, 0) > 0 THEN round(CAST(interactions_90 AS DOUBLE) / CAST(views_90 AS DOUBLE), 4) ELSE 0.0 END AS rate
@@ -279,6 +309,7 @@ JOIN in_first f ON f.user_id = p.user_id
 LEFT JOIN in_stats st ON st.user_id = p.user_id
 LEFT JOIN in_edges e ON e.user_id = p.user_id
 LEFT JOIN vid ON vid.user_id = p.user_id
+LEFT JOIN act ON act.user_id = p.user_id
 LEFT JOIN ir ON ir.user_id = p.user_id
 LEFT JOIN top ON top.user_id = p.user_id
 LEFT JOIN s30 ON s30.user_id = p.user_id

@@ -1,0 +1,71 @@
+// The data-side commands through the real binary: what they print, where the results are, exit codes.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { profile, stats, tempDir, writeBatch } from './fixtures.ts';
+
+function kolscope(...args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/kolscope.mjs', ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('kolscope ingest / snapshots / export', () => {
+  let root: string;
+  before(async () => {
+    root = await tempDir('cli');
+    const rawDir = join(root, 'raw');
+    await writeBatch(rawDir, '2026-11-01', {
+      profiles: [profile('21', 'US'), profile('22', 'GB'), profile('3', 'US')],
+      profile_stats: [stats('21', 10, 1), stats('22', 20, 2), stats('3', 30, 3)],
+    });
+    await writeBatch(rawDir, '2026-11-02', {
+      profile_stats: [stats('21', 15, 1), stats('22', -20, 2)],
+    });
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it('refuses a run over --max-rejects with the reasons and exit code 1, then ingests within it', () => {
+    const dataDir = join(root, 'data');
+    const refused = kolscope('ingest', join(root, 'raw'), '--data-dir', dataDir, '--max-rejects', '0');
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stdout,
+      /negative_value: 1\n.*profile_stats\.ndjson:2 followers_cnt: counter must not be negative/,
+    );
+    assert.match(refused.stderr, /refused: 1 rows rejected \(limit --max-rejects 0\)/);
+
+    const ok = kolscope('ingest', join(root, 'raw'), '--data-dir', dataDir, '--max-rejects', '1');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /batches loaded: 2 \(2026-11-01 … 2026-11-02\)/);
+    assert.match(ok.stdout, /profile_stats +4/);
+    assert.match(ok.stdout, /quarantine: .*quarantine\/<batch>\/<table>\.ndjson/);
+    assert.match(ok.stdout, /snapshot: 2026-11-02\.1 \(as of 2026-11-02\), active/);
+    assert.match(ok.stdout, /GB +1\n +US +2/);
+    assert.match(ok.stdout, /elapsed: \d+\.\d s/);
+  });
+
+  it('lists snapshots and exports a region', async () => {
+    const dataDir = join(root, 'data');
+    const list = kolscope('snapshots', '--data-dir', dataDir);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /\* +2026-11-02\.1 +2026-11-02 +3 +GB:1 US:2/);
+
+    const out = join(root, 'us.ndjson');
+    const exported = kolscope('export', '--region', 'US', '--out', out, '--data-dir', dataDir);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /exported 2 rows of region US from snapshot 2026-11-02\.1/);
+    const rows = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      rows.map((r) => [r.user_id, r.total_followers_cnt, r.total_followers_1d_cnt]),
+      [
+        ['3', 30, 0],
+        ['21', 15, 5],
+      ],
+    );
+  });
+});
