@@ -61,6 +61,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     deps.pageCacheChars ?? 32 * 1024 * 1024,
   );
 
+  const logging = Boolean(deps.logger); // without a logger, skip building the per-request line
   app.decorateRequest('account', null);
   app.decorateRequest('creditsCharged', 0);
 
@@ -83,6 +84,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         latencyMs,
       });
     }
+    if (!logging) return;
     request.log.info(
       {
         method: request.method,

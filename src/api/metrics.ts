@@ -58,11 +58,21 @@ export function createMetrics(
       this.set(index()?.regions.length ?? 0);
     },
   });
+  // Label-bound children, looked up once per (route, status) instead of hashing labels on every request.
+  const bound = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
   return {
     registry,
     observeRequest(route, status, seconds) {
-      requests.inc({ route, status: String(status) });
-      latency.observe({ route }, seconds);
+      const key = `${status} ${route}`;
+      let child = bound.get(key);
+      if (!child) {
+        const counter = requests.labels(route, String(status));
+        const histogram = latency.labels(route);
+        child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) };
+        bound.set(key, child);
+      }
+      child.count();
+      child.observe(seconds);
     },
     creditDebited: () => debited.inc(),
     creditRefunded: () => refunded.inc(),
