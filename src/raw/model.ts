@@ -202,7 +202,7 @@ export function setupSql(p: ModelParams): string[] {
          CASE WHEN late THEN ${start} + 1 + floor(rnd(i, -1, 108) * ${days - 1})::BIGINT ELSE ${start} END AS first_day,
          late AND rnd(i, -1, 109) < 0.5 AS newcomer,
          CASE WHEN rnd(i, -1, 110) < 0.04
-           THEN least(150e6, 100000 * pow(rnd(i, -1, 111), -1 / 1.6))
+           THEN least(60e6, 100000 * pow(rnd(i, -1, 111), -1 / 1.6))
            ELSE greatest(100, exp(ln(12000) + 1.0 * nrm(i, -1, 112))) END AS reach,
          CASE WHEN NOT seller THEN 0 WHEN rnd(i, -1, 113) < 0.5 THEN 1 WHEN rnd(i, -1, 113) < 0.72 THEN 2 ELSE 3 END AS seller_type
        FROM c
@@ -219,7 +219,9 @@ export function setupSql(p: ModelParams): string[] {
        CASE WHEN rnd(i, -1, 116) < 0.7 THEN 1 ELSE 2 END AS off_reason,
        rnd(i, -1, 117) < 0.4 AS stats_after_cancel,
        CASE WHEN newcomer THEN greatest(100, reach * 0.05) ELSE reach END AS followers0,
-       -- daily growth rate: 15 % declining, 6 % fast growers, newcomers fastest, the rest slow and skewed
+       -- daily growth rate: 15 % declining, 6 % fast growers, newcomers fastest, the rest slow and skewed;
+       -- accounts above a million grow at a third of the rate (big accounts do not double in a quarter)
+       CASE WHEN reach > 1e6 THEN 0.3 ELSE 1 END *
        CASE WHEN newcomer THEN 0.01 + 0.03 * rnd(i, -1, 119)
             WHEN rnd(i, -1, 118) < 0.15 THEN -(0.0003 + 0.004 * rnd(i, -1, 119))
             WHEN rnd(i, -1, 118) < 0.21 THEN 0.006 + 0.025 * rnd(i, -1, 119)
