@@ -79,8 +79,9 @@ class RowMatcher {
   readonly rangeOrders: Uint32Array[] = [];
   readonly rangeFrom = new Float64Array(MAX_RANGES);
   readonly rangeTo = new Float64Array(MAX_RANGES);
-  /** Rows passing one pre-marked range condition (gather plan), or null. */
-  filterBits: Int32Array | null = null;
+  /** Bitsets of rows passing pre-marked conditions (gather plan): a row must be in each. */
+  readonly filterBits: Int32Array[] = [];
+  filterCount = 0;
   codeCount = 0;
   readonly codeColumns: CodeColumn[] = [];
   readonly codeWanted = new Uint32Array(3);
@@ -123,6 +124,35 @@ class RowMatcher {
     return slot;
   }
 
+  /** Drops the condition every row of `source` satisfies. */
+  drop(source: Source): void {
+    switch (source.implies) {
+      case 'range':
+        for (let k = 0; k < this.rangeCount; k++)
+          if (this.rangeColumns[k] === source.column) {
+            this.removeRange(k);
+            break;
+          }
+        break;
+      case 'code':
+        for (let k = 0; k < this.codeCount; k++)
+          if (this.codeColumns[k] === source.column) {
+            this.removeCode(k);
+            break;
+          }
+        break;
+      case 'sales':
+        this.salesMode = 0;
+        break;
+      case 'showcase':
+        this.hasShowCase = false;
+        break;
+      case 'product':
+        this.productWords = 0;
+        break;
+    }
+  }
+
   removeCode(slot: number): void {
     const last = --this.codeCount;
     this.codeColumns[slot] = this.codeColumns[last]!;
@@ -133,7 +163,8 @@ class RowMatcher {
     this.rangeCount = 0;
     this.rangeColumns.length = 0;
     this.rangeOrders.length = 0;
-    this.filterBits = null;
+    this.filterBits.length = 0;
+    this.filterCount = 0;
     this.codeCount = 0;
     this.codeColumns.length = 0;
     this.salesMode = 0;
@@ -152,8 +183,8 @@ class RowMatcher {
   }
 
   test(row: number): boolean {
-    const fb = this.filterBits;
-    if (fb !== null && (fb[row >>> 5]! & (1 << (row & 31))) === 0) return false;
+    for (let k = 0; k < this.filterCount; k++)
+      if ((this.filterBits[k]![row >>> 5]! & (1 << (row & 31))) === 0) return false;
     for (let k = 0; k < this.rangeCount; k++) {
       const v = this.rangeColumns[k]![row]!;
       if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
@@ -186,8 +217,8 @@ interface Source {
   readonly mayRepeat: boolean;
   /** The matcher condition every row of the source satisfies, skipped when gathering from it. */
   readonly implies: 'range' | 'code' | 'sales' | 'showcase' | 'product';
-  /** Slot of that condition in the matcher (range or code). */
-  readonly slot: number;
+  /** The column of that condition (range or code), to find it in the matcher. */
+  readonly column: NumericColumn | CodeColumn | null;
   /** Cost of reading another column for one of its rows: random for a sorted-order range, strided for a
    *  posting list (rows ascending, so reads move forward through memory). */
   readonly readCost: number;
@@ -202,7 +233,8 @@ export class IndexSearcher {
   private candidates = new Uint32Array(0);
   private keys = new Float64Array(0);
   private bits = new Int32Array(0);
-  private filterBits = new Int32Array(0);
+  /** Bitsets for pre-marked conditions, allocated as queries need them. */
+  private readonly filterPool: Int32Array[] = [];
   private json = Buffer.alloc(64 * 1024);
   /** Plan of the last search, for benchmarks and tests. */
   lastPlan: PlanKind = 'empty';
@@ -272,13 +304,13 @@ export class IndexSearcher {
     // Most selective range first: a rejected row costs fewer reads.
     ranges.sort((a, b) => a.hi - a.lo - (b.hi - b.lo));
     for (const { column, order, lo, hi, min, max } of ranges) {
-      const slot = m.addRange(column, min, max, order, lo, hi);
+      m.addRange(column, min, max, order, lo, hi);
       sources.push({
         count: hi - lo,
         segments: [[order, lo, hi]],
         mayRepeat: false,
         implies: 'range',
-        slot,
+        column,
         readCost: COST.random,
       });
     }
@@ -297,9 +329,8 @@ export class IndexSearcher {
       if (wanted === undefined) continue;
       const code = this.dictionaries.codes[field].get(wanted);
       if (code === undefined) return 0;
-      const slot = m.codeCount++;
       m.codeColumns.push(region.codes[field]);
-      m.codeWanted[slot] = code;
+      m.codeWanted[m.codeCount++] = code;
       if (field !== 'gender') {
         const p = region.postings[field];
         const from = p.starts[code]!;
@@ -310,7 +341,7 @@ export class IndexSearcher {
           segments: [[p.rows, from, to]],
           mayRepeat: false,
           implies: 'code',
-          slot,
+          column: region.codes[field],
           readCost: COST.strided,
         });
       }
@@ -326,7 +357,7 @@ export class IndexSearcher {
         segments: [[flags.rows, from, to]],
         mayRepeat: false,
         implies,
-        slot: 0,
+        column: null,
         readCost: COST.strided,
       });
       return to - from;
@@ -379,7 +410,7 @@ export class IndexSearcher {
         segments,
         mayRepeat: segments.length > 1,
         implies: 'product',
-        slot: 0,
+        column: null,
         readCost: COST.strided,
       });
     }
@@ -394,20 +425,18 @@ export class IndexSearcher {
     const wanted = offset + size;
     const expectedVisits = density <= 0 ? walkLength : Math.min(walkLength, wanted / density);
     const visitCost = COST.sequential + COST.random * conditions;
-    let best: Source | null = null;
-    for (const s of sources) if (!best || s.count < best.count) best = s;
     let gatherCost = Infinity;
-    if (best) {
-      const matches = Math.max(1, Math.min(best.count, density * total));
-      const scan = best.count * (COST.sequential + best.readCost * (conditions - 1));
-      gatherCost = scan + Math.min(selectCost(matches), bitWalkCost(matches, walkLength, wanted));
+    if (sources.length > 0) {
+      const plan = planGather(sources, conditions);
+      const matches = Math.max(1, Math.min(plan.primary.count, density * total));
+      gatherCost = plan.cost + Math.min(selectCost(matches), bitWalkCost(matches, walkLength, wanted));
     }
     const walkCost = expectedVisits * visitCost;
     const noFilters = conditions === 0;
 
-    if (!best || noFilters || walkCost <= gatherCost) {
+    if (sources.length === 0 || noFilters || walkCost <= gatherCost) {
       // Budget: a walk that runs far past its estimate (correlated filters) switches to the gather plan.
-      const budget = best ? Math.max(4096, (2 * gatherCost) / visitCost) : Infinity;
+      const budget = sources.length > 0 ? Math.max(4096, gatherCost / visitCost) : Infinity;
       this.lastPlan = 'walk';
       const found = this.walk(
         region,
@@ -425,7 +454,8 @@ export class IndexSearcher {
       if (found >= 0) return found;
       this.lastPlan = 'walk-then-gather';
     }
-    if (sortRange)
+    if (sortRange) {
+      // Gathered rows must also pass the sort field's own range: one more condition and source.
       m.addRange(
         sortColumn!,
         sortRange.min ?? -Infinity,
@@ -434,7 +464,17 @@ export class IndexSearcher {
         walkLo,
         walkHi,
       );
-    return this.gather(region, q, best!, sortColumn, sortOrder, walkLo, walkHi, offset, size);
+      sources.push({
+        count: walkHi - walkLo,
+        segments: [[sortOrder!, walkLo, walkHi]],
+        mayRepeat: false,
+        implies: 'range',
+        column: sortColumn,
+        readCost: COST.random,
+      });
+    }
+    const plan = planGather(sources, m.conditions);
+    return this.gather(region, q, plan, sortColumn, sortOrder, walkLo, walkHi, offset, size);
   }
 
   /**
@@ -509,12 +549,33 @@ export class IndexSearcher {
       }
       return n;
     }
-    let j = hi - 1;
-    while (j >= lo) {
-      const v = values[order[j]!]!;
-      const s = j > lo && values[order[j - 1]!]! === v ? lowerBound(values, order, lo, j, v) : j;
-      for (let p = s; p <= j; p++) {
-        const row = order[p]!;
+    // 1. Count matches downwards (value descending, row descending) without reading values, until the page's
+    //    first row: the set of matches above a value is the same in both tie orders, so this finds the run
+    //    of equal values where the page starts.
+    let p = hi - 1;
+    let above = 0;
+    for (; p >= lo; p--) {
+      if (++visited > budget) return -1;
+      const row = order[p]!;
+      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+      if (above === offset) break;
+      above++;
+    }
+    if (p < lo) return 0;
+    const v0 = values[order[p]!]!;
+    let s = lowerBound(values, order, lo, p, v0);
+    let e = upperBound(values, order, p, hi, v0);
+    // Matches in the run above p were counted but come after the run's lower rows: take them back.
+    for (let q = p + 1; q < e; q++) {
+      const row = order[q]!;
+      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+      above--;
+    }
+    // 2. From the start of that run, runs in descending value, each in ascending row order.
+    skip = offset - above;
+    for (;;) {
+      for (let q = s; q < e; q++) {
+        const row = order[q]!;
         if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
         if (skip > 0) {
           skip--;
@@ -523,11 +584,10 @@ export class IndexSearcher {
         page[n++] = row;
         if (n === size) return n;
       }
-      visited += j - s + 1;
-      if (visited > budget) return -1;
-      j = s - 1;
+      if (s <= lo) return n;
+      e = s;
+      s = lowerBound(values, order, lo, s - 1, values[order[s - 1]!]!);
     }
-    return n;
   }
 
   private ensureScratch(): void {
@@ -535,14 +595,13 @@ export class IndexSearcher {
     this.candidates = new Uint32Array(this.maxRegionRows);
     this.keys = new Float64Array(this.maxRegionRows);
     this.bits = new Int32Array((this.maxRegionRows >>> 5) + 1);
-    this.filterBits = new Int32Array((this.maxRegionRows >>> 5) + 1);
   }
 
   /** Collects the source's rows that pass every condition, then picks the page by sort key. */
   private gather(
     region: RegionIndex,
     q: InfluencerQuery,
-    source: Source,
+    plan: GatherPlan,
     values: NumericColumn | null,
     order: Uint32Array | null,
     lo: number,
@@ -552,44 +611,46 @@ export class IndexSearcher {
   ): number {
     this.ensureScratch();
     const m = this.matcher;
+    const source = plan.primary;
     // Every row of the source satisfies its own condition: do not test it again.
-    switch (source.implies) {
-      case 'range':
-        m.removeRange(source.slot);
-        break;
-      case 'code':
-        m.removeCode(source.slot);
-        break;
-      case 'sales':
-        m.salesMode = 0;
-        break;
-      case 'showcase':
-        m.hasShowCase = false;
-        break;
-      case 'product':
-        m.productWords = 0;
-        break;
-    }
-    // A second range condition is cheaper as a bitset, marked from its sorted order (sequential reads,
-    // writes to a small bitset), than as a random read of its column for every candidate.
-    let marked = -1;
-    for (let k = 0; k < m.rangeCount; k++) {
-      const span = m.rangeTo[k]! - m.rangeFrom[k]!;
-      if (span * COST.bitSet + source.count * COST.bit < source.count * source.readCost)
-        if (marked < 0 || span < m.rangeTo[marked]! - m.rangeFrom[marked]!) marked = k;
-    }
-    const filterBits = this.filterBits;
-    if (marked >= 0) {
-      const order = m.rangeOrders[marked]!;
-      for (let i = m.rangeFrom[marked]!, to = m.rangeTo[marked]!; i < to; i++) {
-        const row = order[i]!;
-        filterBits[row >>> 5]! |= 1 << (row & 31);
-      }
-      m.removeRange(marked);
-      m.filterBits = filterBits;
+    m.drop(source);
+    // Conditions cheaper as a bitset (marked from their sorted order or posting list: sequential reads,
+    // writes to a small bitset) than as a read of their column for every candidate.
+    for (let k = 0; k < plan.marks.length; k++) {
+      const mark = plan.marks[k]!;
+      if (this.filterPool.length <= k) this.filterPool.push(new Int32Array((this.maxRegionRows >>> 5) + 1));
+      const bitset = this.filterPool[k]!;
+      for (const [rows, from, to] of mark.segments)
+        for (let i = from; i < to; i++) {
+          const row = rows[i]!;
+          bitset[row >>> 5]! |= 1 << (row & 31);
+        }
+      m.drop(mark);
+      m.filterBits.push(bitset);
+      m.filterCount++;
     }
     const cand = this.candidates;
     const bits = this.bits;
+    const walkLength = values ? hi - lo : region.rows;
+    let tryBitWalk = true;
+    if (m.conditions === 0 && m.filterCount === 0 && !source.mayRepeat) {
+      // Every row of the source matches: no scan; mark it straight into the bitset when walking pays.
+      const count = source.count;
+      if (offset >= count) return 0;
+      if (bitWalkCost(count, walkLength, offset + size) < selectCost(count)) {
+        for (const [rows, from, to] of source.segments)
+          for (let i = from; i < to; i++) {
+            const row = rows[i]!;
+            bits[row >>> 5]! |= 1 << (row & 31);
+          }
+        this.lastPlan = this.lastPlan === 'walk-then-gather' ? this.lastPlan : 'gather-walk';
+        const budget = selectCost(count) / COST.bit;
+        const n = this.walk(region, q, values, order, lo, hi, offset, size, false, true, budget);
+        bits.fill(0, 0, (region.rows >>> 5) + 1);
+        if (n >= 0) return n;
+        tryBitWalk = false; // matches clustered late in the sort order: select instead (below)
+      }
+    }
     let count = 0;
     for (const [rows, from, to] of source.segments) {
       if (source.mayRepeat) {
@@ -607,25 +668,24 @@ export class IndexSearcher {
         }
       }
     }
-    if (marked >= 0) {
-      filterBits.fill(0, 0, (region.rows >>> 5) + 1);
-      m.filterBits = null;
-    }
+    for (let k = 0; k < m.filterCount; k++) m.filterBits[k]!.fill(0, 0, (region.rows >>> 5) + 1);
+    m.filterCount = 0;
+    m.filterBits.length = 0;
     if (offset >= count) {
       if (source.mayRepeat) this.clearBits(count);
       return 0;
     }
     const end = Math.min(offset + size, count);
-    const walkLength = values ? hi - lo : region.rows;
-    if (bitWalkCost(count, walkLength, offset + size) < selectCost(count)) {
+    if (tryBitWalk && bitWalkCost(count, walkLength, offset + size) < selectCost(count)) {
       // Many matches: mark them in a bitset (small, cache-resident) and walk the sort order over it.
       if (!source.mayRepeat) for (let i = 0; i < count; i++) bits[cand[i]! >>> 5]! |= 1 << (cand[i]! & 31);
       this.lastPlan = this.lastPlan === 'walk-then-gather' ? this.lastPlan : 'gather-walk';
-      const n = this.walk(region, q, values, order, lo, hi, offset, size, false, true, Infinity);
+      // Matches may cluster late in the sort order: past the cost of selecting, select instead.
+      const budget = selectCost(count) / COST.bit;
+      const n = this.walk(region, q, values, order, lo, hi, offset, size, false, true, budget);
       this.clearBits(count);
-      return n;
-    }
-    if (source.mayRepeat) this.clearBits(count);
+      if (n >= 0) return n;
+    } else if (source.mayRepeat) this.clearBits(count);
     this.lastPlan = this.lastPlan === 'walk-then-gather' ? this.lastPlan : 'gather-select';
     const keys = this.keys;
     const sign = q.descending ? -1 : 1;
@@ -639,7 +699,9 @@ export class IndexSearcher {
   private clearBits(count: number): void {
     const cand = this.candidates;
     const bits = this.bits;
-    for (let i = 0; i < count; i++) bits[cand[i]! >>> 5] = 0;
+    // Many rows: clearing the whole bitset is cheaper than one random write per row.
+    if (count > bits.length >>> 2) bits.fill(0);
+    else for (let i = 0; i < count; i++) bits[cand[i]! >>> 5] = 0;
   }
 
   /** The page's rows as a JSON array, read from rows.json with one positioned read per row. */
@@ -674,6 +736,34 @@ export class IndexSearcher {
 /** Rough cost per row, in nanoseconds at 10M rows: a sequential read, a random (cache- and TLB-missing) read,
  *  a bitset test, a bitset write from a sorted order. */
 const COST = { sequential: 2, strided: 10, random: 40, bit: 3, bitSet: 4 } as const;
+
+interface GatherPlan {
+  /** The source whose rows are scanned. */
+  readonly primary: Source;
+  /** Other sources marked in bitsets first, their conditions then tested by a bit. */
+  readonly marks: readonly Source[];
+  /** Estimated cost of collecting the matches. */
+  readonly cost: number;
+}
+
+/** Picks the source to scan and the sources worth pre-marking, by estimated cost. */
+function planGather(sources: readonly Source[], conditions: number): GatherPlan {
+  let best: GatherPlan | null = null;
+  for (const primary of sources) {
+    let cost = primary.count * (COST.sequential + primary.readCost * Math.max(0, conditions - 1));
+    const marks: Source[] = [];
+    for (const other of sources) {
+      if (other === primary) continue;
+      const saving = primary.count * (primary.readCost - COST.bit) - other.count * COST.bitSet;
+      if (saving > 0) {
+        marks.push(other);
+        cost -= saving;
+      }
+    }
+    if (!best || cost < best.cost) best = { primary, marks, cost };
+  }
+  return best!;
+}
 
 /** Picking ranks [offset, offset + size) of `matches` rows by quickselect: gather keys, then two partitions. */
 function selectCost(matches: number): number {
