@@ -309,9 +309,9 @@ export interface StageResult {
 }
 
 /**
- * Validates one raw file into the temp table stg_<table> (typed, with `ln`), appending rejected rows to
- * `rejects`. Keys repeated within the batch are rejected after their first occurrence; `crossBatch` SQL
- * (optional) adds checks against earlier batches.
+ * Validates one raw file into the temp table stg_<table> (typed, with its line `ln` and input text `raw`),
+ * appending rejected rows to `rejects`. A key repeated within the batch is kept at its first occurrence
+ * and rejected after it.
  */
 export async function stageRawFile(
   connection: DuckDBConnection,

@@ -140,12 +140,3 @@ export async function loadedDays(connection: DuckDBConnection): Promise<string[]
   const result = await connection.runAndReadAll(`SELECT strftime(day, '%Y-%m-%d') FROM batches ORDER BY day`);
   return result.getRowsJS().map((r) => String(r[0]));
 }
-
-/** Runs a query and returns its rows as plain JS objects (bigint for BIGINT/HUGEINT columns). */
-export async function queryRows(
-  connection: DuckDBConnection,
-  sql: string,
-): Promise<Record<string, unknown>[]> {
-  const result = await connection.runAndReadAll(sql);
-  return result.getRowObjectsJS() as Record<string, unknown>[];
-}
