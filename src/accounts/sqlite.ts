@@ -1,8 +1,9 @@
 // AccountStore on SQLite (embedded default): DATA_DIR/accounts.sqlite, WAL, synchronous=FULL, so a debit is
 // on disk before its promise resolves. Concurrent debits are group-committed: one transaction, one fsync.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// better-sqlite3 is synchronous, so the hot writes (credit batches, usage rows) go to a writer thread with its
+// own connection (sqlite-writer.ts); keys, top-ups, revocations and reports use this thread's connection.
+import type Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type {
   AccountStore,
@@ -25,44 +26,13 @@ import {
   GroupCommitQueue,
   KeyCache,
   UsageBuffer,
-  type CreditOp,
   type CreditOutcome,
   type GroupCommitOptions,
 } from './batching.ts';
+import { openDatabase, type WireOutcome } from './sqlite-db.ts';
+import { SqliteWriterThread } from './sqlite-writer.ts';
 
 export const ACCOUNTS_DB_FILE = 'accounts.sqlite';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS api_keys (
-  id         TEXT PRIMARY KEY,
-  name       TEXT NOT NULL,
-  prefix     TEXT NOT NULL,
-  hash       TEXT NOT NULL UNIQUE,
-  qps        INTEGER NOT NULL CHECK (qps > 0),
-  credits    INTEGER NOT NULL CHECK (credits >= 0),
-  revoked_at TEXT,
-  created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ledger (
-  id         INTEGER PRIMARY KEY,
-  key_id     TEXT NOT NULL REFERENCES api_keys (id),
-  request_id TEXT NOT NULL,
-  delta      INTEGER NOT NULL,
-  reason     TEXT NOT NULL CHECK (reason IN ('debit', 'refund', 'topup', 'grant')),
-  at         TEXT NOT NULL,
-  UNIQUE (request_id, reason)
-);
-CREATE INDEX IF NOT EXISTS ledger_key ON ledger (key_id);
-CREATE TABLE IF NOT EXISTS usage (
-  key_id     TEXT NOT NULL,
-  request_id TEXT NOT NULL,
-  at         TEXT NOT NULL,
-  status     INTEGER NOT NULL,
-  credits    INTEGER NOT NULL,
-  latency_ms REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS usage_key_at ON usage (key_id, at);
-`;
 
 interface KeyRow {
   id: string;
@@ -103,6 +73,7 @@ export class SqliteAccountStore implements AccountStore {
   private readonly cache: KeyCache;
   private readonly credits: GroupCommitQueue;
   private readonly usageBuffer: UsageBuffer;
+  private readonly writer: SqliteWriterThread;
   private closed = false;
   private readonly sql;
 
@@ -120,29 +91,25 @@ export class SqliteAccountStore implements AccountStore {
       keyByHash: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE hash = ?'),
       listKeys: db.prepare<[], KeyRow>('SELECT * FROM api_keys ORDER BY created_at, id'),
       addCredits: db.prepare<[number, string]>('UPDATE api_keys SET credits = credits + ? WHERE id = ?'),
-      takeCredit: db.prepare<[string], { credits: number }>(
-        'UPDATE api_keys SET credits = credits - 1 WHERE id = ? AND credits > 0 RETURNING credits',
-      ),
-      balance: db.prepare<[string], { credits: number }>('SELECT credits FROM api_keys WHERE id = ?'),
       revoke: db.prepare<[string, string]>(
         'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-      ),
-      ledgerOwner: db.prepare<[string, string], { key_id: string }>(
-        'SELECT key_id FROM ledger WHERE request_id = ? AND reason = ?',
       ),
       insertLedger: db.prepare<[string, string, number, string, string]>(
         'INSERT INTO ledger (key_id, request_id, delta, reason, at) VALUES (?, ?, ?, ?, ?)',
       ),
-      insertUsage: db.prepare<[string, string, string, number, number, number]>(
-        'INSERT INTO usage (key_id, request_id, at, status, credits, latency_ms) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
     };
-    this.credits = new GroupCommitQueue((batch) => Promise.resolve(this.applyCreditOps(batch)), {
+    try {
+      this.writer = new SqliteWriterThread(this.file);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    this.credits = new GroupCommitQueue(async (batch) => (await this.writer.credits(batch)).map(fromWire), {
       maxBatch: options.maxBatch,
       maxInFlight: 1,
     });
     this.usageBuffer = new UsageBuffer(
-      (rows) => Promise.resolve(this.writeUsage(rows)),
+      (rows) => this.writer.usage(rows),
       options.onUsageError ??
         ((e) => process.stderr.write(`kolscope: usage rows not recorded: ${(e as Error).message}\n`)),
     );
@@ -174,10 +141,12 @@ export class SqliteAccountStore implements AccountStore {
 
   async authenticate(key: string): Promise<ApiKeyRecord | null> {
     this.checkOpen();
-    if (!isWellFormedApiKey(key)) return null;
+    if (typeof key !== 'string') return null;
     const hash = hashApiKey(key);
+    // Only well-formed keys are ever cached, so a hit needs no checksum.
     const cached = this.cache.get(hash);
     if (cached) return cached;
+    if (!isWellFormedApiKey(key)) return null;
     const row = this.sql.keyByHash.get(hash);
     if (!row || !sameKeyHash(row.hash, hash)) return null;
     const record = toRecord(row);
@@ -283,87 +252,17 @@ export class SqliteAccountStore implements AccountStore {
     await this.credits.drain();
     await this.usageBuffer.flush();
     this.closed = true;
+    await this.writer.close();
     this.db.close();
   }
 
   private checkOpen(): void {
     if (this.closed) throw new Error('account store is closed');
   }
-
-  /** One IMMEDIATE transaction for the whole batch; per-op problems are outcomes, not a rollback. */
-  private applyCreditOps(batch: readonly CreditOp[]): CreditOutcome[] {
-    const at = new Date().toISOString();
-    return this.db
-      .transaction(() =>
-        batch.map((op) => (op.kind === 'debit' ? this.debitOne(op, at) : this.refundOne(op, at))),
-      )
-      .immediate();
-  }
-
-  private debitOne(op: CreditOp, at: string): CreditOutcome {
-    const owner = this.sql.ledgerOwner.get(op.requestId, 'debit');
-    if (owner) {
-      if (owner.key_id !== op.keyId) return conflict(op);
-      return { kind: 'ok', remaining: this.sql.balance.get(op.keyId)?.credits ?? 0 };
-    }
-    const taken = this.sql.takeCredit.get(op.keyId);
-    if (taken) {
-      this.sql.insertLedger.run(op.keyId, op.requestId, -1, 'debit', at);
-      return { kind: 'ok', remaining: taken.credits };
-    }
-    const balance = this.sql.balance.get(op.keyId);
-    if (!balance) return unknownKey(op.keyId);
-    return { kind: 'insufficient', remaining: balance.credits };
-  }
-
-  private refundOne(op: CreditOp, at: string): CreditOutcome {
-    const debited = this.sql.ledgerOwner.get(op.requestId, 'debit');
-    const balance = this.sql.balance.get(op.keyId);
-    if (!balance) return unknownKey(op.keyId);
-    if (!debited) return { kind: 'ok', remaining: balance.credits }; // nothing was charged
-    if (debited.key_id !== op.keyId) return conflict(op);
-    if (this.sql.ledgerOwner.get(op.requestId, 'refund')) return { kind: 'ok', remaining: balance.credits };
-    this.sql.addCredits.run(1, op.keyId);
-    this.sql.insertLedger.run(op.keyId, op.requestId, 1, 'refund', at);
-    return { kind: 'ok', remaining: balance.credits + 1 };
-  }
-
-  private writeUsage(rows: readonly UsageRecord[]): void {
-    if (!this.db.open) return;
-    this.db.transaction(() => {
-      for (const r of rows)
-        this.sql.insertUsage.run(r.keyId, r.requestId, r.at.toISOString(), r.status, r.credits, r.latencyMs);
-    })();
-  }
 }
 
-function openDatabase(file: string): Database.Database {
-  let db: Database.Database | undefined;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL'); // a debit is on disk before its promise resolves
-    db.pragma('busy_timeout = 5000'); // the CLI may write while the server runs
-    db.pragma('foreign_keys = ON');
-    db.exec(SCHEMA);
-    return db;
-  } catch (error) {
-    db?.close();
-    throw new Error(`cannot use the accounts database ${file}: ${(error as Error).message}`);
-  }
-}
-
-function unknownKey(keyId: string): CreditOutcome {
-  return { kind: 'error', error: new AccountError('unknown_key', `no API key with id "${keyId}"`) };
-}
-
-function conflict(op: CreditOp): CreditOutcome {
-  return {
-    kind: 'error',
-    error: new AccountError(
-      'request_id_conflict',
-      `request id "${op.requestId}" was already charged to another key than "${op.keyId}"`,
-    ),
-  };
+function fromWire(outcome: WireOutcome): CreditOutcome {
+  return outcome.kind === 'refused'
+    ? { kind: 'error', error: new AccountError(outcome.code, outcome.message) }
+    : outcome;
 }
