@@ -27,25 +27,28 @@ export async function applyDay(connection: DuckDBConnection, day: string): Promi
       FROM video_latest o WHERE o.video_id IN (SELECT video_id FROM stg_videos)
     ) GROUP BY user_id`);
 
-  await connection.run(`INSERT INTO influencer_daily
-    WITH prev AS (SELECT * FROM influencer_daily WHERE day = ${d} - 1),
-    known AS (
-      SELECT user_id FROM prev UNION SELECT user_id FROM stg_profile_stats
+  // The day's series: yesterday's values (influencer_current, one row per influencer) plus today's
+  // observations. Reading influencer_current rather than yesterday's rows of influencer_daily keeps a day's
+  // cost independent of the history, also inside the one transaction of a multi-day load.
+  await connection.run(`CREATE OR REPLACE TEMP TABLE today AS
+    WITH known AS (
+      SELECT user_id FROM influencer_current UNION SELECT user_id FROM stg_profile_stats
       UNION SELECT user_id FROM stg_profiles UNION SELECT user_id FROM video_delta
     )
-    SELECT ${d}, k.user_id,
-      coalesce(s.followers_cnt, p.followers), coalesce(s.likes_received_cnt, p.digg),
-      CASE WHEN p.views IS NULL AND v.user_id IS NULL THEN NULL ELSE coalesce(p.views, 0) + coalesce(v.d_views, 0) END,
-      CASE WHEN p.pv_views IS NULL AND v.user_id IS NULL THEN NULL ELSE coalesce(p.pv_views, 0) + coalesce(v.d_pv_views, 0) END
+    SELECT k.user_id,
+      coalesce(s.followers_cnt, p.followers) AS followers, coalesce(s.likes_received_cnt, p.digg) AS digg,
+      CASE WHEN p.views IS NULL AND v.user_id IS NULL THEN NULL ELSE coalesce(p.views, 0) + coalesce(v.d_views, 0) END AS views,
+      CASE WHEN p.pv_views IS NULL AND v.user_id IS NULL THEN NULL ELSE coalesce(p.pv_views, 0) + coalesce(v.d_pv_views, 0) END AS pv_views
     FROM known k
-    LEFT JOIN prev p ON p.user_id = k.user_id
+    LEFT JOIN influencer_current p ON p.user_id = k.user_id
     LEFT JOIN stg_profile_stats s ON s.user_id = k.user_id
     LEFT JOIN video_delta v ON v.user_id = k.user_id`);
+  await connection.run(
+    `INSERT INTO influencer_daily SELECT ${d}, user_id, followers, digg, views, pv_views FROM today`,
+  );
+  await connection.run(`CREATE OR REPLACE TABLE influencer_current AS SELECT * FROM today`);
 
   // First appearance and the baseline value of each series.
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE today AS SELECT * FROM influencer_daily WHERE day = ${d}`,
-  );
   await connection.run(`INSERT INTO influencer_first (user_id, first_day)
     SELECT user_id, ${d} FROM today WHERE user_id NOT IN (SELECT user_id FROM influencer_first)`);
   await connection.run(`UPDATE influencer_first f SET stats_day = ${d}, followers = t.followers, digg = t.digg

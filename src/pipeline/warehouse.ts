@@ -6,7 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { RAW_TABLES, type RawColumnType, type RawTable, type RawTableName } from '../raw/format.ts';
 
 /** Bumped when the warehouse layout changes; an older warehouse must be rebuilt from its raw batches. */
-export const WAREHOUSE_VERSION = 1;
+export const WAREHOUSE_VERSION = 2;
 
 export interface WarehouseOptions {
   /** DuckDB memory_limit, e.g. "4GB" (default: $KOLSCOPE_DUCKDB_MEMORY, else 4GB). */
@@ -59,6 +59,8 @@ const STATE_DDL = [
   // every increment are point lookups in here. followers/digg are NULL before the first profile_stats row,
   // views/pv_views before the first video observation.
   `CREATE TABLE IF NOT EXISTS influencer_daily (day DATE, user_id HUGEINT, followers BIGINT, digg BIGINT, views BIGINT, pv_views BIGINT)`,
+  // The series on the last loaded day (what the next day is carried forward from).
+  `CREATE TABLE IF NOT EXISTS influencer_current (user_id HUGEINT, followers BIGINT, digg BIGINT, views BIGINT, pv_views BIGINT)`,
   // First appearance of each influencer and the first value of each series (the baseline of windows that
   // start before the influencer was observed).
   `CREATE TABLE IF NOT EXISTS influencer_first (user_id HUGEINT, first_day DATE, stats_day DATE, followers BIGINT, digg BIGINT, video_day DATE, views BIGINT, pv_views BIGINT)`,
