@@ -77,16 +77,14 @@ if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache') {
     }));
   } else if (job.mode === 'bare-stringify') {
     app.get(INFLUENCER_LIST_PATH, async (request, reply) =>
-      reply
-        .type('application/json; charset=utf-8')
-        .send(
-          JSON.stringify({
-            code: 0,
-            message: 'success',
-            data: rows.get(request.url) ?? [],
-            requestId: randomUUID(),
-          }),
-        ),
+      reply.type('application/json; charset=utf-8').send(
+        JSON.stringify({
+          code: 0,
+          message: 'success',
+          data: rows.get(request.url) ?? [],
+          requestId: randomUUID(),
+        }),
+      ),
     );
   } else {
     const body = JSON.stringify({
