@@ -31,7 +31,8 @@ export class MemoryRateLimiter implements RateLimiter {
       allowed: w.count <= qps,
       limit: qps,
       remaining: Math.max(0, qps - w.count),
-      resetMs: Math.max(0, Math.ceil(w.start + WINDOW_MS - now)),
+      // Subtract the elapsed time (not start + window - now): the sum can round above the window in floating point.
+      resetMs: Math.max(0, Math.ceil(WINDOW_MS - (now - w.start))),
     };
   }
 
