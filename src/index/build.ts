@@ -23,10 +23,12 @@ import {
   codeWidth,
   regionFiles,
   type CodedField,
+  type AttributeLayout,
   type ColumnType,
   type IndexManifest,
   type RegionManifest,
 } from './layout.ts';
+import { ATTRIBUTE_ORDERS, attributeLayout, writeAttributeFiles } from './attributes.ts';
 
 export class IndexBuildError extends Error {}
 
@@ -155,6 +157,7 @@ interface BuildContext {
   readonly dictionaries: Record<CodedField, string[]>;
   readonly productCategoryIds: string[];
   readonly productCategoryWords: number;
+  readonly attributes: AttributeLayout;
   readonly progress: Progress;
   readonly totalRows: number;
   doneRows: number;
@@ -312,8 +315,9 @@ async function buildRegion(
   }
   if (row !== rows) throw new IndexBuildError(`region ${region}: serialized ${row} rows, expected ${rows}`);
   await writeArray(join(out, regionFiles.rowOffsets), offsets);
+  const genderCounts = await writeAttributeFiles(out, rows, ctx, ctx.attributes);
   ctx.progress.update(stage, 4, 4);
-  return { region, rows, dir, jsonBytes: bytes };
+  return { region, rows, dir, jsonBytes: bytes, genderCounts };
 }
 
 function regionFileList(dir: string): string[] {
@@ -328,6 +332,8 @@ function regionFileList(dir: string): string[] {
     regionFiles.productCategoryMask,
     regionFiles.rowsJson,
     regionFiles.rowOffsets,
+    regionFiles.rowAttributes,
+    ...ATTRIBUTE_ORDERS.map(regionFiles.orderAttributes),
   ];
   return names.map((n) => `${dir}/${n}`);
 }
@@ -386,6 +392,11 @@ export async function buildServingIndex(
       dictionaries,
       productCategoryIds,
       productCategoryWords: Math.max(1, Math.ceil(productCategoryIds.length / 32)),
+      attributes: attributeLayout({
+        category: dictionaries.category.length,
+        language: dictionaries.language.length,
+        gender: dictionaries.gender.length,
+      }),
       progress,
       totalRows: regionCounts.reduce((s, r) => s + r.rows, 0),
       doneRows: 0,
@@ -403,6 +414,7 @@ export async function buildServingIndex(
       productCategoryIds,
       productCategoryWords: ctx.productCategoryWords,
       regions,
+      attributes: ctx.attributes,
       files: regions.flatMap((r) => regionFileList(r.dir)),
     };
     await writeFile(join(outDir, INDEX_MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');

@@ -2,7 +2,8 @@
 // Every file is a flat little-endian typed array, read whole; rows.json is read only for returned rows.
 import { RANGE_FIELDS, SORT_FIELDS } from './query.ts';
 
-export const INDEX_FORMAT_VERSION = 1;
+// 2: packed attribute arrays (attributes.ts) and per-region gender counts.
+export const INDEX_FORMAT_VERSION = 2;
 export const INDEX_MANIFEST_FILE = 'manifest.json';
 
 /** Numeric columns held in memory: every range filter, every sort field, and the two flags. */
@@ -37,6 +38,15 @@ export interface RegionManifest {
   readonly dir: string;
   /** Size of rows.json in bytes. */
   readonly jsonBytes: number;
+  /** Rows per gender code (gender has no posting list; the planner needs its selectivity). */
+  readonly genderCounts: readonly number[];
+}
+
+/** Bit positions of the packed row attributes (attributes.ts); a coded field absent from `fields` is not
+ *  packed (too wide) and is tested on its code column. */
+export interface AttributeLayout {
+  readonly width: 'uint16' | 'uint32';
+  readonly fields: Readonly<Partial<Record<CodedField, { readonly shift: number; readonly bits: number }>>>;
 }
 
 export interface IndexManifest {
@@ -50,6 +60,7 @@ export interface IndexManifest {
   /** 32-bit words per row in the product-category mask (≥ 1). */
   readonly productCategoryWords: number;
   readonly regions: readonly RegionManifest[];
+  readonly attributes: AttributeLayout;
   /** Every file of the index, relative to the index folder. */
   readonly files: readonly string[];
 }
@@ -64,6 +75,8 @@ export const regionFiles = {
   productCategoryMask: 'product_category.mask.u32',
   rowsJson: 'rows.json',
   rowOffsets: 'rows.offsets.f64',
+  rowAttributes: 'attrs.bin',
+  orderAttributes: (field: string) => `attrs-${field}.bin`,
 } as const;
 
 /** Posting-list groups of a region: one per coded field with a useful selectivity, plus products and flags. */

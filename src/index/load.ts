@@ -27,6 +27,7 @@ import {
   type RegionIndex,
 } from './search.ts';
 import type { InfluencerQuery } from './query.ts';
+import { ATTRIBUTE_ORDERS, type AttributeArray } from './attributes.ts';
 import type { SearchResult, ServingIndex } from './types.ts';
 
 export class IndexLoadError extends Error {}
@@ -150,6 +151,24 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
       ) as Float64Array;
       if (jsonOffsets.length !== r.rows + 1 || jsonOffsets[r.rows] !== r.jsonBytes)
         throw new IndexLoadError(`serving index row offsets of ${r.region} do not match its manifest`);
+      const attributeKind = manifest.attributes.width;
+      const rowAttributes = count(
+        (await readArray(join(dir, regionFiles.rowAttributes), attributeKind)) as AttributeArray,
+      ) as AttributeArray;
+      const orderAttributes = new Map<string, AttributeArray>();
+      for (const field of ATTRIBUTE_ORDERS) {
+        const a = (await readArray(
+          join(dir, regionFiles.orderAttributes(field)),
+          attributeKind,
+        )) as AttributeArray;
+        if (a.length !== r.rows)
+          throw new IndexLoadError(
+            `serving index attributes of ${r.region} (${field}) have ${a.length} rows`,
+          );
+        orderAttributes.set(field, count(a) as AttributeArray);
+      }
+      if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
+        throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
       const jsonFd = openSync(join(dir, regionFiles.rowsJson), 'r');
       fds.push(jsonFd);
       regions.set(r.region, {
@@ -162,6 +181,9 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
         productCategoryMask,
         jsonOffsets,
         jsonFd,
+        rowAttributes,
+        orderAttributes,
+        genderCounts: r.genderCounts,
       });
     }
   } catch (err) {
@@ -174,6 +196,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
     ) as Record<CodedField, Map<string, number>>,
     productCategories: new Map(manifest.productCategoryIds.map((id, i) => [id, i])),
     productCategoryWords: manifest.productCategoryWords,
+    attributes: manifest.attributes,
   };
   const maxRegionRows = Math.max(0, ...manifest.regions.map((r) => r.rows));
   const searcher = new IndexSearcher(regions, dictionaries, maxRegionRows);

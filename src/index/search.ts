@@ -10,7 +10,14 @@
 // (correlated filters) costs at most about twice the better plan. No allocation per row.
 import { readSync } from 'node:fs';
 import { RANGE_FIELDS, SORT_FIELDS, type InfluencerQuery } from './query.ts';
-import type { CodedField, PostingGroup } from './layout.ts';
+import type { AttributeLayout, CodedField, PostingGroup } from './layout.ts';
+import {
+  ATTR_SALES_LIVE,
+  ATTR_SALES_VIDEO,
+  ATTR_SHOWCASE_0,
+  ATTR_SHOWCASE_1,
+  type AttributeArray,
+} from './attributes.ts';
 import type { SearchResult } from './types.ts';
 
 export type NumericColumn = Int32Array | Float64Array;
@@ -36,6 +43,11 @@ export interface RegionIndex {
   readonly jsonOffsets: Float64Array;
   /** Open file descriptor of rows.json. */
   readonly jsonFd: number;
+  /** Packed equality attributes (attributes.ts) in row order, and per sort field in that order's sequence. */
+  readonly rowAttributes: AttributeArray;
+  readonly orderAttributes: ReadonlyMap<string, AttributeArray>;
+  /** Rows per gender code. */
+  readonly genderCounts: readonly number[];
 }
 
 /** Dictionaries shared by every region. */
@@ -43,6 +55,7 @@ export interface IndexDictionaries {
   readonly codes: Readonly<Record<CodedField, ReadonlyMap<string, number>>>;
   readonly productCategories: ReadonlyMap<string, number>;
   readonly productCategoryWords: number;
+  readonly attributes: AttributeLayout;
 }
 
 const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0 });
@@ -94,6 +107,16 @@ class RowMatcher {
   productWords = 0;
   productMask: Uint32Array = new Uint32Array(0);
   productWanted: Uint32Array = new Uint32Array(0);
+  /** Equality conditions on the packed attributes: (attribute & packedMask) === packedWant. */
+  packedMask = 0;
+  packedWant = 0;
+  packedConditions = 0;
+
+  addPacked(mask: number, want: number): void {
+    this.packedMask |= mask;
+    this.packedWant |= want;
+    this.packedConditions++;
+  }
 
   /** Drops range condition `slot` (the last one takes its place). */
   removeRange(slot: number): void {
@@ -126,6 +149,12 @@ class RowMatcher {
 
   /** Drops the condition every row of `source` satisfies. */
   drop(source: Source): void {
+    if (source.packedMask !== 0) {
+      this.packedMask &= ~source.packedMask;
+      this.packedWant &= ~source.packedMask;
+      this.packedConditions--;
+      return;
+    }
     switch (source.implies) {
       case 'range':
         for (let k = 0; k < this.rangeCount; k++)
@@ -170,10 +199,14 @@ class RowMatcher {
     this.salesMode = 0;
     this.hasShowCase = false;
     this.productWords = 0;
+    this.packedMask = 0;
+    this.packedWant = 0;
+    this.packedConditions = 0;
   }
 
   get conditions(): number {
     return (
+      this.packedConditions +
       this.rangeCount +
       this.codeCount +
       (this.salesMode ? 1 : 0) +
@@ -182,6 +215,12 @@ class RowMatcher {
     );
   }
 
+  /** The row passes every condition; `attribute` is its packed attributes (read from wherever is sequential). */
+  passes(attribute: number, row: number): boolean {
+    return (attribute & this.packedMask) === this.packedWant && this.test(row);
+  }
+
+  /** The row passes every condition except the packed ones. */
   test(row: number): boolean {
     for (let k = 0; k < this.filterCount; k++)
       if ((this.filterBits[k]![row >>> 5]! & (1 << (row & 31))) === 0) return false;
@@ -215,6 +254,8 @@ interface Source {
   readonly segments: readonly (readonly [Uint32Array, number, number])[];
   /** Segments may repeat a row (product-category lists). */
   readonly mayRepeat: boolean;
+  /** Bits of the packed attributes holding the source's condition (0: not a packed condition). */
+  readonly packedMask: number;
   /** The matcher condition every row of the source satisfies, skipped when gathering from it. */
   readonly implies: 'range' | 'code' | 'sales' | 'showcase' | 'product';
   /** The column of that condition (range or code), to find it in the matcher. */
@@ -309,6 +350,7 @@ export class IndexSearcher {
         count: hi - lo,
         segments: [[order, lo, hi]],
         mayRepeat: false,
+        packedMask: 0,
         implies: 'range',
         column,
         readCost: COST.random,
@@ -325,21 +367,40 @@ export class IndexSearcher {
       ['language', q.language],
       ['gender', q.gender],
     ];
+    // Conditions that are not a source but have an exact count: their combined selectivity.
+    let counted = 0;
+    let countedDensity = 1;
+    // Selectivity of the packed conditions alone (tested before the others in a walk).
+    let packedDensity = 1;
+    const layout = this.dictionaries.attributes;
     for (const [field, wanted] of coded) {
       if (wanted === undefined) continue;
       const code = this.dictionaries.codes[field].get(wanted);
       if (code === undefined) return 0;
-      m.codeColumns.push(region.codes[field]);
-      m.codeWanted[m.codeCount++] = code;
-      if (field !== 'gender') {
+      const place = layout.fields[field];
+      const packedMask = place ? (((1 << place.bits) - 1) << place.shift) | 0 : 0;
+      if (place) m.addPacked(packedMask, (code << place.shift) | 0);
+      else {
+        m.codeColumns.push(region.codes[field]);
+        m.codeWanted[m.codeCount++] = code;
+      }
+      if (field === 'gender') {
+        const n = region.genderCounts[code] ?? 0;
+        if (n === 0) return 0;
+        counted++;
+        countedDensity *= n / total;
+        if (place) packedDensity *= n / total;
+      } else {
         const p = region.postings[field];
         const from = p.starts[code]!;
         const to = p.starts[code + 1]!;
         if (from === to) return 0;
+        if (place) packedDensity *= (to - from) / total;
         sources.push({
           count: to - from,
           segments: [[p.rows, from, to]],
           mayRepeat: false,
+          packedMask,
           implies: 'code',
           column: region.codes[field],
           readCost: COST.strided,
@@ -347,43 +408,49 @@ export class IndexSearcher {
       }
     }
 
+    // Flag conditions are packed attributes; the posting lists of the flag groups are their sources.
     const flags = region.postings.flags;
-    const flagSource = (group: number) => {
+    const flagSource = (group: number, packedMask: number) => {
       const from = flags.starts[group]!;
       const to = flags.starts[group + 1]!;
-      const implies = group === FLAG_GROUP.showcase ? 'showcase' : 'sales';
+      m.addPacked(packedMask, packedMask);
+      packedDensity *= (to - from) / total;
       sources.push({
         count: to - from,
         segments: [[flags.rows, from, to]],
         mayRepeat: false,
-        implies,
+        packedMask,
+        implies: group === FLAG_GROUP.showcase ? 'showcase' : 'sales',
         column: null,
         readCost: COST.strided,
       });
       return to - from;
     };
     if (q.salesFlag === 1 || q.salesFlag === 2 || q.salesFlag === 3) {
-      m.salesMode = q.salesFlag;
-      m.salesColumn = region.columns.get('sales_flag')!;
-      if (
-        flagSource(
-          q.salesFlag === 1 ? FLAG_GROUP.video : q.salesFlag === 2 ? FLAG_GROUP.live : FLAG_GROUP.both,
-        ) === 0
-      )
-        return 0;
+      const [group, mask] =
+        q.salesFlag === 1
+          ? [FLAG_GROUP.video, ATTR_SALES_VIDEO]
+          : q.salesFlag === 2
+            ? [FLAG_GROUP.live, ATTR_SALES_LIVE]
+            : [FLAG_GROUP.both, ATTR_SALES_VIDEO | ATTR_SALES_LIVE];
+      if (flagSource(group, mask) === 0) return 0;
     }
-    const showCase = region.columns.get('show_case_flag')!;
     if (q.salesFlag === 4) {
       if (q.showCaseFlag !== undefined && q.showCaseFlag !== 1) return 0;
-      m.hasShowCase = true;
-      m.showCaseWanted = 1;
-      m.showCaseColumn = showCase;
-      if (flagSource(FLAG_GROUP.showcase) === 0) return 0;
+      if (flagSource(FLAG_GROUP.showcase, ATTR_SHOWCASE_1) === 0) return 0;
+    } else if (q.showCaseFlag === 1) {
+      if (flagSource(FLAG_GROUP.showcase, ATTR_SHOWCASE_1) === 0) return 0;
+    } else if (q.showCaseFlag === 0) {
+      // No posting list for show_case_flag = 0; its count is the rest of the region (flags are 0 or 1).
+      const zero = total - (flags.starts[FLAG_GROUP.showcase + 1]! - flags.starts[FLAG_GROUP.showcase]!);
+      m.addPacked(ATTR_SHOWCASE_0, ATTR_SHOWCASE_0);
+      counted++;
+      countedDensity *= zero / total;
+      packedDensity *= zero / total;
     } else if (q.showCaseFlag !== undefined) {
       m.hasShowCase = true;
       m.showCaseWanted = q.showCaseFlag;
-      m.showCaseColumn = showCase;
-      if (q.showCaseFlag === 1 && flagSource(FLAG_GROUP.showcase) === 0) return 0;
+      m.showCaseColumn = region.columns.get('show_case_flag')!;
     }
 
     if (q.productCategoryIds && q.productCategoryIds.length > 0) {
@@ -409,6 +476,7 @@ export class IndexSearcher {
         count,
         segments,
         mayRepeat: segments.length > 1,
+        packedMask: 0,
         implies: 'product',
         column: null,
         readCost: COST.strided,
@@ -418,16 +486,24 @@ export class IndexSearcher {
     // Plan, in rough nanoseconds (COST): selectivities from exact counts, assumed independent.
     const walkLength = walkHi - walkLo;
     const conditions = m.conditions;
-    let density = 1;
+    let density = countedDensity;
     for (const s of sources) density *= s.count / total;
-    // Conditions without a count (gender, show_case_flag = 0): assume half the rows pass each.
-    density *= 0.5 ** Math.max(0, conditions - sources.length);
+    // Conditions without a count (show_case_flag other than 0/1): assume half the rows pass each.
+    density *= 0.5 ** Math.max(0, conditions - sources.length - counted);
     const wanted = offset + size;
     const expectedVisits = density <= 0 ? walkLength : Math.min(walkLength, wanted / density);
-    const visitCost = COST.sequential + COST.random * conditions;
+    // A walk reads the packed attributes in step with the order (sequential), the other conditions' columns
+    // (random) only for rows passing the packed ones.
+    const randomConditions = conditions - m.packedConditions;
+    const visitCost =
+      COST.sequential +
+      (m.packedConditions > 0 ? COST.sequential : 0) +
+      packedDensity * COST.random * randomConditions;
+    // Reads per gathered row: the packed attributes once, each other condition's column.
+    const reads = randomConditions + (m.packedConditions > 0 ? 1 : 0);
     let gatherCost = Infinity;
     if (sources.length > 0) {
-      const plan = planGather(sources, conditions);
+      const plan = planGather(sources, reads);
       const matches = Math.max(1, Math.min(plan.primary.count, density * total));
       gatherCost = plan.cost + Math.min(selectCost(matches), bitWalkCost(matches, walkLength, wanted));
     }
@@ -468,12 +544,13 @@ export class IndexSearcher {
         count: walkHi - walkLo,
         segments: [[sortOrder!, walkLo, walkHi]],
         mayRepeat: false,
+        packedMask: 0,
         implies: 'range',
         column: sortColumn,
         readCost: COST.random,
       });
     }
-    const plan = planGather(sources, m.conditions);
+    const plan = planGather(sources, m.conditions - m.packedConditions + (m.packedConditions > 0 ? 1 : 0));
     return this.gather(region, q, plan, sortColumn, sortOrder, walkLo, walkHi, offset, size);
   }
 
@@ -498,6 +575,9 @@ export class IndexSearcher {
     const page = this.page;
     const m = this.matcher;
     const bits = this.bits;
+    const rowAttrs = region.rowAttributes;
+    // The packed attributes in the walked order's sequence (user_id order: row order).
+    const attrs = q.sortField === 0 ? rowAttrs : region.orderAttributes.get(SORT_FIELDS[q.sortField])!;
     let skip = offset;
     let n = 0;
     let visited = 0;
@@ -511,7 +591,7 @@ export class IndexSearcher {
       for (let i = 0; i < region.rows; i++) {
         const row = q.descending ? region.rows - 1 - i : i;
         if (++visited > budget) return -1;
-        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(rowAttrs[row]!, row)) continue;
         if (skip > 0) {
           skip--;
           continue;
@@ -529,7 +609,7 @@ export class IndexSearcher {
       for (let p = lo; p < hi; p++) {
         const row = order[p]!;
         if (++visited > budget) return -1;
-        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[p]!, row)) continue;
         if (skip > 0) {
           skip--;
           continue;
@@ -557,7 +637,7 @@ export class IndexSearcher {
     for (; p >= lo; p--) {
       if (++visited > budget) return -1;
       const row = order[p]!;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[p]!, row)) continue;
       if (above === offset) break;
       above++;
     }
@@ -568,7 +648,7 @@ export class IndexSearcher {
     // Matches in the run above p were counted but come after the run's lower rows: take them back.
     for (let q = p + 1; q < e; q++) {
       const row = order[q]!;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[q]!, row)) continue;
       above--;
     }
     // 2. From the start of that run, runs in descending value, each in ascending row order.
@@ -576,7 +656,7 @@ export class IndexSearcher {
     for (;;) {
       for (let q = s; q < e; q++) {
         const row = order[q]!;
-        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.test(row)) continue;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[q]!, row)) continue;
         if (skip > 0) {
           skip--;
           continue;
@@ -631,6 +711,7 @@ export class IndexSearcher {
     }
     const cand = this.candidates;
     const bits = this.bits;
+    const rowAttrs = region.rowAttributes;
     const walkLength = values ? hi - lo : region.rows;
     let tryBitWalk = true;
     if (m.conditions === 0 && m.filterCount === 0 && !source.mayRepeat) {
@@ -657,14 +738,14 @@ export class IndexSearcher {
         for (let i = from; i < to; i++) {
           const row = rows[i]!;
           const bit = 1 << (row & 31);
-          if ((bits[row >>> 5]! & bit) !== 0 || !m.test(row)) continue;
+          if ((bits[row >>> 5]! & bit) !== 0 || !m.passes(rowAttrs[row]!, row)) continue;
           bits[row >>> 5]! |= bit;
           cand[count++] = row;
         }
       } else {
         for (let i = from; i < to; i++) {
           const row = rows[i]!;
-          if (m.test(row)) cand[count++] = row;
+          if (m.passes(rowAttrs[row]!, row)) cand[count++] = row;
         }
       }
     }
@@ -753,7 +834,8 @@ function planGather(sources: readonly Source[], conditions: number): GatherPlan 
     let cost = primary.count * (COST.sequential + primary.readCost * Math.max(0, conditions - 1));
     const marks: Source[] = [];
     for (const other of sources) {
-      if (other === primary) continue;
+      // A packed condition shares one read of the attributes with the others: marking it saves no read.
+      if (other === primary || other.packedMask !== 0) continue;
       const saving = primary.count * (primary.readCost - COST.bit) - other.count * COST.bitSet;
       if (saving > 0) {
         marks.push(other);

@@ -1,0 +1,104 @@
+// Packed row attributes: the equality conditions of a query (sales/showcase flags, gender, language, category)
+// tested with one read of a small integer per row instead of one random read per condition. Besides the copy in
+// row order, every sort order has its own copy in that order's sequence, so a walk of a sort order tests these
+// conditions with sequential reads and touches a row's other columns only when those pass.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CODED_FIELDS,
+  codeWidth,
+  regionFiles,
+  type AttributeLayout,
+  type CodedField,
+  type IndexManifest,
+} from './layout.ts';
+import { SORT_FIELDS } from './query.ts';
+
+/** sales_flag in (1, 3); in (2, 3) (both bits: = 3); show_case_flag = 1; show_case_flag = 0. */
+export const ATTR_SALES_VIDEO = 1;
+export const ATTR_SALES_LIVE = 2;
+export const ATTR_SHOWCASE_1 = 4;
+export const ATTR_SHOWCASE_0 = 8;
+const FLAG_BITS = 4;
+
+/** Sort fields with their own attribute copy (user_id order is row order). */
+export const ATTRIBUTE_ORDERS: readonly string[] = SORT_FIELDS.slice(1);
+
+export function attributeLayout(dictionarySizes: Readonly<Record<CodedField, number>>): AttributeLayout {
+  const fields: Partial<Record<CodedField, { shift: number; bits: number }>> = {};
+  let shift = FLAG_BITS;
+  // Narrow fields first, so the most of them fit in 32 bits.
+  for (const field of [...CODED_FIELDS].sort((a, b) => dictionarySizes[a] - dictionarySizes[b])) {
+    const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, dictionarySizes[field]))));
+    if (shift + bits > 32) continue;
+    fields[field] = { shift, bits };
+    shift += bits;
+  }
+  return { width: shift <= 16 ? 'uint16' : 'uint32', fields };
+}
+
+export type AttributeArray = Uint16Array | Uint32Array;
+
+async function readWhole(path: string): Promise<ArrayBuffer> {
+  const bytes = await readFile(path);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function codeArray(buffer: ArrayBuffer, dictionarySize: number): ArrayLike<number> {
+  const width = codeWidth(dictionarySize);
+  return width === 'uint8'
+    ? new Uint8Array(buffer)
+    : width === 'uint16'
+      ? new Uint16Array(buffer)
+      : new Uint32Array(buffer);
+}
+
+/** Whole-number counts of each gender code in a region (gender has no posting list; the planner needs them). */
+export type GenderCounts = readonly number[];
+
+/**
+ * Writes a region's attribute files from its already written columns, codes and orders (in `regionDir`).
+ * Returns the region's gender code counts.
+ */
+export async function writeAttributeFiles(
+  regionDir: string,
+  rows: number,
+  manifest: Pick<IndexManifest, 'columns' | 'dictionaries'>,
+  layout: AttributeLayout,
+): Promise<GenderCounts> {
+  const attrs = layout.width === 'uint16' ? new Uint16Array(rows) : new Uint32Array(rows);
+  const column = async (field: string) => {
+    const buffer = await readWhole(join(regionDir, regionFiles.column(field)));
+    return manifest.columns[field] === 'int32' ? new Int32Array(buffer) : new Float64Array(buffer);
+  };
+  const sales = await column('sales_flag');
+  const showCase = await column('show_case_flag');
+  for (let r = 0; r < rows; r++) {
+    const s = sales[r]!;
+    const c = showCase[r]!;
+    attrs[r] =
+      (s === 1 || s === 3 ? ATTR_SALES_VIDEO : 0) |
+      (s === 2 || s === 3 ? ATTR_SALES_LIVE : 0) |
+      (c === 1 ? ATTR_SHOWCASE_1 : 0) |
+      (c === 0 ? ATTR_SHOWCASE_0 : 0);
+  }
+  const genderCounts = new Array<number>(manifest.dictionaries.gender.length).fill(0);
+  for (const field of CODED_FIELDS) {
+    const size = manifest.dictionaries[field].length;
+    const codes = codeArray(await readWhole(join(regionDir, regionFiles.codes(field))), size);
+    if (field === 'gender') for (let r = 0; r < rows; r++) genderCounts[codes[r]!]!++;
+    const place = layout.fields[field];
+    if (!place) continue;
+    for (let r = 0; r < rows; r++) attrs[r]! |= codes[r]! << place.shift;
+  }
+  const write = (name: string, a: AttributeArray) =>
+    writeFile(join(regionDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  await write(regionFiles.rowAttributes, attrs);
+  const inOrder = layout.width === 'uint16' ? new Uint16Array(rows) : new Uint32Array(rows);
+  for (const field of ATTRIBUTE_ORDERS) {
+    const order = new Uint32Array(await readWhole(join(regionDir, regionFiles.order(field))));
+    for (let p = 0; p < rows; p++) inOrder[p] = attrs[order[p]!]!;
+    await write(regionFiles.orderAttributes(field), inOrder);
+  }
+  return genderCounts;
+}
