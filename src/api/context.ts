@@ -12,8 +12,11 @@ export interface AppContext {
   readonly accounts: AccountStore;
   readonly limiter: RateLimiter;
   readonly metrics: ApiMetrics;
-  /** One page of the current snapshot as a JSON array literal (cached per snapshot version). */
-  search(query: InfluencerQuery): string;
+  /**
+   * One page of the current snapshot as the UTF-8 bytes of a JSON array literal (cached per snapshot
+   * version); `key` is pageKey(query).
+   */
+  page(query: InfluencerQuery, key: string): Buffer;
 }
 
 export function createContext(
@@ -23,10 +26,10 @@ export function createContext(
   const cache = new PageCache(pageCacheChars);
   return {
     ...deps,
-    search(query) {
+    page(query, key) {
       const index = deps.index();
       if (!index) throw new ApiError('not_ready');
-      return cache.get(index, query);
+      return cache.bytes(index, query, key);
     },
   };
 }

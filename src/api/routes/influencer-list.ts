@@ -7,6 +7,7 @@ import type { ServingIndex } from '../../index/types.ts';
 import { ApiError } from '../errors.ts';
 import { requireAccount, serveCharged } from '../account-guard.ts';
 import type { AppContext } from '../context.ts';
+import { pageKey } from '../page-cache.ts';
 
 export const INFLUENCER_LIST_PATH = '/v1/tiktok/influencer/list/analytics';
 
@@ -336,17 +337,55 @@ function checkServedRegion(index: ServingIndex, query: InfluencerQuery): void {
     );
 }
 
-export function registerInfluencerList(app: FastifyInstance, ctx: AppContext): void {
-  app.get(INFLUENCER_LIST_PATH, { onRequest: requireAccount(ctx) }, async (request, reply) => {
-    const q = request.url.indexOf('?');
-    const parsed = parseInfluencerQuery(q < 0 ? '' : request.url.slice(q + 1));
+/** A valid query and its page-cache key. */
+interface ParsedQuery {
+  readonly query: InfluencerQuery;
+  readonly key: string;
+}
+
+/**
+ * Valid queries by raw query string. Clients repeat the same URLs and parsing is a pure function of the
+ * string, so a repeated URL skips validation and key building. Bounded: emptied when full; long strings
+ * and invalid queries (a 400 each time, with its message) are not kept.
+ */
+class ParsedQueries {
+  private readonly byString = new Map<string, ParsedQuery>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly maxLength = 1000,
+  ) {}
+
+  get(queryString: string): ParsedQuery {
+    const cached = this.byString.get(queryString);
+    if (cached !== undefined) return cached;
+    const parsed = parseInfluencerQuery(queryString);
     if (!parsed.ok) throw new ApiError('invalid_parameter', parsed.message);
+    // Shared by later requests: frozen, so nothing downstream can change it under them.
     const query = parsed.query;
+    Object.freeze(query.ranges);
+    for (const range of Object.values(query.ranges)) Object.freeze(range);
+    if (query.productCategoryIds) Object.freeze(query.productCategoryIds);
+    const entry: ParsedQuery = { query: Object.freeze(query), key: pageKey(query) };
+    if (queryString.length <= this.maxLength) {
+      if (this.byString.size >= this.maxEntries) this.byString.clear();
+      this.byString.set(queryString, entry);
+    }
+    return entry;
+  }
+}
+
+export function registerInfluencerList(app: FastifyInstance, ctx: AppContext): void {
+  const queries = new ParsedQueries();
+  app.get(INFLUENCER_LIST_PATH, { onRequest: requireAccount(ctx) }, async (request, reply) => {
+    const url = request.url;
+    const q = url.indexOf('?');
+    const { query, key } = queries.get(q < 0 ? '' : url.slice(q + 1));
     const ready = ctx.index();
     if (!ready) throw new ApiError('not_ready');
     checkServedRegion(ready, query);
     // The page is computed by whichever snapshot is current at that instant, in one synchronous call,
     // so a request never sees a mix of two snapshots.
-    return serveCharged(ctx, request, reply, () => ctx.search(query));
+    return serveCharged(ctx, request, reply, () => ctx.page(query, key));
   });
 }
