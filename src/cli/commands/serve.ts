@@ -6,6 +6,7 @@
 //   4. watches the ACTIVE pointer and swaps the served snapshot atomically;
 //   5. SIGTERM / SIGINT: stops accepting, finishes in-flight requests, flushes usage, closes the stores.
 import { unwatchFile, watchFile } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +16,7 @@ import { loadConfig, type Config } from '../../config.ts';
 import { loadServingIndex } from '../../index/index.ts';
 import type { ServingIndex } from '../../index/types.ts';
 import { stderrProgress, type Progress } from '../../progress.ts';
+import { BATCH_DIR_PATTERN } from '../../raw/format.ts';
 import { activePointerPath, activeSnapshot } from '../../snapshot/store.ts';
 import { dataDirOption, parseCount } from '../options.ts';
 
@@ -92,17 +94,41 @@ class LiveSnapshot {
   }
 }
 
-/** Generates a demo raw dataset and ingests it into a new active snapshot (first start only). */
+/** The day batches of a raw directory (YYYY-MM-DD subdirectories); none when it does not exist. */
+async function rawBatches(rawDir: string): Promise<string[]> {
+  try {
+    return (await readdir(rawDir)).filter((name) => BATCH_DIR_PATTERN.test(name)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/**
+ * Generates a demo raw dataset and ingests it into a new active snapshot (first start only). A raw-demo
+ * left by an earlier first start that failed later (e.g. while ingesting) is complete — generateRaw moves
+ * its directory into place only on success — so it is ingested again instead of being generated anew.
+ */
 async function makeDemoSnapshot(dataDir: string, influencers: number, progress: Progress): Promise<void> {
   const { generateRaw } = await import('../../raw/generate.ts');
   const { ingestToActiveSnapshot } = await import('./ingest.ts');
   const rawDir = join(dataDir, 'raw-demo');
-  progress.log(
-    `first start: generating a demo dataset (${influencers} influencers × ${DEMO_DAYS} days) in ${rawDir}`,
-  );
-  const generated = await generateRaw({ outDir: rawDir, influencers, days: DEMO_DAYS, seed: 1 }, progress);
+  const existing = await rawBatches(rawDir);
+  let asOf: string;
+  if (existing.length > 0) {
+    asOf = existing.at(-1)!;
+    progress.log(
+      `first start: reusing the demo dataset of an earlier start in ${rawDir} (${existing.length} days, ${existing[0]} … ${asOf})`,
+    );
+  } else {
+    progress.log(
+      `first start: generating a demo dataset (${influencers} influencers × ${DEMO_DAYS} days) in ${rawDir}`,
+    );
+    const generated = await generateRaw({ outDir: rawDir, influencers, days: DEMO_DAYS, seed: 1 }, progress);
+    asOf = generated.lastDay;
+  }
   progress.log(`first start: ingesting ${rawDir} into a snapshot`);
-  await ingestToActiveSnapshot({ dataDir, rawDir, asOf: generated.lastDay }, progress);
+  await ingestToActiveSnapshot({ dataDir, rawDir, asOf }, progress);
 }
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
