@@ -111,6 +111,8 @@ class RowMatcher {
   packedMask = 0;
   packedWant = 0;
   packedConditions = 0;
+  /** Rows that passed the packed conditions and had their other columns read, since a walk started. */
+  tested = 0;
 
   addPacked(mask: number, want: number): void {
     this.packedMask |= mask;
@@ -217,7 +219,17 @@ class RowMatcher {
 
   /** The row passes every condition; `attribute` is its packed attributes (read from wherever is sequential). */
   passes(attribute: number, row: number): boolean {
-    return (attribute & this.packedMask) === this.packedWant && this.test(row);
+    if ((attribute & this.packedMask) !== this.packedWant) return false;
+    this.tested++;
+    return this.test(row);
+  }
+
+  /** The row passes every condition, its packed attributes read from `rowAttributes` only when needed (a
+   *  random read). */
+  passesRow(rowAttributes: AttributeArray, row: number): boolean {
+    return (
+      (this.packedMask === 0 || (rowAttributes[row]! & this.packedMask) === this.packedWant) && this.test(row)
+    );
   }
 
   /** The row passes every condition except the packed ones. */
@@ -495,10 +507,8 @@ export class IndexSearcher {
     // A walk reads the packed attributes in step with the order (sequential), the other conditions' columns
     // (random) only for rows passing the packed ones.
     const randomConditions = conditions - m.packedConditions;
-    const visitCost =
-      COST.sequential +
-      (m.packedConditions > 0 ? COST.sequential : 0) +
-      packedDensity * COST.random * randomConditions;
+    const stepCost = m.packedConditions > 0 ? COST.packedStep : COST.sequential;
+    const visitCost = stepCost + packedDensity * COST.random * randomConditions;
     // Reads per gathered row: the packed attributes once, each other condition's column.
     const reads = randomConditions + (m.packedConditions > 0 ? 1 : 0);
     let gatherCost = Infinity;
@@ -512,7 +522,10 @@ export class IndexSearcher {
 
     if (sources.length === 0 || noFilters || walkCost <= gatherCost) {
       // Budget: a walk that runs far past its estimate (correlated filters) switches to the gather plan.
-      const budget = sources.length > 0 ? Math.max(4096, gatherCost / visitCost) : Infinity;
+      // Counted in visits of packed attributes, a row whose other columns are read weighing more: correlated
+      // data can make the packed conditions pass far more often than estimated.
+      const budget = sources.length > 0 ? Math.max(4096, gatherCost / stepCost) : Infinity;
+      const testWeight = (COST.random * randomConditions) / stepCost;
       this.lastPlan = 'walk';
       const found = this.walk(
         region,
@@ -526,6 +539,7 @@ export class IndexSearcher {
         noFilters,
         false,
         budget,
+        testWeight,
       );
       if (found >= 0) return found;
       this.lastPlan = 'walk-then-gather';
@@ -571,9 +585,11 @@ export class IndexSearcher {
     noFilters: boolean,
     useBits: boolean,
     budget: number,
+    testWeight = 0,
   ): number {
     const page = this.page;
     const m = this.matcher;
+    m.tested = 0;
     const bits = this.bits;
     const rowAttrs = region.rowAttributes;
     // The packed attributes in the walked order's sequence (user_id order: row order).
@@ -590,7 +606,7 @@ export class IndexSearcher {
       }
       for (let i = 0; i < region.rows; i++) {
         const row = q.descending ? region.rows - 1 - i : i;
-        if (++visited > budget) return -1;
+        if (++visited + m.tested * testWeight > budget) return -1;
         if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(rowAttrs[row]!, row)) continue;
         if (skip > 0) {
           skip--;
@@ -608,7 +624,7 @@ export class IndexSearcher {
       }
       for (let p = lo; p < hi; p++) {
         const row = order[p]!;
-        if (++visited > budget) return -1;
+        if (++visited + m.tested * testWeight > budget) return -1;
         if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[p]!, row)) continue;
         if (skip > 0) {
           skip--;
@@ -635,7 +651,7 @@ export class IndexSearcher {
     let p = hi - 1;
     let above = 0;
     for (; p >= lo; p--) {
-      if (++visited > budget) return -1;
+      if (++visited + m.tested * testWeight > budget) return -1;
       const row = order[p]!;
       if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[p]!, row)) continue;
       if (above === offset) break;
@@ -738,14 +754,14 @@ export class IndexSearcher {
         for (let i = from; i < to; i++) {
           const row = rows[i]!;
           const bit = 1 << (row & 31);
-          if ((bits[row >>> 5]! & bit) !== 0 || !m.passes(rowAttrs[row]!, row)) continue;
+          if ((bits[row >>> 5]! & bit) !== 0 || !m.passesRow(rowAttrs, row)) continue;
           bits[row >>> 5]! |= bit;
           cand[count++] = row;
         }
       } else {
         for (let i = from; i < to; i++) {
           const row = rows[i]!;
-          if (m.passes(rowAttrs[row]!, row)) cand[count++] = row;
+          if (m.passesRow(rowAttrs, row)) cand[count++] = row;
         }
       }
     }
@@ -816,7 +832,7 @@ export class IndexSearcher {
 
 /** Rough cost per row, in nanoseconds at 10M rows: a sequential read, a random (cache- and TLB-missing) read,
  *  a bitset test, a bitset write from a sorted order. */
-const COST = { sequential: 2, strided: 10, random: 40, bit: 3, bitSet: 4 } as const;
+const COST = { sequential: 2, strided: 10, random: 40, bit: 3, bitSet: 4, packedStep: 6 } as const;
 
 interface GatherPlan {
   /** The source whose rows are scanned. */
