@@ -507,7 +507,8 @@ export class IndexSearcher {
     // A walk reads the packed attributes in step with the order (sequential), the other conditions' columns
     // (random) only for rows passing the packed ones.
     const randomConditions = conditions - m.packedConditions;
-    const stepCost = m.packedConditions > 0 ? COST.packedStep : COST.sequential;
+    // Only packed conditions: a tight loop over the attributes alone.
+    const stepCost = m.packedConditions > 0 && randomConditions > 0 ? COST.packedStep : COST.sequential;
     const visitCost = stepCost + packedDensity * COST.random * randomConditions;
     // Reads per gathered row: the packed attributes once, each other condition's column.
     const reads = randomConditions + (m.packedConditions > 0 ? 1 : 0);
@@ -597,12 +598,31 @@ export class IndexSearcher {
     let skip = offset;
     let n = 0;
     let visited = 0;
+    // Only packed conditions: a tight loop over the attributes, reading the order only for the page's rows.
+    const pure = !useBits && m.conditions === m.packedConditions && m.filterCount === 0;
+    const pm = m.packedMask;
+    const pw = m.packedWant;
     if (!values || !order) {
       // user_id order = row order.
       if (noFilters) {
         for (let k = offset; k < offset + size && k < region.rows; k++)
           page[n++] = q.descending ? region.rows - 1 - k : k;
         return n;
+      }
+      if (pure) {
+        const rows = region.rows;
+        const end = Math.min(rows, budget);
+        for (let i = 0; i < end; i++) {
+          const row = q.descending ? rows - 1 - i : i;
+          if ((rowAttrs[row]! & pm) !== pw) continue;
+          if (skip > 0) {
+            skip--;
+            continue;
+          }
+          page[n++] = row;
+          if (n === size) return n;
+        }
+        return end < rows ? -1 : n;
       }
       for (let i = 0; i < region.rows; i++) {
         const row = q.descending ? region.rows - 1 - i : i;
@@ -621,6 +641,19 @@ export class IndexSearcher {
       if (noFilters) {
         for (let p = lo + offset; p < hi && n < size; p++) page[n++] = order[p]!;
         return n;
+      }
+      if (pure) {
+        const end = Math.min(hi, lo + budget);
+        for (let p = lo; p < end; p++) {
+          if ((attrs[p]! & pm) !== pw) continue;
+          if (skip > 0) {
+            skip--;
+            continue;
+          }
+          page[n++] = order[p]!;
+          if (n === size) return n;
+        }
+        return end < hi ? -1 : n;
       }
       for (let p = lo; p < hi; p++) {
         const row = order[p]!;
@@ -650,13 +683,22 @@ export class IndexSearcher {
     //    of equal values where the page starts.
     let p = hi - 1;
     let above = 0;
-    for (; p >= lo; p--) {
-      if (++visited + m.tested * testWeight > budget) return -1;
-      const row = order[p]!;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[p]!, row)) continue;
-      if (above === offset) break;
-      above++;
-    }
+    if (pure) {
+      const last = budget >= hi - lo ? lo : hi - Math.floor(budget);
+      for (; p >= last; p--) {
+        if ((attrs[p]! & pm) !== pw) continue;
+        if (above === offset) break;
+        above++;
+      }
+      if (p < last && last > lo) return -1;
+    } else
+      for (; p >= lo; p--) {
+        if (++visited + m.tested * testWeight > budget) return -1;
+        const row = order[p]!;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[p]!, row)) continue;
+        if (above === offset) break;
+        above++;
+      }
     if (p < lo) return 0;
     const v0 = values[order[p]!]!;
     let s = lowerBound(values, order, lo, p, v0);
