@@ -3,19 +3,23 @@
 //   kolscope          the full stack: auth, QPS check, durable group-committed debit (SQLite), validation,
 //                     index search, envelope (page cache on)
 //   kolscope-nocache  the same with the page cache off: every request searches the index
+//   kolscope-logged   kolscope with the production request log on (one JSON line per request, to /dev/null)
 //   bare              plain Fastify serializing the same ten row objects per request with a response schema
 //   bare-stringify    the same with JSON.stringify instead of the schema's compiled serializer
 //   ceiling           plain Fastify sending one pre-serialized body
 import { randomUUID } from 'node:crypto';
+import { openSync } from 'node:fs';
 import Fastify from 'fastify';
 import { MemoryRateLimiter } from '../src/accounts/memory-limiter.ts';
 import { SqliteAccountStore } from '../src/accounts/sqlite.ts';
 import { buildApp } from '../src/api/app.ts';
+import { BufferedLogStream } from '../src/api/log-stream.ts';
 import { parseInfluencerQuery, INFLUENCER_LIST_PATH } from '../src/api/routes/influencer-list.ts';
 import { loadServingIndex } from '../src/index/index.ts';
 import { SERVED_FIELDS } from '../src/snapshot/schema.ts';
 
-export type ServerMode = 'kolscope' | 'kolscope-nocache' | 'bare' | 'bare-stringify' | 'ceiling';
+export type ServerMode =
+  'kolscope' | 'kolscope-nocache' | 'kolscope-logged' | 'bare' | 'bare-stringify' | 'ceiling';
 
 export interface ServerJob {
   readonly mode: ServerMode;
@@ -33,7 +37,7 @@ const index = await loadServingIndex(job.snapshotDir);
 let url: string;
 let key = '';
 
-if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache') {
+if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache' || job.mode === 'kolscope-logged') {
   const store = new SqliteAccountStore({ dataDir: job.workDir });
   const limiter = new MemoryRateLimiter();
   // A QPS limit high enough never to throttle: the benchmark measures the work, not the limiter's refusals.
@@ -43,6 +47,11 @@ if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache') {
     accounts: store,
     limiter,
     pageCacheChars: job.mode === 'kolscope-nocache' ? 0 : undefined,
+    // The production request log and its destination (kolscope serve), written to /dev/null.
+    logger:
+      job.mode === 'kolscope-logged'
+        ? { level: 'info', stream: new BufferedLogStream(openSync('/dev/null', 'w')) }
+        : false,
   });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
 } else {

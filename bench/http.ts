@@ -22,7 +22,14 @@ const SECONDS = Number(process.env.HTTP_BENCH_SECONDS || 10);
 const CONNECTIONS = Number(process.env.HTTP_BENCH_CONNECTIONS || 50);
 const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
 const SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
-const MODES: readonly ServerMode[] = ['bare', 'bare-stringify', 'kolscope', 'kolscope-nocache', 'ceiling'];
+const MODES: readonly ServerMode[] = [
+  'bare',
+  'bare-stringify',
+  'kolscope',
+  'kolscope-nocache',
+  'kolscope-logged',
+  'ceiling',
+];
 const progress = stderrProgress(5000);
 /** USER_HZ of /proc/<pid>/stat: 100 on Linux. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -211,9 +218,11 @@ function markdown(
     'autocannon on the same machine, servers in their own process, a realistic mix of query URLs',
     '(bench/queries.ts realisticMix). **kolscope**: Bearer auth, QPS check, durable group-committed debit',
     '(SQLite), parameter validation, index search, envelope, page cache on; **kolscope-nocache**: the same with',
-    'every request searching the index; **bare**: Fastify serializing the same rows (objects, response schema);',
+    'every request searching the index; **kolscope-logged**: kolscope with the production request log (one JSON',
+    'line per request, batched writes, to /dev/null); **bare**: Fastify serializing the same rows (objects,',
+    'response schema);',
     '**bare-stringify**: the same with JSON.stringify;',
-    '**ceiling**: Fastify sending one pre-serialized body. Logging off everywhere. Server CPU per request is',
+    '**ceiling**: Fastify sending one pre-serialized body. Logging off elsewhere. Server CPU per request is',
     "the server process's user + system time over the measured run divided by its requests (the machine is",
     'shared, so requests/s moves with the load of other work; CPU per request much less).',
     '',
