@@ -26,7 +26,7 @@ export interface AppDeps {
   readonly logger?: FastifyServerOptions['logger'];
   /** Base URL written into the served OpenAPI document's servers (default http://127.0.0.1:8080). */
   readonly publicUrl?: string;
-  /** Characters of result pages cached for the current snapshot (default 32 Mi, ~2000 full pages; 0 = off). */
+  /** Bytes of result pages (UTF-8) and their keys cached for the current snapshot (default 32 Mi, ~2000 full pages; 0 = off). */
   readonly pageCacheChars?: number;
   /** Also export process metrics (CPU, memory, event loop) on /metrics. */
   readonly processMetrics?: boolean;
