@@ -1,11 +1,17 @@
 // Loading raw batches into the warehouse: discovery, batch-level rules (order, gaps, reloads), row
-// validation with quarantine, and the all-or-nothing move into the warehouse in one transaction.
+// validation with quarantine (all batches of a run before any is applied), then one transaction per batch.
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Progress } from '../progress.ts';
-import { BATCH_DIR_PATTERN, RAW_FILE_EXTENSIONS, RAW_TABLES, type RawFileExtension } from '../raw/format.ts';
-import { applyDay, CROSS_BATCH_CHECKS } from './state.ts';
+import {
+  BATCH_DIR_PATTERN,
+  RAW_FILE_EXTENSIONS,
+  RAW_TABLES,
+  type RawFileExtension,
+  type RawTable,
+} from '../raw/format.ts';
+import { applyDay, CROSS_BATCH_CHECKS, rememberForRun, RUN_TABLES_DDL } from './state.ts';
 import { createRejectsTable, rejectStaged, sqlString, stageRawFile, stagingTable } from './validate.ts';
 import { loadedDays, rawColumnsDdl } from './warehouse.ts';
 
@@ -177,9 +183,16 @@ async function writeQuarantine(connection: DuckDBConnection, dataDir: string, da
   return total;
 }
 
+/** Temp table keeping a validated batch's rows of one raw table until the batch is applied. */
+const keptTable = (table: RawTable, day: string) => `${stagingTable(table)}_${day.replaceAll('-', '')}`;
+
 /**
- * Loads every new batch of rawDir into the warehouse, in one transaction: either all of them are loaded
- * (and the state advanced to the last one), or none is (reject limit exceeded, bad batch, error).
+ * Loads every new batch of rawDir into the warehouse in two phases. First every batch is validated and
+ * staged (temp tables only, the warehouse is not written): when more than maxRejects rows are rejected
+ * over the run, the run is refused and nothing is loaded. Then the batches are applied in order, one
+ * transaction per batch, so DuckDB never holds more than one day's changes uncommitted. A failure or an
+ * interruption while applying leaves the warehouse at the last applied batch (recorded in `batches`); the
+ * next run skips the applied batches and resumes with the first one that was not.
  */
 export async function loadBatches(
   connection: DuckDBConnection,
@@ -205,58 +218,20 @@ export async function loadBatches(
   });
   if (fresh.length === 0) return report(last);
 
-  await connection.run('BEGIN TRANSACTION');
+  const dropTemps = async () => {
+    for (const table of RAW_TABLES) {
+      await connection.run(`DROP TABLE IF EXISTS ${stagingTable(table)}`);
+      for (const batch of fresh) await connection.run(`DROP TABLE IF EXISTS ${keptTable(table, batch.day)}`);
+    }
+    await connection.run('DROP TABLE IF EXISTS run_video_owner; DROP TABLE IF EXISTS run_lives');
+  };
   try {
+    for (const ddl of RUN_TABLES_DDL) await connection.run(ddl);
+    const validated: { batch: RawBatch; rows: Record<string, number>; rejected: number; ms: number }[] = [];
     for (const [i, batch] of fresh.entries()) {
-      progress.update('load batches', i, fresh.length);
-      const rows: Record<string, number> = {};
-      for (const table of RAW_TABLES) {
-        const file = batch.files.find((f) => f.table === table.name);
-        if (!file) {
-          await connection.run(
-            `CREATE OR REPLACE TEMP TABLE ${stagingTable(table)} (ln BIGINT, ${rawColumnsDdl(table)}, raw VARCHAR)`,
-          );
-          rows[table.name] = 0;
-          continue;
-        }
-        const staged = await stageRawFile(connection, {
-          batch: batch.day,
-          table,
-          file: file.path,
-          format: file.format,
-          scratchDir,
-        });
-        rows[table.name] = staged.rows;
-      }
-      const cross = [
-        {
-          tableName: 'videos',
-          where: CROSS_BATCH_CHECKS.videoOwner,
-          column: 'user_id',
-          reason: 'owner_changed' as const,
-          message: 'video already loaded with another user_id',
-        },
-        {
-          tableName: 'lives',
-          where: CROSS_BATCH_CHECKS.liveOnce,
-          column: 'live_id',
-          reason: 'duplicate_key' as const,
-          message: 'live session already loaded from an earlier batch',
-        },
-      ];
-      for (const { tableName, ...check } of cross) {
-        const file = batch.files.find((f) => f.table === tableName);
-        if (!file) continue;
-        const table = RAW_TABLES.find((t) => t.name === tableName)!;
-        const crossRejected = await rejectStaged(connection, {
-          batch: batch.day,
-          table,
-          file: file.path,
-          ...check,
-        });
-        rows[tableName] = rows[tableName]! - crossRejected;
-      }
-      const batchRejected = await writeQuarantine(connection, dataDir, batch.day);
+      progress.update('validate batches', i, fresh.length);
+      const t0 = Date.now();
+      const { rows, rejected: batchRejected } = await stageBatch(connection, batch, dataDir, scratchDir);
       rejected += batchRejected;
       for (const [t, n] of Object.entries(rows)) rowsByTable[t] = rowsByTable[t]! + n;
       loaded.push({ day: batch.day, rows, rejected: batchRejected });
@@ -267,20 +242,102 @@ export async function loadBatches(
           await report(last),
         );
       }
-      await applyDay(connection, batch.day);
-      const total = Object.values(rows).reduce((s, n) => s + n, 0);
-      await connection.run(
-        `INSERT INTO batches VALUES (DATE ${sqlString(batch.day)}, now()::TIMESTAMP, ${sqlString(fingerprint(batch))}, ${total}, ${batchRejected})`,
-      );
-      progress.log(`batch ${batch.day}: ${total.toLocaleString('en-US')} rows, ${batchRejected} rejected`);
+      await rememberForRun(connection);
+      // Keep the accepted rows (without their input text) until the batch is applied.
+      for (const table of RAW_TABLES) {
+        const cols = table.columns.map((c) => c.name).join(', ');
+        await connection.run(
+          `CREATE OR REPLACE TEMP TABLE ${keptTable(table, batch.day)} AS SELECT ${cols} FROM ${stagingTable(table)}`,
+        );
+        await connection.run(`DROP TABLE ${stagingTable(table)}`);
+      }
+      validated.push({ batch, rows, rejected: batchRejected, ms: Date.now() - t0 });
     }
-    await connection.run('COMMIT');
-  } catch (err) {
-    await connection.run('ROLLBACK');
-    throw err;
+    progress.update('validate batches', fresh.length, fresh.length);
+
+    for (const [i, { batch, rows, rejected: batchRejected, ms }] of validated.entries()) {
+      progress.update('apply batches', i, validated.length);
+      const t0 = Date.now();
+      for (const table of RAW_TABLES)
+        await connection.run(`ALTER TABLE ${keptTable(table, batch.day)} RENAME TO ${stagingTable(table)}`);
+      const total = Object.values(rows).reduce((s, n) => s + n, 0);
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        await applyDay(connection, batch.day);
+        await connection.run(
+          `INSERT INTO batches VALUES (DATE ${sqlString(batch.day)}, now()::TIMESTAMP, ${sqlString(fingerprint(batch))}, ${total}, ${batchRejected})`,
+        );
+        await connection.run('COMMIT');
+      } catch (err) {
+        await connection.run('ROLLBACK');
+        throw err;
+      }
+      for (const table of RAW_TABLES) await connection.run(`DROP TABLE ${stagingTable(table)}`);
+      progress.log(
+        `batch ${batch.day}: ${total.toLocaleString('en-US')} rows, ${batchRejected} rejected ` +
+          `(validated in ${(ms / 1000).toFixed(1)} s, applied in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+      );
+    }
   } finally {
-    for (const table of RAW_TABLES) await connection.run(`DROP TABLE IF EXISTS ${stagingTable(table)}`);
+    await dropTemps();
   }
-  progress.update('load batches', fresh.length, fresh.length);
+  progress.update('apply batches', fresh.length, fresh.length);
   return report(fresh.at(-1)!.day);
+}
+
+/** Validates one batch into the stg_* temp tables (rejected rows to `rejects` and the quarantine). */
+async function stageBatch(
+  connection: DuckDBConnection,
+  batch: RawBatch,
+  dataDir: string,
+  scratchDir: string,
+): Promise<{ rows: Record<string, number>; rejected: number }> {
+  const rows: Record<string, number> = {};
+  for (const table of RAW_TABLES) {
+    const file = batch.files.find((f) => f.table === table.name);
+    if (!file) {
+      await connection.run(
+        `CREATE OR REPLACE TEMP TABLE ${stagingTable(table)} (ln BIGINT, ${rawColumnsDdl(table)}, raw VARCHAR)`,
+      );
+      rows[table.name] = 0;
+      continue;
+    }
+    const staged = await stageRawFile(connection, {
+      batch: batch.day,
+      table,
+      file: file.path,
+      format: file.format,
+      scratchDir,
+    });
+    rows[table.name] = staged.rows;
+  }
+  const cross = [
+    {
+      tableName: 'videos',
+      where: CROSS_BATCH_CHECKS.videoOwner,
+      column: 'user_id',
+      reason: 'owner_changed' as const,
+      message: 'video already loaded with another user_id',
+    },
+    {
+      tableName: 'lives',
+      where: CROSS_BATCH_CHECKS.liveOnce,
+      column: 'live_id',
+      reason: 'duplicate_key' as const,
+      message: 'live session already loaded from an earlier batch',
+    },
+  ];
+  for (const { tableName, ...check } of cross) {
+    const file = batch.files.find((f) => f.table === tableName);
+    if (!file) continue;
+    const table = RAW_TABLES.find((t) => t.name === tableName)!;
+    const crossRejected = await rejectStaged(connection, {
+      batch: batch.day,
+      table,
+      file: file.path,
+      ...check,
+    });
+    rows[tableName] = rows[tableName]! - crossRejected;
+  }
+  return { rows, rejected: await writeQuarantine(connection, dataDir, batch.day) };
 }

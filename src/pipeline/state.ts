@@ -104,10 +104,29 @@ export async function applyDay(connection: DuckDBConnection, day: string): Promi
   await connection.run(`INSERT INTO live_sessions SELECT live_id, user_id, ${d} FROM stg_lives`);
 }
 
-/** The warehouse's cross-batch rules, checked on the staged rows before applyDay. */
+/**
+ * Temp tables of one ingest run that carry the cross-batch rules over the run's batches validated so far
+ * (they are validated before any is applied, so the state tables do not hold them yet).
+ */
+export const RUN_TABLES_DDL = [
+  `CREATE OR REPLACE TEMP TABLE run_video_owner (video_id HUGEINT, user_id HUGEINT)`,
+  `CREATE OR REPLACE TEMP TABLE run_lives (live_id HUGEINT)`,
+];
+
+/** The warehouse's cross-batch rules, checked on the staged rows of a batch before it is kept for applyDay. */
 export const CROSS_BATCH_CHECKS = {
   /** A video belongs to one author: an observation naming another author than before is rejected. */
-  videoOwner: `EXISTS (SELECT 1 FROM video_latest o WHERE o.video_id = s.video_id AND o.user_id <> s.user_id)`,
+  videoOwner:
+    `EXISTS (SELECT 1 FROM video_latest o WHERE o.video_id = s.video_id AND o.user_id <> s.user_id) ` +
+    `OR EXISTS (SELECT 1 FROM run_video_owner o WHERE o.video_id = s.video_id AND o.user_id <> s.user_id)`,
   /** A live session is reported once, on the day it started. */
-  liveOnce: `s.live_id IN (SELECT live_id FROM live_sessions)`,
+  liveOnce: `s.live_id IN (SELECT live_id FROM live_sessions) OR s.live_id IN (SELECT live_id FROM run_lives)`,
 } as const;
+
+/** Records a validated batch's accepted videos and lives for the cross-batch rules of the next batches. */
+export async function rememberForRun(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`INSERT INTO run_video_owner
+    SELECT DISTINCT video_id, user_id FROM stg_videos s
+    WHERE NOT EXISTS (SELECT 1 FROM run_video_owner o WHERE o.video_id = s.video_id)`);
+  await connection.run(`INSERT INTO run_lives SELECT live_id FROM stg_lives`);
+}

@@ -1,6 +1,6 @@
 // Loading: incremental runs equal one full run, every raw format gives the same snapshot, bad rows are
-// quarantined with file and line, and a refused or failed ingest leaves the warehouse and the active
-// snapshot untouched.
+// quarantined with file and line, a refused or failed ingest leaves the warehouse and the active
+// snapshot untouched, and an ingest interrupted between two days resumes where it stopped.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -69,6 +69,43 @@ describe('ingest of generated data', () => {
     assert.ok(a.length > 250);
     assert.deepEqual(await snapshotRows(stepData), a);
     assert.equal((await listSnapshots(stepData)).length, 2);
+  });
+
+  it('resumes after an ingest interrupted between two days: applied days stay, the old snapshot stays active', async () => {
+    const resumeRaw = join(root, 'raw-resume');
+    const dataDir = join(root, 'data-resume');
+    const batchDays = (await readdir(raw('ndjson'))).sort();
+    for (const day of batchDays.slice(0, 2))
+      await cp(join(raw('ndjson'), day), join(resumeRaw, day), { recursive: true });
+    await ingestToActiveSnapshot({ rawDir: resumeRaw, dataDir }, silentProgress);
+    const before = (await activeSnapshot(dataDir))!;
+    const beforeRows = await snapshotRows(dataDir);
+    for (const day of batchDays.slice(2))
+      await cp(join(raw('ndjson'), day), join(resumeRaw, day), { recursive: true });
+
+    // The run stops right after the first new day was applied (as a kill between two days would).
+    const interrupted = new Error('interrupted');
+    const stopAfterFirstDay = {
+      update() {},
+      log(message: string) {
+        if (message.startsWith('batch ')) throw interrupted;
+      },
+    };
+    await assert.rejects(
+      ingestToActiveSnapshot({ rawDir: resumeRaw, dataDir }, stopAfterFirstDay),
+      interrupted,
+    );
+    assert.deepEqual(await warehouseDays(dataDir), batchDays.slice(0, 3));
+    assert.equal((await activeSnapshot(dataDir))!.manifest.version, before.manifest.version);
+    assert.deepEqual(await snapshotRows(dataDir), beforeRows);
+
+    const resumed = await ingestToActiveSnapshot({ rawDir: resumeRaw, dataDir }, silentProgress);
+    assert.deepEqual(
+      resumed.load.loaded.map((b) => b.day),
+      batchDays.slice(3),
+    );
+    assert.equal(resumed.load.skipped.length, 3);
+    assert.deepEqual(await snapshotRows(dataDir), await snapshotRows(join(root, 'data-full')));
   });
 
   it('reads NDJSON, CSV and Parquet batches into the same rows', async () => {
