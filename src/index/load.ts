@@ -27,7 +27,7 @@ import {
   type RegionIndex,
 } from './search.ts';
 import type { InfluencerQuery } from './query.ts';
-import { ATTRIBUTE_ORDERS, type AttributeArray } from './attributes.ts';
+import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import type { SearchResult, ServingIndex } from './types.ts';
 
 export class IndexLoadError extends Error {}
@@ -105,6 +105,16 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
     ) as typeof snapshot;
   } catch (err) {
     throw new IndexLoadError(`cannot read the serving index of ${snapshotDir}: ${(err as Error).message}`);
+  }
+  // Format 1 lacks only derived files: add them rather than ask for a rebuild from the parquet.
+  if (manifest.formatVersion === 1) {
+    try {
+      manifest = await upgradeFormat1(indexDir, manifest);
+    } catch (err) {
+      throw new IndexLoadError(
+        `cannot upgrade the format-1 serving index of ${snapshotDir}: ${(err as Error).message}`,
+      );
+    }
   }
   if (manifest.formatVersion !== INDEX_FORMAT_VERSION)
     throw new IndexLoadError(

@@ -1,7 +1,7 @@
 // buildServingIndex on hand-made snapshots: more than 32 product category ids, wide values, bad input.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -175,5 +175,43 @@ describe('buildServingIndex', () => {
     await mkdir(missing, { recursive: true });
     await assert.rejects(buildServingIndex(missing), IndexBuildError);
     await assert.rejects(loadServingIndex(missing), IndexLoadError);
+  });
+
+  test('a format-1 index (no packed attributes) is upgraded in place when loaded', async () => {
+    const dir = await committedSnapshot(3000, {
+      user_id: `CAST(i * 7 + 1 AS VARCHAR)`,
+      region: `'US'`,
+      gender: `['Male', 'female', ''][i % 3 + 1]`,
+      language: `['en', 'ES'][i % 2 + 1]`,
+      category: `['Beauty', 'gaming', 'pets', 'baby'][i % 4 + 1]`,
+      sales_flag: `i % 5`,
+      show_case_flag: `i % 7 % 2`,
+      total_followers_cnt: `(i * 37) % 1000`,
+    });
+    // Make it what an earlier build wrote: no attribute files, no layout, no gender counts.
+    const indexDir = join(dir, 'index');
+    const manifestPath = join(indexDir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & {
+      regions: Record<string, unknown>[];
+      files: string[];
+    };
+    for (const file of manifest.files.filter((f) => f.includes('attrs'))) await rm(join(indexDir, file));
+    manifest.files = manifest.files.filter((f) => !f.includes('attrs'));
+    for (const r of manifest.regions) delete r.genderCounts;
+    delete manifest.attributes;
+    manifest.formatVersion = 1;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await assertMatches(dir, [
+      q({ gender: 'male', sortField: 1, descending: true, pageNum: 3 }),
+      q({ language: 'es', salesFlag: 1, sortField: 1 }),
+      q({ category: 'pets', showCaseFlag: 0, sortField: 1, descending: true, pageNum: 2 }),
+      q({ salesFlag: 4, gender: '', pageNum: 5 }),
+    ]);
+    const upgraded = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+      formatVersion: number;
+      files: string[];
+    };
+    assert.equal(upgraded.formatVersion, 2);
+    for (const file of upgraded.files) await readFile(join(indexDir, file)); // every listed file exists
   });
 });
