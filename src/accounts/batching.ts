@@ -1,7 +1,8 @@
 // Machinery shared by both account stores: group commit of debits/refunds, the short-lived key cache and the
 // usage buffer. Storage-specific work is passed in as functions.
-import type { ApiKeyRecord, UsageRecord } from './types.ts';
+import type { ApiKeyRecord, DebitResult, UsageRecord } from './types.ts';
 import { sameKeyHash } from './keys.ts';
+import { checkRequestId } from './errors.ts';
 
 /** One debit or refund waiting for the next group commit. */
 export interface CreditOp {
@@ -48,6 +49,22 @@ export class GroupCommitQueue {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 1000);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+  }
+
+  /** AccountStore.debit for either store: validated, queued, answered after its batch committed. */
+  async debit(keyId: string, requestId: string): Promise<DebitResult> {
+    checkRequestId(requestId);
+    const outcome = await this.submit({ kind: 'debit', keyId, requestId });
+    if (outcome.kind === 'error') throw outcome.error;
+    if (outcome.kind === 'ok') return { ok: true, remaining: outcome.remaining };
+    return { ok: false, reason: 'insufficient_credits', remaining: outcome.remaining };
+  }
+
+  /** AccountStore.refund for either store. */
+  async refund(keyId: string, requestId: string): Promise<void> {
+    checkRequestId(requestId);
+    const outcome = await this.submit({ kind: 'refund', keyId, requestId });
+    if (outcome.kind === 'error') throw outcome.error;
   }
 
   submit(op: CreditOp): Promise<CreditOutcome> {

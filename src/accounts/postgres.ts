@@ -20,7 +20,7 @@ import {
   isWellFormedApiKey,
   sameKeyHash,
 } from './keys.ts';
-import { AccountError, checkCredits, checkKeyInput, checkRequestId, checkUsageRecord } from './errors.ts';
+import { AccountError, checkCredits, checkKeyInput, checkUsageRecord } from './errors.ts';
 import {
   GroupCommitQueue,
   KeyCache,
@@ -277,18 +277,12 @@ export class PostgresAccountStore implements AccountStore {
 
   async debit(keyId: string, requestId: string): Promise<DebitResult> {
     this.checkOpen();
-    checkRequestId(requestId);
-    const outcome = await this.credits.submit({ kind: 'debit', keyId, requestId });
-    if (outcome.kind === 'error') throw outcome.error;
-    if (outcome.kind === 'ok') return { ok: true, remaining: outcome.remaining };
-    return { ok: false, reason: 'insufficient_credits', remaining: outcome.remaining };
+    return this.credits.debit(keyId, requestId);
   }
 
   async refund(keyId: string, requestId: string): Promise<void> {
     this.checkOpen();
-    checkRequestId(requestId);
-    const outcome = await this.credits.submit({ kind: 'refund', keyId, requestId });
-    if (outcome.kind === 'error') throw outcome.error;
+    return this.credits.refund(keyId, requestId);
   }
 
   recordUsage(record: UsageRecord): void {
