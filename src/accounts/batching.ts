@@ -1,7 +1,7 @@
 // Machinery shared by both account stores: group commit of debits/refunds, the short-lived key cache and the
 // usage buffer. Storage-specific work is passed in as functions.
 import type { ApiKeyRecord, DebitResult, UsageRecord } from './types.ts';
-import { sameKeyHash } from './keys.ts';
+import { hashApiKey, isWellFormedApiKey, sameKeyHash } from './keys.ts';
 import { checkRequestId } from './errors.ts';
 
 /** One debit or refund waiting for the next group commit. */
@@ -137,6 +137,25 @@ export class KeyCache {
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(hash, { record, hash, expires: Date.now() + this.ttlMs });
+  }
+
+  /**
+   * AccountStore.authenticate for either store: `lookup` finds a key by hash in the database (with its stored
+   * hash, compared in constant time). Only well-formed keys are ever cached, so a hit needs no checksum.
+   */
+  async authenticate(
+    key: string,
+    lookup: (hash: string) => Promise<{ hash: string; record: ApiKeyRecord } | null>,
+  ): Promise<ApiKeyRecord | null> {
+    if (typeof key !== 'string') return null;
+    const hash = hashApiKey(key);
+    const cached = this.get(hash);
+    if (cached) return cached;
+    if (!isWellFormedApiKey(key)) return null;
+    const found = await lookup(hash);
+    if (!found || !sameKeyHash(found.hash, hash)) return null;
+    this.set(hash, found.record);
+    return found.record;
   }
 
   forget(keyId: string): void {

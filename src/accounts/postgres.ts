@@ -12,14 +12,7 @@ import type {
   UsageRecord,
   UsageSummary,
 } from './types.ts';
-import {
-  apiKeyPrefix,
-  generateApiKey,
-  generateKeyId,
-  hashApiKey,
-  isWellFormedApiKey,
-  sameKeyHash,
-} from './keys.ts';
+import { apiKeyPrefix, generateApiKey, generateKeyId, hashApiKey } from './keys.ts';
 import { AccountError, checkCredits, checkKeyInput, checkUsageRecord } from './errors.ts';
 import {
   GroupCommitQueue,
@@ -227,18 +220,13 @@ export class PostgresAccountStore implements AccountStore {
 
   async authenticate(key: string): Promise<ApiKeyRecord | null> {
     this.checkOpen();
-    if (!isWellFormedApiKey(key)) return null;
-    const hash = hashApiKey(key);
-    const cached = this.cache.get(hash);
-    if (cached) return cached;
-    const { rows } = await this.pool.query<KeyRow>(`SELECT * FROM ${this.schema}.api_keys WHERE hash = $1`, [
-      hash,
-    ]);
-    const row = rows[0];
-    if (!row || !sameKeyHash(row.hash, hash)) return null;
-    const record = toRecord(row);
-    this.cache.set(hash, record);
-    return record;
+    return this.cache.authenticate(key, async (hash) => {
+      const { rows } = await this.pool.query<KeyRow>(
+        `SELECT * FROM ${this.schema}.api_keys WHERE hash = $1`,
+        [hash],
+      );
+      return rows[0] ? { hash: rows[0].hash, record: toRecord(rows[0]) } : null;
+    });
   }
 
   async listKeys(): Promise<ApiKeyRecord[]> {

@@ -13,14 +13,7 @@ import type {
   UsageRecord,
   UsageSummary,
 } from './types.ts';
-import {
-  apiKeyPrefix,
-  generateApiKey,
-  generateKeyId,
-  hashApiKey,
-  isWellFormedApiKey,
-  sameKeyHash,
-} from './keys.ts';
+import { apiKeyPrefix, generateApiKey, generateKeyId, hashApiKey } from './keys.ts';
 import { AccountError, checkCredits, checkKeyInput, checkUsageRecord } from './errors.ts';
 import {
   GroupCommitQueue,
@@ -141,17 +134,10 @@ export class SqliteAccountStore implements AccountStore {
 
   async authenticate(key: string): Promise<ApiKeyRecord | null> {
     this.checkOpen();
-    if (typeof key !== 'string') return null;
-    const hash = hashApiKey(key);
-    // Only well-formed keys are ever cached, so a hit needs no checksum.
-    const cached = this.cache.get(hash);
-    if (cached) return cached;
-    if (!isWellFormedApiKey(key)) return null;
-    const row = this.sql.keyByHash.get(hash);
-    if (!row || !sameKeyHash(row.hash, hash)) return null;
-    const record = toRecord(row);
-    this.cache.set(hash, record);
-    return record;
+    return this.cache.authenticate(key, async (hash) => {
+      const row = this.sql.keyByHash.get(hash);
+      return row ? { hash: row.hash, record: toRecord(row) } : null;
+    });
   }
 
   async listKeys(): Promise<ApiKeyRecord[]> {
