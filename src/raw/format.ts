@@ -165,11 +165,5 @@ export const RAW_TABLES: readonly RawTable[] = [
   },
 ];
 
-export function rawTable(name: RawTableName): RawTable {
-  const table = RAW_TABLES.find((t) => t.name === name);
-  if (!table) throw new Error(`unknown raw table ${name}`);
-  return table;
-}
-
 /** A crawl day directory name: YYYY-MM-DD. */
 export const BATCH_DIR_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
