@@ -29,6 +29,7 @@ import {
   type RegionManifest,
 } from './layout.ts';
 import { ATTRIBUTE_ORDERS, attributeLayout, writeAttributeFiles } from './attributes.ts';
+import { RANK_ORDERS, writeRankFiles } from './ranks.ts';
 
 export class IndexBuildError extends Error {}
 
@@ -316,6 +317,7 @@ async function buildRegion(
   if (row !== rows) throw new IndexBuildError(`region ${region}: serialized ${row} rows, expected ${rows}`);
   await writeArray(join(out, regionFiles.rowOffsets), offsets);
   const genderCounts = await writeAttributeFiles(out, rows, ctx, ctx.attributes);
+  await writeRankFiles(out, rows);
   ctx.progress.update(stage, 4, 4);
   return { region, rows, dir, jsonBytes: bytes, genderCounts };
 }
@@ -334,6 +336,7 @@ function regionFileList(dir: string): string[] {
     regionFiles.rowOffsets,
     regionFiles.rowAttributes,
     ...ATTRIBUTE_ORDERS.map(regionFiles.orderAttributes),
+    ...RANK_ORDERS.map(regionFiles.ranks),
   ];
   return names.map((n) => `${dir}/${n}`);
 }

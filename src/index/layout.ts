@@ -2,8 +2,8 @@
 // Every file is a flat little-endian typed array, read whole; rows.json is read only for returned rows.
 import { RANGE_FIELDS, SORT_FIELDS } from './query.ts';
 
-// 2: packed attribute arrays (attributes.ts) and per-region gender counts.
-export const INDEX_FORMAT_VERSION = 2;
+// 2: packed attribute arrays (attributes.ts) and per-region gender counts. 3: rank files (ranks.ts).
+export const INDEX_FORMAT_VERSION = 3;
 export const INDEX_MANIFEST_FILE = 'manifest.json';
 
 /** Numeric columns held in memory: every range filter, every sort field, and the two flags. */
@@ -77,6 +77,7 @@ export const regionFiles = {
   rowOffsets: 'rows.offsets.f64',
   rowAttributes: 'attrs.bin',
   orderAttributes: (field: string) => `attrs-${field}.bin`,
+  ranks: (sortField: string) => `ranks-${sortField}.u8`,
 } as const;
 
 /** Posting-list groups of a region: one per coded field with a useful selectivity, plus products and flags. */

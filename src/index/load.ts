@@ -28,6 +28,7 @@ import {
 } from './search.ts';
 import type { InfluencerQuery } from './query.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
+import { RANK_ORDERS, rankedFields, upgradeFormat2 } from './ranks.ts';
 import type { SearchResult, ServingIndex } from './types.ts';
 
 export class IndexLoadError extends Error {}
@@ -116,6 +117,16 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
       );
     }
   }
+  // Format 2 lacks only the rank files, derived from its orders.
+  if (manifest.formatVersion === 2) {
+    try {
+      manifest = await upgradeFormat2(indexDir, manifest);
+    } catch (err) {
+      throw new IndexLoadError(
+        `cannot upgrade the format-2 serving index of ${snapshotDir}: ${(err as Error).message}`,
+      );
+    }
+  }
   if (manifest.formatVersion !== INDEX_FORMAT_VERSION)
     throw new IndexLoadError(
       `serving index of ${snapshotDir} has format ${manifest.formatVersion}, this build reads ${INDEX_FORMAT_VERSION}: rebuild it`,
@@ -177,6 +188,16 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
           );
         orderAttributes.set(field, count(a) as AttributeArray);
       }
+      const ranks = new Map<string, ReadonlyMap<string, Uint8Array>>();
+      for (const sortField of RANK_ORDERS) {
+        const fields = rankedFields(sortField);
+        const all = count(await readArray(join(dir, regionFiles.ranks(sortField)), 'uint8')) as Uint8Array;
+        if (all.length !== r.rows * fields.length)
+          throw new IndexLoadError(
+            `serving index ranks of ${r.region} (${sortField}) have ${all.length} bytes`,
+          );
+        ranks.set(sortField, new Map(fields.map((f, k) => [f, all.subarray(k * r.rows, (k + 1) * r.rows)])));
+      }
       if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
         throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
       const jsonFd = openSync(join(dir, regionFiles.rowsJson), 'r');
@@ -193,6 +214,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
         jsonFd,
         rowAttributes,
         orderAttributes,
+        ranks,
         genderCounts: r.genderCounts,
       });
     }

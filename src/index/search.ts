@@ -18,6 +18,7 @@ import {
   ATTR_SHOWCASE_1,
   type AttributeArray,
 } from './attributes.ts';
+import { RANK_BUCKETS, RANK_CHECK, RANK_FAIL, RANK_ORDERS, RANK_PASS, rankClasses } from './ranks.ts';
 import type { SearchResult } from './types.ts';
 
 export type NumericColumn = Int32Array | Float64Array;
@@ -46,6 +47,8 @@ export interface RegionIndex {
   /** Packed equality attributes (attributes.ts) in row order, and per sort field in that order's sequence. */
   readonly rowAttributes: AttributeArray;
   readonly orderAttributes: ReadonlyMap<string, AttributeArray>;
+  /** Per sort field, per other range field: rank buckets in the sort order's sequence (ranks.ts). */
+  readonly ranks: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
   /** Rows per gender code. */
   readonly genderCounts: readonly number[];
 }
@@ -92,6 +95,13 @@ class RowMatcher {
   readonly rangeOrders: Uint32Array[] = [];
   readonly rangeFrom = new Float64Array(MAX_RANGES);
   readonly rangeTo = new Float64Array(MAX_RANGES);
+  readonly rangeFields: string[] = [];
+  /** Per range, the class of each rank bucket (ranks.ts), and the buckets of the order being traversed. */
+  readonly rangeClasses = new Uint8Array(MAX_RANGES * RANK_BUCKETS);
+  readonly rangeBytes: (Uint8Array | null)[] = [];
+  private readonly classViews = Array.from({ length: MAX_RANGES }, (_, k) =>
+    this.rangeClasses.subarray(k * RANK_BUCKETS, (k + 1) * RANK_BUCKETS),
+  );
   /** Bitsets of rows passing pre-marked conditions (gather plan): a row must be in each. */
   readonly filterBits: Int32Array[] = [];
   filterCount = 0;
@@ -129,9 +139,15 @@ class RowMatcher {
     this.rangeOrders[slot] = this.rangeOrders[last]!;
     this.rangeFrom[slot] = this.rangeFrom[last]!;
     this.rangeTo[slot] = this.rangeTo[last]!;
+    this.rangeFields[slot] = this.rangeFields[last]!;
+    this.rangeBytes[slot] = this.rangeBytes[last]!;
+    this.rangeClasses.copyWithin(slot * RANK_BUCKETS, last * RANK_BUCKETS, (last + 1) * RANK_BUCKETS);
+    this.rangeFields.length = last;
+    this.rangeBytes.length = last;
   }
 
   addRange(
+    field: string,
     column: NumericColumn,
     min: number,
     max: number,
@@ -140,6 +156,9 @@ class RowMatcher {
     to: number,
   ): number {
     const slot = this.rangeCount++;
+    this.rangeFields[slot] = field;
+    this.rangeBytes[slot] = null;
+    rankClasses(from, to, order.length, this.rangeClasses, slot * RANK_BUCKETS);
     this.rangeColumns[slot] = column;
     this.rangeMin[slot] = min;
     this.rangeMax[slot] = max;
@@ -190,8 +209,15 @@ class RowMatcher {
     this.codeWanted[slot] = this.codeWanted[last]!;
   }
 
+  /** Points the range tests at the rank buckets of the order about to be traversed (none: compare values). */
+  bindOrder(ranks: ReadonlyMap<string, Uint8Array> | undefined): void {
+    for (let k = 0; k < this.rangeCount; k++) this.rangeBytes[k] = ranks?.get(this.rangeFields[k]!) ?? null;
+  }
+
   reset(): void {
     this.rangeCount = 0;
+    this.rangeFields.length = 0;
+    this.rangeBytes.length = 0;
     this.rangeColumns.length = 0;
     this.rangeOrders.length = 0;
     this.filterBits.length = 0;
@@ -217,11 +243,59 @@ class RowMatcher {
     );
   }
 
-  /** The row passes every condition; `attribute` is its packed attributes (read from wherever is sequential). */
-  passes(attribute: number, row: number): boolean {
+  /** The row at position `p` of the traversed order passes every condition; `attribute` is its packed
+   *  attributes (read from wherever is sequential). Ranges are decided by the order's rank buckets when bound,
+   *  the value read only for a row in an edge bucket. */
+  passesAt(attribute: number, p: number, row: number): boolean {
     if ((attribute & this.packedMask) !== this.packedWant) return false;
+    for (let k = 0; k < this.rangeCount; k++) {
+      const bytes = this.rangeBytes[k]!;
+      const c = bytes === null ? RANK_CHECK : this.rangeClasses[k * RANK_BUCKETS + bytes[p]!]!;
+      if (c === RANK_FAIL) return false;
+      if (c === RANK_CHECK) {
+        this.tested++;
+        const v = this.rangeColumns[k]![row]!;
+        if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
+      }
+    }
+    if (!this.restRandom) return true;
     this.tested++;
-    return this.test(row);
+    return this.testRest(row);
+  }
+
+  /** The class table of range `slot` (a view, made once). */
+  classView(slot: number): Uint8Array {
+    return this.classViews[slot]!;
+  }
+
+  /** Every range has rank buckets bound: a walk can test them without a call per row to passesAt. */
+  get rangesBound(): boolean {
+    for (let k = 0; k < this.rangeCount; k++) if (this.rangeBytes[k] === null) return false;
+    return true;
+  }
+
+  /** The ranges pass at position `p` of the bound order (rank buckets, an edge bucket's value read). */
+  rangesAt(p: number, order: Uint32Array): boolean {
+    for (let k = 0; k < this.rangeCount; k++) {
+      const c = this.rangeClasses[k * RANK_BUCKETS + this.rangeBytes[k]![p]!]!;
+      if (c === RANK_FAIL) return false;
+      if (c === RANK_CHECK) {
+        const v = this.rangeColumns[k]![order[p]!]!;
+        if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Conditions other than packed and ranges remain (each a random read). */
+  get restRandom(): boolean {
+    return (
+      this.filterCount !== 0 ||
+      this.codeCount !== 0 ||
+      this.salesMode !== 0 ||
+      this.hasShowCase ||
+      this.productWords !== 0
+    );
   }
 
   /** The row passes every condition, its packed attributes read from `rowAttributes` only when needed (a
@@ -240,6 +314,18 @@ class RowMatcher {
       const v = this.rangeColumns[k]![row]!;
       if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
     }
+    return this.testOthers(row);
+  }
+
+  /** The row passes every condition except the packed ones and the ranges. */
+  testRest(row: number): boolean {
+    for (let k = 0; k < this.filterCount; k++)
+      if ((this.filterBits[k]![row >>> 5]! & (1 << (row & 31))) === 0) return false;
+    return this.testOthers(row);
+  }
+
+  /** Codes, flags read from columns, product categories. */
+  private testOthers(row: number): boolean {
     for (let k = 0; k < this.codeCount; k++)
       if (this.codeColumns[k]![row] !== this.codeWanted[k]) return false;
     if (this.salesMode !== 0) {
@@ -275,6 +361,9 @@ interface Source {
   /** Cost of reading another column for one of its rows: random for a sorted-order range, strided for a
    *  posting list (rows ascending, so reads move forward through memory). */
   readonly readCost: number;
+  /** A slice of this sort field's order: its rows are tested in that order's sequence, packed attributes and
+   *  other ranges (rank buckets) read sequentially. */
+  readonly orderField: string | null;
 }
 
 export type PlanKind = 'empty' | 'walk' | 'gather-select' | 'gather-walk' | 'walk-then-gather';
@@ -328,6 +417,7 @@ export class IndexSearcher {
     const sources: Source[] = [];
 
     const ranges: {
+      field: string;
       column: NumericColumn;
       order: Uint32Array;
       lo: number;
@@ -352,12 +442,12 @@ export class IndexSearcher {
         walkHi = hi;
         continue; // the walk range enforces it
       }
-      ranges.push({ column, order, lo, hi, min, max });
+      ranges.push({ field, column, order, lo, hi, min, max });
     }
     // Most selective range first: a rejected row costs fewer reads.
     ranges.sort((a, b) => a.hi - a.lo - (b.hi - b.lo));
-    for (const { column, order, lo, hi, min, max } of ranges) {
-      m.addRange(column, min, max, order, lo, hi);
+    for (const { field, column, order, lo, hi, min, max } of ranges) {
+      m.addRange(field, column, min, max, order, lo, hi);
       sources.push({
         count: hi - lo,
         segments: [[order, lo, hi]],
@@ -366,6 +456,7 @@ export class IndexSearcher {
         implies: 'range',
         column,
         readCost: COST.random,
+        orderField: RANK_ORDERS.includes(field) ? field : null,
       });
     }
     // The sort field's own range is enforced by the walk; a gather must test it as well (added then).
@@ -416,6 +507,7 @@ export class IndexSearcher {
           implies: 'code',
           column: region.codes[field],
           readCost: COST.strided,
+          orderField: null,
         });
       }
     }
@@ -435,6 +527,7 @@ export class IndexSearcher {
         implies: group === FLAG_GROUP.showcase ? 'showcase' : 'sales',
         column: null,
         readCost: COST.strided,
+        orderField: null,
       });
       return to - from;
     };
@@ -492,6 +585,7 @@ export class IndexSearcher {
         implies: 'product',
         column: null,
         readCost: COST.strided,
+        orderField: null,
       });
     }
 
@@ -505,16 +599,26 @@ export class IndexSearcher {
     const wanted = offset + size;
     const expectedVisits = density <= 0 ? walkLength : Math.min(walkLength, wanted / density);
     // A walk reads the packed attributes in step with the order (sequential), the other conditions' columns
-    // (random) only for rows passing the packed ones.
-    const randomConditions = conditions - m.packedConditions;
+    // (random) only for rows passing the packed ones and the ranges. Ranges are tested by the rank buckets
+    // kept in the walked order's sequence (user_id order: the values themselves, in row order).
+    let rangeDensity = 1;
+    for (const r of ranges) rangeDensity *= (r.hi - r.lo) / total;
+    const otherConditions = conditions - m.packedConditions - m.rangeCount;
     // Only packed conditions: a tight loop over the attributes alone.
-    const stepCost = m.packedConditions > 0 && randomConditions > 0 ? COST.packedStep : COST.sequential;
-    const visitCost = stepCost + packedDensity * COST.random * randomConditions;
-    // Reads per gathered row: the packed attributes once, each other condition's column.
-    const reads = randomConditions + (m.packedConditions > 0 ? 1 : 0);
+    const stepCost = conditions > m.packedConditions ? COST.packedStep : COST.sequential;
+    const visitCost =
+      stepCost + packedDensity * (m.rangeCount * RANGE_STEP + rangeDensity * COST.random * otherConditions);
+    const gatherPlan = () =>
+      planGather(sources, {
+        reads: m.conditions - m.packedConditions + (m.packedConditions > 0 ? 1 : 0),
+        ranges: m.rangeCount,
+        others: m.conditions - m.packedConditions - m.rangeCount,
+        passing: packedDensity * rangeDensity,
+        total,
+      });
     let gatherCost = Infinity;
     if (sources.length > 0) {
-      const plan = planGather(sources, reads);
+      const plan = gatherPlan();
       const matches = Math.max(1, Math.min(plan.primary.count, density * total));
       gatherCost = plan.cost + Math.min(selectCost(matches), bitWalkCost(matches, walkLength, wanted));
     }
@@ -526,7 +630,7 @@ export class IndexSearcher {
       // Counted in visits of packed attributes, a row whose other columns are read weighing more: correlated
       // data can make the packed conditions pass far more often than estimated.
       const budget = sources.length > 0 ? Math.max(4096, gatherCost / stepCost) : Infinity;
-      const testWeight = (COST.random * randomConditions) / stepCost;
+      const testWeight = (COST.random * Math.max(1, otherConditions)) / stepCost;
       this.lastPlan = 'walk';
       const found = this.walk(
         region,
@@ -548,6 +652,7 @@ export class IndexSearcher {
     if (sortRange) {
       // Gathered rows must also pass the sort field's own range: one more condition and source.
       m.addRange(
+        sortField,
         sortColumn!,
         sortRange.min ?? -Infinity,
         sortRange.max === undefined || Number.isNaN(sortRange.max) ? Infinity : sortRange.max,
@@ -563,9 +668,11 @@ export class IndexSearcher {
         implies: 'range',
         column: sortColumn,
         readCost: COST.random,
+        orderField: sortField,
       });
+      rangeDensity *= (walkHi - walkLo) / total;
     }
-    const plan = planGather(sources, m.conditions - m.packedConditions + (m.packedConditions > 0 ? 1 : 0));
+    const plan = gatherPlan();
     return this.gather(region, q, plan, sortColumn, sortOrder, walkLo, walkHi, offset, size);
   }
 
@@ -591,6 +698,7 @@ export class IndexSearcher {
     const page = this.page;
     const m = this.matcher;
     m.tested = 0;
+    m.bindOrder(q.sortField === 0 ? undefined : region.ranks.get(SORT_FIELDS[q.sortField]));
     const bits = this.bits;
     const rowAttrs = region.rowAttributes;
     // The packed attributes in the walked order's sequence (user_id order: row order).
@@ -598,8 +706,24 @@ export class IndexSearcher {
     let skip = offset;
     let n = 0;
     let visited = 0;
-    // Only packed conditions: a tight loop over the attributes, reading the order only for the page's rows.
-    const pure = !useBits && m.conditions === m.packedConditions && m.filterCount === 0;
+    // Only packed conditions and ranges with rank buckets: a tight loop over the attributes and buckets,
+    // reading the order only for the page's rows (and edge buckets' values).
+    const ranged = m.rangeCount > 0;
+    const pure =
+      !useBits &&
+      m.filterCount === 0 &&
+      (m.conditions === m.packedConditions ||
+        (order !== null &&
+          m.rangeCount <= 2 &&
+          m.conditions === m.packedConditions + m.rangeCount &&
+          m.rangesBound));
+    // Blocks of positions are counted without branches (countBlock): up to two ranges' buckets, an absent one
+    // read from any byte array with an all-pass class table.
+    const anyBytes = new Uint8Array(attrs.buffer, attrs.byteOffset, attrs.byteLength);
+    const b0 = m.rangeCount > 0 ? m.rangeBytes[0]! : anyBytes;
+    const c0 = m.rangeCount > 0 ? m.classView(0) : ALL_PASS;
+    const b1 = m.rangeCount > 1 ? m.rangeBytes[1]! : anyBytes;
+    const c1 = m.rangeCount > 1 ? m.classView(1) : ALL_PASS;
     const pm = m.packedMask;
     const pw = m.packedWant;
     if (!values || !order) {
@@ -627,7 +751,8 @@ export class IndexSearcher {
       for (let i = 0; i < region.rows; i++) {
         const row = q.descending ? region.rows - 1 - i : i;
         if (++visited + m.tested * testWeight > budget) return -1;
-        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(rowAttrs[row]!, row)) continue;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(rowAttrs[row]!, row, row))
+          continue;
         if (skip > 0) {
           skip--;
           continue;
@@ -644,21 +769,35 @@ export class IndexSearcher {
       }
       if (pure) {
         const end = Math.min(hi, lo + budget);
-        for (let p = lo; p < end; p++) {
-          if ((attrs[p]! & pm) !== pw) continue;
-          if (skip > 0) {
-            skip--;
-            continue;
+        let p = lo;
+        for (;;) {
+          // Whole blocks before the page's first match: counted, not tested one by one.
+          if (skip > 0 && p + BLOCK <= end) {
+            const c = countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, p, p + BLOCK);
+            if (c <= skip) {
+              skip -= c;
+              p += BLOCK;
+              continue;
+            }
           }
-          page[n++] = order[p]!;
-          if (n === size) return n;
+          const stop = skip > 0 ? Math.min(end, p + BLOCK) : end;
+          for (; p < stop; p++) {
+            if ((attrs[p]! & pm) !== pw || (ranged && !m.rangesAt(p, order))) continue;
+            if (skip > 0) {
+              skip--;
+              continue;
+            }
+            page[n++] = order[p]!;
+            if (n === size) return n;
+          }
+          if (p >= end) break;
         }
         return end < hi ? -1 : n;
       }
       for (let p = lo; p < hi; p++) {
         const row = order[p]!;
         if (++visited + m.tested * testWeight > budget) return -1;
-        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[p]!, row)) continue;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[p]!, p, row)) continue;
         if (skip > 0) {
           skip--;
           continue;
@@ -685,17 +824,30 @@ export class IndexSearcher {
     let above = 0;
     if (pure) {
       const last = budget >= hi - lo ? lo : hi - Math.floor(budget);
-      for (; p >= last; p--) {
-        if ((attrs[p]! & pm) !== pw) continue;
-        if (above === offset) break;
-        above++;
+      counting: for (;;) {
+        // Whole blocks above the page's first match: counted, not tested one by one.
+        if (p + 1 - BLOCK >= last) {
+          const c = countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, p + 1 - BLOCK, p + 1);
+          if (above + c <= offset) {
+            above += c;
+            p -= BLOCK;
+            continue;
+          }
+        }
+        const stop = Math.max(last, p + 1 - BLOCK);
+        for (; p >= stop; p--) {
+          if ((attrs[p]! & pm) !== pw || (ranged && !m.rangesAt(p, order))) continue;
+          if (above === offset) break counting;
+          above++;
+        }
+        if (p < last) break;
       }
       if (p < last && last > lo) return -1;
     } else
       for (; p >= lo; p--) {
         if (++visited + m.tested * testWeight > budget) return -1;
         const row = order[p]!;
-        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[p]!, row)) continue;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[p]!, p, row)) continue;
         if (above === offset) break;
         above++;
       }
@@ -704,17 +856,28 @@ export class IndexSearcher {
     let s = lowerBound(values, order, lo, p, v0);
     let e = upperBound(values, order, p, hi, v0);
     // Matches in the run above p were counted but come after the run's lower rows: take them back.
-    for (let q = p + 1; q < e; q++) {
-      const row = order[q]!;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[q]!, row)) continue;
-      above--;
-    }
+    if (pure) above -= countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, p + 1, e);
+    else
+      for (let q = p + 1; q < e; q++) {
+        const row = order[q]!;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+        above--;
+      }
     // 2. From the start of that run, runs in descending value, each in ascending row order.
     skip = offset - above;
     for (;;) {
-      for (let q = s; q < e; q++) {
+      let from = s;
+      // A long run of equal values (e.g. zero products): whole blocks before the page counted at once.
+      if (pure)
+        while (skip > 0 && from + BLOCK <= e) {
+          const c = countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, from, from + BLOCK);
+          if (c > skip) break;
+          skip -= c;
+          from += BLOCK;
+        }
+      for (let q = from; q < e; q++) {
         const row = order[q]!;
-        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passes(attrs[q]!, row)) continue;
+        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
         if (skip > 0) {
           skip--;
           continue;
@@ -748,6 +911,7 @@ export class IndexSearcher {
     size: number,
   ): number {
     this.ensureScratch();
+    if (this.lastPlan !== 'walk-then-gather') this.lastPlan = 'gather-select';
     const m = this.matcher;
     const source = plan.primary;
     // Every row of the source satisfies its own condition: do not test it again.
@@ -791,22 +955,32 @@ export class IndexSearcher {
       }
     }
     let count = 0;
-    for (const [rows, from, to] of source.segments) {
-      if (source.mayRepeat) {
-        for (let i = from; i < to; i++) {
-          const row = rows[i]!;
-          const bit = 1 << (row & 31);
-          if ((bits[row >>> 5]! & bit) !== 0 || !m.passesRow(rowAttrs, row)) continue;
-          bits[row >>> 5]! |= bit;
-          cand[count++] = row;
+    const sequence = source.orderField === null ? undefined : region.orderAttributes.get(source.orderField);
+    if (sequence && !source.mayRepeat) {
+      // A slice of a sort order: packed attributes and other ranges read in the order's sequence.
+      m.bindOrder(region.ranks.get(source.orderField!));
+      for (const [rows, from, to] of source.segments)
+        for (let p = from; p < to; p++) {
+          const row = rows[p]!;
+          if (m.passesAt(sequence[p]!, p, row)) cand[count++] = row;
         }
-      } else {
-        for (let i = from; i < to; i++) {
-          const row = rows[i]!;
-          if (m.passesRow(rowAttrs, row)) cand[count++] = row;
+    } else
+      for (const [rows, from, to] of source.segments) {
+        if (source.mayRepeat) {
+          for (let i = from; i < to; i++) {
+            const row = rows[i]!;
+            const bit = 1 << (row & 31);
+            if ((bits[row >>> 5]! & bit) !== 0 || !m.passesRow(rowAttrs, row)) continue;
+            bits[row >>> 5]! |= bit;
+            cand[count++] = row;
+          }
+        } else {
+          for (let i = from; i < to; i++) {
+            const row = rows[i]!;
+            if (m.passesRow(rowAttrs, row)) cand[count++] = row;
+          }
         }
       }
-    }
     for (let k = 0; k < m.filterCount; k++) m.filterBits[k]!.fill(0, 0, (region.rows >>> 5) + 1);
     m.filterCount = 0;
     m.filterBits.length = 0;
@@ -872,6 +1046,44 @@ export class IndexSearcher {
   }
 }
 
+/** Positions counted at once by countBlock. */
+const BLOCK = 64;
+/** Class table of an absent range: every bucket passes. */
+const ALL_PASS = new Uint8Array(RANK_BUCKETS).fill(RANK_PASS);
+
+/**
+ * Matches among positions [from, to) of a walked order, counted without branches (a mispredicted branch per
+ * row costs more than the tests): packed attributes and two ranges' bucket classes (RANK_PASS = 1, RANK_CHECK
+ * = 2). A row in a range's edge bucket (rare, so a well-predicted branch) is tested exactly.
+ */
+function countBlock(
+  m: RowMatcher,
+  order: Uint32Array,
+  attrs: AttributeArray,
+  pm: number,
+  pw: number,
+  b0: Uint8Array,
+  c0: Uint8Array,
+  b1: Uint8Array,
+  c1: Uint8Array,
+  from: number,
+  to: number,
+): number {
+  let n = 0;
+  for (let p = from; p < to; p++) {
+    const x = (attrs[p]! & pm) ^ pw;
+    const a = c0[b0[p]!]!;
+    const b = c1[b1[p]!]!;
+    if (((a | b) & RANK_CHECK) !== 0) {
+      if (x === 0 && m.rangesAt(p, order)) n++;
+      continue;
+    }
+    // 1 when x is 0 (the packed conditions hold), for any 32-bit x.
+    n += (1 ^ ((x | -x) >>> 31)) & a & b;
+  }
+  return n;
+}
+
 /** Rough cost per row, in nanoseconds at 10M rows: a sequential read, a random (cache- and TLB-missing) read,
  *  a bitset test, a bitset write from a sorted order. */
 const COST = { sequential: 2, strided: 10, random: 40, bit: 3, bitSet: 4, packedStep: 6 } as const;
@@ -885,15 +1097,38 @@ interface GatherPlan {
   readonly cost: number;
 }
 
+/** A range condition tested by its rank bucket: a sequential byte, the value read (at random) on an edge. */
+const RANGE_STEP = COST.sequential + (2 / RANK_BUCKETS) * COST.random;
+
+interface GatherShape {
+  /** Reads per row from a random row: the packed attributes once, each other condition's column. */
+  readonly reads: number;
+  /** Range conditions, conditions that are neither packed nor ranges, and the share of rows passing the
+   *  packed and range conditions. */
+  readonly ranges: number;
+  readonly others: number;
+  readonly passing: number;
+  readonly total: number;
+}
+
 /** Picks the source to scan and the sources worth pre-marking, by estimated cost. */
-function planGather(sources: readonly Source[], conditions: number): GatherPlan {
+function planGather(sources: readonly Source[], shape: GatherShape): GatherPlan {
   let best: GatherPlan | null = null;
   for (const primary of sources) {
-    let cost = primary.count * (COST.sequential + primary.readCost * Math.max(0, conditions - 1));
+    // A slice of a sort order reads the packed attributes and other ranges in sequence; the rest at random,
+    // for the rows passing those.
+    const positional = primary.orderField !== null;
+    const rowCost = positional
+      ? 2 * COST.sequential +
+        (shape.ranges - 1) * RANGE_STEP +
+        Math.min(1, (shape.passing * shape.total) / Math.max(1, primary.count)) * COST.random * shape.others
+      : COST.sequential + primary.readCost * Math.max(0, shape.reads - 1);
+    let cost = primary.count * rowCost;
     const marks: Source[] = [];
     for (const other of sources) {
-      // A packed condition shares one read of the attributes with the others: marking it saves no read.
-      if (other === primary || other.packedMask !== 0) continue;
+      // A packed condition shares one read of the attributes with the others: marking it saves no read. Nor
+      // does marking a range for a positional scan (its rank bucket is read in sequence).
+      if (other === primary || other.packedMask !== 0 || (positional && other.implies === 'range')) continue;
       const saving = primary.count * (primary.readCost - COST.bit) - other.count * COST.bitSet;
       if (saving > 0) {
         marks.push(other);

@@ -195,8 +195,9 @@ describe('buildServingIndex', () => {
       regions: Record<string, unknown>[];
       files: string[];
     };
-    for (const file of manifest.files.filter((f) => f.includes('attrs'))) await rm(join(indexDir, file));
-    manifest.files = manifest.files.filter((f) => !f.includes('attrs'));
+    const derived = (f: string) => f.includes('attrs') || f.includes('ranks');
+    for (const file of manifest.files.filter(derived)) await rm(join(indexDir, file));
+    manifest.files = manifest.files.filter((f) => !derived(f));
     for (const r of manifest.regions) delete r.genderCounts;
     delete manifest.attributes;
     manifest.formatVersion = 1;
@@ -211,7 +212,44 @@ describe('buildServingIndex', () => {
       formatVersion: number;
       files: string[];
     };
-    assert.equal(upgraded.formatVersion, 2);
+    assert.equal(upgraded.formatVersion, 3);
     for (const file of upgraded.files) await readFile(join(indexDir, file)); // every listed file exists
+  });
+
+  test('a format-2 index (no rank files) is upgraded in place when loaded', async () => {
+    const dir = await committedSnapshot(3000, {
+      user_id: `CAST(i * 7 + 1 AS VARCHAR)`,
+      region: `['US', 'GB'][i % 2 + 1]`,
+      gender: `['Male', 'female', ''][i % 3 + 1]`,
+      sales_flag: `i % 5`,
+      total_followers_cnt: `(i * 37) % 1000`,
+      total_followers_30d_cnt: `(i * 13) % 50`,
+      interaction_rate: `((i * 17) % 100) / 1000.0`,
+      total_views_cnt: `(i * 101) % 5000`,
+    });
+    const indexDir = join(dir, 'index');
+    const manifestPath = join(indexDir, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & {
+      files: string[];
+    };
+    for (const file of manifest.files.filter((f) => f.includes('ranks'))) await rm(join(indexDir, file));
+    manifest.files = manifest.files.filter((f) => !f.includes('ranks'));
+    manifest.formatVersion = 2;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    await assertMatches(dir, [
+      q({ sortField: 2, descending: true, pageNum: 20, ranges: { interaction_rate: { min: 0.05 } } }),
+      q({
+        sortField: 1,
+        pageNum: 7,
+        ranges: { total_views_cnt: { max: 2000 }, interaction_rate: { max: 0.03 } },
+      }),
+      q({ region: 'GB', sortField: 5, descending: true, ranges: { total_followers_cnt: { min: 500 } } }),
+    ]);
+    const upgraded = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+      formatVersion: number;
+      files: string[];
+    };
+    assert.equal(upgraded.formatVersion, 3);
+    for (const file of upgraded.files) await readFile(join(indexDir, file));
   });
 });

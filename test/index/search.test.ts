@@ -195,6 +195,35 @@ describe('serving index matches sqlForQuery on DuckDB', () => {
         );
   });
 
+  test('ranges tested by rank buckets: deep pages, long tie runs, one to three ranges, edge values', async () => {
+    const ir = fieldValues.get('interaction_rate')!;
+    const followers = fieldValues.get('total_followers_cnt')!;
+    // Bounds on exact values (a bucket edge falls inside a tie) and between values.
+    const mid = ir[Math.floor(ir.length / 2)]!;
+    const cases: InfluencerQuery['ranges'][] = [
+      { interaction_rate: { min: mid } },
+      { interaction_rate: { min: mid + 1e-9, max: ir[Math.floor((ir.length * 3) / 4)] } },
+      { interaction_rate: { min: 0.03 }, total_views_cnt: { min: 20_000 } },
+      { total_digg_cnt: { max: 5000 }, total_followers_cnt: { min: followers[20] } },
+      { interaction_rate: { min: 0.02 }, total_views_cnt: { min: 1000 }, total_digg_cnt: { min: 50 } },
+    ];
+    for (const ranges of cases)
+      for (const sortField of [2, 6, 1, 5] as const)
+        for (const [descending, pageNum] of [
+          [true, 1],
+          [true, 40],
+          [false, 40],
+          [true, 300],
+          [false, 500],
+        ] as const)
+          await assertSame(base({ sortField, descending, pageNum, ranges }));
+    // With a packed condition too, and in a smaller region.
+    await assertSame(
+      base({ sortField: 6, descending: true, pageNum: 200, gender: 'female', ranges: cases[0] }),
+    );
+    await assertSame(base({ region: 'DE', sortField: 3, pageNum: 20, salesFlag: 1, ranges: cases[2] }));
+  });
+
   test('every plan, including a walk that gives up and gathers', async () => {
     const seen = new Set<PlanKind>();
     const cases: InfluencerQuery[] = [

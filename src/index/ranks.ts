@@ -1,0 +1,84 @@
+// Rank buckets: a range condition tested with a sequential one-byte read instead of a random read of its column.
+// A row's rank in a range field is its position in that field's sorted order; a range [min, max] is exactly a
+// slice [lo, hi) of those positions (two binary searches). Cut to 256 equal-count buckets, the rank fits a byte,
+// and a bucket lies wholly inside the slice, wholly outside, or on one of its two edges (at most 2/256 of the
+// rows, whose value is then read). Each sort order keeps the buckets of every other range field in its own
+// sequence, so walking it (or gathering from a range of it) tests ranges with sequential reads.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { INDEX_MANIFEST_FILE, regionFiles, type IndexManifest } from './layout.ts';
+import { RANGE_FIELDS } from './query.ts';
+import { ATTRIBUTE_ORDERS } from './attributes.ts';
+
+export const RANK_BUCKETS = 256;
+/** Bucket classes of a range condition: the row fails, passes, or its value must be compared. */
+export const RANK_FAIL = 0;
+export const RANK_PASS = 1;
+export const RANK_CHECK = 2;
+
+/** Sort orders with rank files (user_id order is row order: its column reads are sequential already). */
+export const RANK_ORDERS: readonly string[] = ATTRIBUTE_ORDERS;
+
+/** Range fields whose buckets a sort order keeps, in file order (its own field is the walk's slice). */
+export function rankedFields(sortField: string): readonly string[] {
+  return RANGE_FIELDS.filter((f) => f !== sortField);
+}
+
+/** First rank of bucket b in a region of `rows` rows (bucket of rank p: floor(p * 256 / rows)). */
+function bucketStart(b: number, rows: number): number {
+  return Math.ceil((b * rows) / RANK_BUCKETS);
+}
+
+/** Fills `into[at .. at + 256)` with the class of each bucket for the rank slice [lo, hi). */
+export function rankClasses(lo: number, hi: number, rows: number, into: Uint8Array, at: number): void {
+  for (let b = 0; b < RANK_BUCKETS; b++) {
+    const start = bucketStart(b, rows);
+    const end = bucketStart(b + 1, rows);
+    into[at + b] = start >= lo && end <= hi ? RANK_PASS : end <= lo || start >= hi ? RANK_FAIL : RANK_CHECK;
+  }
+}
+
+async function readU32(path: string): Promise<Uint32Array> {
+  const bytes = await readFile(path);
+  return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** Writes a region's rank files (`ranks-<sort field>.u8`: one block of `rows` bytes per ranked field) from its
+ *  already written orders. */
+export async function writeRankFiles(regionDir: string, rows: number): Promise<void> {
+  const buckets = new Map<string, Uint8Array>();
+  for (const field of RANGE_FIELDS) {
+    const order = await readU32(join(regionDir, regionFiles.order(field)));
+    const bucket = new Uint8Array(rows);
+    for (let p = 0; p < rows; p++) bucket[order[p]!] = Math.floor((p * RANK_BUCKETS) / rows);
+    buckets.set(field, bucket);
+  }
+  for (const sortField of RANK_ORDERS) {
+    const order = await readU32(join(regionDir, regionFiles.order(sortField)));
+    const fields = rankedFields(sortField);
+    const out = new Uint8Array(rows * fields.length);
+    fields.forEach((field, k) => {
+      const bucket = buckets.get(field)!;
+      const base = k * rows;
+      for (let p = 0; p < rows; p++) out[base + p] = bucket[order[p]!]!;
+    });
+    await writeFile(join(regionDir, regionFiles.ranks(sortField)), out);
+  }
+}
+
+/**
+ * Upgrades a format-2 index (written before rank files) to format 3 in place: derives the rank files from its
+ * orders, then rewrites the manifest (last, so an interrupted upgrade is simply redone).
+ */
+export async function upgradeFormat2(indexDir: string, manifest: IndexManifest): Promise<IndexManifest> {
+  const files = [...manifest.files];
+  for (const r of manifest.regions) {
+    await writeRankFiles(join(indexDir, r.dir), r.rows);
+    files.push(...RANK_ORDERS.map((f) => `${r.dir}/${regionFiles.ranks(f)}`));
+  }
+  const upgraded: IndexManifest = { ...manifest, formatVersion: 3, files };
+  const path = join(indexDir, INDEX_MANIFEST_FILE);
+  await writeFile(`${path}.tmp`, JSON.stringify(upgraded, null, 2) + '\n');
+  await rename(`${path}.tmp`, path);
+  return upgraded;
+}
