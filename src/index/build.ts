@@ -150,6 +150,16 @@ function servedJsonSql(): string {
   return `CAST(json_object(${parts.join(', ')}) AS VARCHAR)`;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/g;
+
+/** The same JSON with every non-ASCII character as a \u escape: an ASCII page decodes to a string about eight
+ *  times faster than one holding a single emoji (V8's two-byte strings), on every search. */
+function asciiJson(text: string): string {
+  NON_ASCII.lastIndex = 0;
+  if (!NON_ASCII.test(text)) return text;
+  return text.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 interface BuildContext {
   readonly conn: DuckDBConnection;
   readonly source: string;
@@ -295,7 +305,7 @@ async function buildRegion(
       (count, column) => {
         const json = column(0);
         for (let r = 0; r < count; r++) {
-          const text = json(r) as string;
+          const text = asciiJson(json(r) as string);
           const length = Buffer.byteLength(text);
           if (used + length > buffer.length) {
             writeSync(fd, buffer, 0, used);

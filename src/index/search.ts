@@ -8,6 +8,7 @@
 //    bitset of the matches when they are many). Cheap when matches are sparse.
 // A walk gets a budget of the gather's estimated cost; past it, it gives up and gathers, so a misestimate
 // (correlated filters) costs at most about twice the better plan. No allocation per row.
+import { isAscii } from 'node:buffer';
 import { readSync } from 'node:fs';
 import { RANGE_FIELDS, SORT_FIELDS, type InfluencerQuery } from './query.ts';
 import type { AttributeLayout, CodedField, PostingGroup } from './layout.ts';
@@ -1042,7 +1043,8 @@ export class IndexSearcher {
       at += bytes;
     }
     buf[at++] = 0x5d; // ]
-    return buf.toString('utf8', 0, at);
+    // Indexes built since non-ASCII is escaped are ASCII: decoded as such (a fast copy); earlier ones as UTF-8.
+    return isAscii(buf.subarray(0, at)) ? buf.toString('latin1', 0, at) : buf.toString('utf8', 0, at);
   }
 }
 

@@ -154,6 +154,27 @@ describe('buildServingIndex', () => {
     index.close();
   });
 
+  test('non-ASCII text is served exactly, stored as ASCII JSON (\\u escapes)', async () => {
+    const dir = await committedSnapshot(40, {
+      user_id: 'CAST(i + 1 AS VARCHAR)',
+      region: `'US'`,
+      nick_name: `['Zoë ✨', '李小龙', 'plain', 'emoji 😀 and \\"quotes\\"'][i % 4 + 1]`,
+      signature: `['línea\nnueva', 'ข้อความ', ''][i % 3 + 1]`,
+    });
+    await assertMatches(dir, [q({}), q({ pageNum: 2 }), q({ descending: true, pageSize: 7 })]);
+    const rows = await readFile(join(dir, 'index', 'r0', 'rows.json'));
+    assert.ok(
+      rows.every((byte) => byte < 0x80),
+      'rows.json holds only ASCII',
+    );
+    const index = await loadServingIndex(dir);
+    const names = (JSON.parse(index.search(q({ pageSize: 4 })).dataJson) as { nick_name: string }[]).map(
+      (r) => r.nick_name,
+    );
+    index.close();
+    assert.deepEqual(names, ['Zoë ✨', '李小龙', 'plain', 'emoji 😀 and \\"quotes\\"']);
+  });
+
   test('bad input: a clear error, and no partial index left behind', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ user_id: `CAST(i % 10 AS VARCHAR)`, region: `'US'` }, /user_id is not unique/],
