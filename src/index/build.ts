@@ -150,7 +150,7 @@ function servedJsonSql(): string {
   return `CAST(json_object(${parts.join(', ')}) AS VARCHAR)`;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/g;
+const NON_ASCII = /[\u0080-\uffff]/g;
 
 /** The same JSON with every non-ASCII character as a \u escape: an ASCII page decodes to a string about eight
  *  times faster than one holding a single emoji (V8's two-byte strings), on every search. */
