@@ -30,6 +30,7 @@ import {
 } from './layout.ts';
 import { ATTRIBUTE_ORDERS, attributeLayout, writeAttributeFiles } from './attributes.ts';
 import { RANK_ORDERS, writeRankFiles } from './ranks.ts';
+import { PRODUCT_ORDERS, writeProductFiles } from './products.ts';
 
 export class IndexBuildError extends Error {}
 
@@ -328,6 +329,7 @@ async function buildRegion(
   await writeArray(join(out, regionFiles.rowOffsets), offsets);
   const genderCounts = await writeAttributeFiles(out, rows, ctx, ctx.attributes);
   await writeRankFiles(out, rows);
+  await writeProductFiles(out, rows, ctx.productCategoryWords);
   ctx.progress.update(stage, 4, 4);
   return { region, rows, dir, jsonBytes: bytes, genderCounts };
 }
@@ -347,6 +349,7 @@ function regionFileList(dir: string): string[] {
     regionFiles.rowAttributes,
     ...ATTRIBUTE_ORDERS.map(regionFiles.orderAttributes),
     ...RANK_ORDERS.map(regionFiles.ranks),
+    ...PRODUCT_ORDERS.map(regionFiles.products),
   ];
   return names.map((n) => `${dir}/${n}`);
 }

@@ -3,7 +3,8 @@
 import { RANGE_FIELDS, SORT_FIELDS } from './query.ts';
 
 // 2: packed attribute arrays (attributes.ts) and per-region gender counts. 3: rank files (ranks.ts).
-export const INDEX_FORMAT_VERSION = 3;
+// 4: product bytes (products.ts).
+export const INDEX_FORMAT_VERSION = 4;
 export const INDEX_MANIFEST_FILE = 'manifest.json';
 
 /** Numeric columns held in memory: every range filter, every sort field, and the two flags. */
@@ -78,6 +79,7 @@ export const regionFiles = {
   rowAttributes: 'attrs.bin',
   orderAttributes: (field: string) => `attrs-${field}.bin`,
   ranks: (sortField: string) => `ranks-${sortField}.u8`,
+  products: (sortField: string) => `products-${sortField}.u8`,
 } as const;
 
 /** Posting-list groups of a region: one per coded field with a useful selectivity, plus products and flags. */

@@ -29,6 +29,7 @@ import {
 import type { InfluencerQuery } from './query.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2 } from './ranks.ts';
+import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 import type { SearchResult, ServingIndex } from './types.ts';
 
 export class IndexLoadError extends Error {}
@@ -127,6 +128,16 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
       );
     }
   }
+  // Format 3 lacks only the product bytes, derived from its masks and orders.
+  if (manifest.formatVersion === 3) {
+    try {
+      manifest = await upgradeFormat3(indexDir, manifest);
+    } catch (err) {
+      throw new IndexLoadError(
+        `cannot upgrade the format-3 serving index of ${snapshotDir}: ${(err as Error).message}`,
+      );
+    }
+  }
   if (manifest.formatVersion !== INDEX_FORMAT_VERSION)
     throw new IndexLoadError(
       `serving index of ${snapshotDir} has format ${manifest.formatVersion}, this build reads ${INDEX_FORMAT_VERSION}: rebuild it`,
@@ -198,6 +209,17 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
           );
         ranks.set(sortField, new Map(fields.map((f, k) => [f, all.subarray(k * r.rows, (k + 1) * r.rows)])));
       }
+      const productBytes = new Map<string, Uint8Array>();
+      for (const sortField of PRODUCT_ORDERS) {
+        const bytes = count(
+          await readArray(join(dir, regionFiles.products(sortField)), 'uint8'),
+        ) as Uint8Array;
+        if (bytes.length !== r.rows)
+          throw new IndexLoadError(
+            `serving index products of ${r.region} (${sortField}) have ${bytes.length} bytes`,
+          );
+        productBytes.set(sortField, bytes);
+      }
       if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
         throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
       const jsonFd = openSync(join(dir, regionFiles.rowsJson), 'r');
@@ -215,6 +237,8 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
         rowAttributes,
         orderAttributes,
         ranks,
+        productBytes,
+        productBits: productBits(postings.product_category.starts),
         genderCounts: r.genderCounts,
       });
     }

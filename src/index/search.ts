@@ -20,6 +20,7 @@ import {
   type AttributeArray,
 } from './attributes.ts';
 import { RANK_BUCKETS, RANK_CHECK, RANK_FAIL, RANK_ORDERS, RANK_PASS, rankClasses } from './ranks.ts';
+import { PRODUCT_OTHER } from './products.ts';
 import type { SearchResult } from './types.ts';
 
 export type NumericColumn = Int32Array | Float64Array;
@@ -50,6 +51,9 @@ export interface RegionIndex {
   readonly orderAttributes: ReadonlyMap<string, AttributeArray>;
   /** Per sort field, per other range field: rank buckets in the sort order's sequence (ranks.ts). */
   readonly ranks: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
+  /** Per sort field: product bytes in its order's sequence; and the byte bit of each product id (products.ts). */
+  readonly productBytes: ReadonlyMap<string, Uint8Array>;
+  readonly productBits: Uint8Array;
   /** Rows per gender code. */
   readonly genderCounts: readonly number[];
 }
@@ -118,6 +122,11 @@ class RowMatcher {
   productWords = 0;
   productMask: Uint32Array = new Uint32Array(0);
   productWanted: Uint32Array = new Uint32Array(0);
+  /** Product bytes (products.ts) of the traversed order, or null; the byte bits of the wanted ids, and of
+   *  those that decide a match alone (the region's most common ids). */
+  productBytes: Uint8Array | null = null;
+  productWantByte = 0;
+  productExactByte = 0;
   /** Equality conditions on the packed attributes: (attribute & packedMask) === packedWant. */
   packedMask = 0;
   packedWant = 0;
@@ -211,11 +220,13 @@ class RowMatcher {
   }
 
   /** Points the range tests at the rank buckets of the order about to be traversed (none: compare values). */
-  bindOrder(ranks: ReadonlyMap<string, Uint8Array> | undefined): void {
+  bindOrder(ranks: ReadonlyMap<string, Uint8Array> | undefined, products: Uint8Array | undefined): void {
     for (let k = 0; k < this.rangeCount; k++) this.rangeBytes[k] = ranks?.get(this.rangeFields[k]!) ?? null;
+    this.productBytes = this.productWords !== 0 && products ? products : null;
   }
 
   reset(): void {
+    this.productBytes = null;
     this.rangeCount = 0;
     this.rangeFields.length = 0;
     this.rangeBytes.length = 0;
@@ -259,9 +270,15 @@ class RowMatcher {
         if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
       }
     }
-    if (!this.restRandom) return true;
+    let product = this.productWords !== 0;
+    if (product && this.productBytes !== null) {
+      const b = this.productBytes[p]!;
+      if ((b & this.productWantByte) === 0) return false;
+      if ((b & this.productExactByte) !== 0) product = false;
+    }
+    if (!product && !this.restRandom) return true;
     this.tested++;
-    return this.testRest(row);
+    return this.testRest(row, product);
   }
 
   /** The class table of range `slot` (a view, made once). */
@@ -288,15 +305,17 @@ class RowMatcher {
     return true;
   }
 
-  /** Conditions other than packed and ranges remain (each a random read). */
+  /** Conditions other than packed, ranges and product categories remain (each a random read). */
   get restRandom(): boolean {
-    return (
-      this.filterCount !== 0 ||
-      this.codeCount !== 0 ||
-      this.salesMode !== 0 ||
-      this.hasShowCase ||
-      this.productWords !== 0
-    );
+    return this.filterCount !== 0 || this.codeCount !== 0 || this.salesMode !== 0 || this.hasShowCase;
+  }
+
+  /** The row has one of the wanted product category ids (its mask read). */
+  productAt(row: number): boolean {
+    const base = row * this.productWords;
+    let any = 0;
+    for (let w = 0; w < this.productWords; w++) any |= this.productMask[base + w]! & this.productWanted[w]!;
+    return any !== 0;
   }
 
   /** The row passes every condition, its packed attributes read from `rowAttributes` only when needed (a
@@ -318,15 +337,16 @@ class RowMatcher {
     return this.testOthers(row);
   }
 
-  /** The row passes every condition except the packed ones and the ranges. */
-  testRest(row: number): boolean {
+  /** The row passes every condition except the packed ones and the ranges (and product categories unless
+   *  `product`). */
+  testRest(row: number, product: boolean): boolean {
     for (let k = 0; k < this.filterCount; k++)
       if ((this.filterBits[k]![row >>> 5]! & (1 << (row & 31))) === 0) return false;
-    return this.testOthers(row);
+    return this.testOthers(row, product);
   }
 
-  /** Codes, flags read from columns, product categories. */
-  private testOthers(row: number): boolean {
+  /** Codes, flags read from columns, product categories (when `product`). */
+  private testOthers(row: number, product = true): boolean {
     for (let k = 0; k < this.codeCount; k++)
       if (this.codeColumns[k]![row] !== this.codeWanted[k]) return false;
     if (this.salesMode !== 0) {
@@ -335,13 +355,7 @@ class RowMatcher {
         return false;
     }
     if (this.hasShowCase && this.showCaseColumn[row] !== this.showCaseWanted) return false;
-    if (this.productWords !== 0) {
-      const base = row * this.productWords;
-      let any = 0;
-      for (let w = 0; w < this.productWords; w++) any |= this.productMask[base + w]! & this.productWanted[w]!;
-      if (any === 0) return false;
-    }
-    return true;
+    return !product || this.productWords === 0 || this.productAt(row);
   }
 }
 
@@ -578,6 +592,17 @@ export class IndexSearcher {
       m.productWords = words;
       m.productMask = region.productCategoryMask;
       m.productWanted = wanted;
+      let want = 0;
+      let exact = 0;
+      for (const id of q.productCategoryIds) {
+        const pos = this.dictionaries.productCategories.get(id);
+        if (pos === undefined) continue;
+        const bit = region.productBits[pos]!;
+        want |= bit;
+        if (bit !== PRODUCT_OTHER) exact |= bit;
+      }
+      m.productWantByte = want;
+      m.productExactByte = exact;
       sources.push({
         count,
         segments,
@@ -604,16 +629,22 @@ export class IndexSearcher {
     // kept in the walked order's sequence (user_id order: the values themselves, in row order).
     let rangeDensity = 1;
     for (const r of ranges) rangeDensity *= (r.hi - r.lo) / total;
-    const otherConditions = conditions - m.packedConditions - m.rangeCount;
+    // Product categories too, by the product bytes of a sort order (not in user_id order).
+    const productBytes = m.productWords !== 0 ? 1 : 0;
+    const walkProduct = q.sortField !== 0 ? productBytes : 0;
+    const otherConditions = conditions - m.packedConditions - m.rangeCount - walkProduct;
     // Only packed conditions: a tight loop over the attributes alone.
     const stepCost = conditions > m.packedConditions ? COST.packedStep : COST.sequential;
     const visitCost =
-      stepCost + packedDensity * (m.rangeCount * RANGE_STEP + rangeDensity * COST.random * otherConditions);
+      stepCost +
+      packedDensity *
+        ((m.rangeCount + walkProduct) * RANGE_STEP + rangeDensity * COST.random * otherConditions);
+    // A gather from a sort order's slice reads ranges and product bytes in sequence.
     const gatherPlan = () =>
       planGather(sources, {
         reads: m.conditions - m.packedConditions + (m.packedConditions > 0 ? 1 : 0),
-        ranges: m.rangeCount,
-        others: m.conditions - m.packedConditions - m.rangeCount,
+        ranges: m.rangeCount + productBytes,
+        others: m.conditions - m.packedConditions - m.rangeCount - productBytes,
         passing: packedDensity * rangeDensity,
         total,
       });
@@ -699,7 +730,9 @@ export class IndexSearcher {
     const page = this.page;
     const m = this.matcher;
     m.tested = 0;
-    m.bindOrder(q.sortField === 0 ? undefined : region.ranks.get(SORT_FIELDS[q.sortField]));
+    const sortField = SORT_FIELDS[q.sortField];
+    if (q.sortField === 0) m.bindOrder(undefined, undefined);
+    else m.bindOrder(region.ranks.get(sortField), region.productBytes.get(sortField));
     const bits = this.bits;
     const rowAttrs = region.rowAttributes;
     // The packed attributes in the walked order's sequence (user_id order: row order).
@@ -709,17 +742,16 @@ export class IndexSearcher {
     let visited = 0;
     // Only packed conditions and ranges with rank buckets: a tight loop over the attributes and buckets,
     // reading the order only for the page's rows (and edge buckets' values).
-    const ranged = m.rangeCount > 0;
     const pure =
       !useBits &&
       m.filterCount === 0 &&
       (m.conditions === m.packedConditions ||
         (order !== null &&
           m.rangeCount <= 2 &&
-          m.conditions === m.packedConditions + m.rangeCount &&
+          m.conditions === m.packedConditions + m.rangeCount + (m.productBytes !== null ? 1 : 0) &&
           m.rangesBound));
-    // Blocks of positions are counted without branches (countBlock): up to two ranges' buckets, an absent one
-    // read from any byte array with an all-pass class table.
+    // Blocks of positions are counted without branches (countBlock): up to two ranges' buckets (an absent one
+    // read from any byte array with an all-pass class table) and the product bytes.
     const anyBytes = new Uint8Array(attrs.buffer, attrs.byteOffset, attrs.byteLength);
     const b0 = m.rangeCount > 0 ? m.rangeBytes[0]! : anyBytes;
     const c0 = m.rangeCount > 0 ? m.classView(0) : ALL_PASS;
@@ -783,7 +815,7 @@ export class IndexSearcher {
           }
           const stop = skip > 0 ? Math.min(end, p + BLOCK) : end;
           for (; p < stop; p++) {
-            if ((attrs[p]! & pm) !== pw || (ranged && !m.rangesAt(p, order))) continue;
+            if (!m.passesAt(attrs[p]!, p, order[p]!)) continue;
             if (skip > 0) {
               skip--;
               continue;
@@ -837,7 +869,7 @@ export class IndexSearcher {
         }
         const stop = Math.max(last, p + 1 - BLOCK);
         for (; p >= stop; p--) {
-          if ((attrs[p]! & pm) !== pw || (ranged && !m.rangesAt(p, order))) continue;
+          if (!m.passesAt(attrs[p]!, p, order[p]!)) continue;
           if (above === offset) break counting;
           above++;
         }
@@ -959,7 +991,7 @@ export class IndexSearcher {
     const sequence = source.orderField === null ? undefined : region.orderAttributes.get(source.orderField);
     if (sequence && !source.mayRepeat) {
       // A slice of a sort order: packed attributes and other ranges read in the order's sequence.
-      m.bindOrder(region.ranks.get(source.orderField!));
+      m.bindOrder(region.ranks.get(source.orderField!), region.productBytes.get(source.orderField!));
       for (const [rows, from, to] of source.segments)
         for (let p = from; p < to; p++) {
           const row = rows[p]!;
@@ -1072,16 +1104,31 @@ function countBlock(
   to: number,
 ): number {
   let n = 0;
+  if (m.rangeCount === 0 && m.productBytes === null) {
+    // Packed conditions alone: one read per row.
+    for (let p = from; p < to; p++) {
+      const x = (attrs[p]! & pm) ^ pw;
+      n += 1 ^ ((x | -x) >>> 31);
+    }
+    return n;
+  }
+  // Product bytes: a row passes on one of the exact bits; on the "other" bit alone it is checked (a branch).
+  // Without a product condition: any bytes, always passing.
+  const prod = m.productBytes ?? b0;
+  const pOr = m.productBytes ? 0 : 0xff;
+  const px = m.productBytes ? m.productExactByte : 0xff;
+  const pAmb = m.productBytes ? m.productWantByte & PRODUCT_OTHER : 0;
   for (let p = from; p < to; p++) {
     const x = (attrs[p]! & pm) ^ pw;
     const a = c0[b0[p]!]!;
     const b = c1[b1[p]!]!;
-    if (((a | b) & RANK_CHECK) !== 0) {
-      if (x === 0 && m.rangesAt(p, order)) n++;
+    const pb = prod[p]! | pOr;
+    if (((a | b) & RANK_CHECK) !== 0 || ((pb & pAmb) !== 0 && (pb & px) === 0)) {
+      if (x === 0 && m.passesAt(attrs[p]!, p, order[p]!)) n++;
       continue;
     }
-    // 1 when x is 0 (the packed conditions hold), for any 32-bit x.
-    n += (1 ^ ((x | -x) >>> 31)) & a & b;
+    // 1 when x is 0 (the packed conditions hold), for any 32-bit x; 1 when pb & px is not 0 (below 256).
+    n += (1 ^ ((x | -x) >>> 31)) & a & b & (((pb & px) + 255) >>> 8);
   }
   return n;
 }
@@ -1126,12 +1173,17 @@ function planGather(sources: readonly Source[], shape: GatherShape): GatherPlan 
         Math.min(1, (shape.passing * shape.total) / Math.max(1, primary.count)) * COST.random * shape.others
       : COST.sequential + primary.readCost * Math.max(0, shape.reads - 1);
     let cost = primary.count * rowCost;
+    const passing = Math.min(1, (shape.passing * shape.total) / Math.max(1, primary.count));
     const marks: Source[] = [];
     for (const other of sources) {
       // A packed condition shares one read of the attributes with the others: marking it saves no read. Nor
-      // does marking a range for a positional scan (its rank bucket is read in sequence).
-      if (other === primary || other.packedMask !== 0 || (positional && other.implies === 'range')) continue;
-      const saving = primary.count * (primary.readCost - COST.bit) - other.count * COST.bitSet;
+      // does marking a range or product categories for a positional scan (bytes read in sequence); marking
+      // another condition saves its random read for the rows passing the sequential ones.
+      if (other === primary || other.packedMask !== 0) continue;
+      if (positional && (other.implies === 'range' || other.implies === 'product')) continue;
+      const tested = positional ? primary.count * passing : primary.count;
+      const saving =
+        tested * ((positional ? COST.random : primary.readCost) - COST.bit) - other.count * COST.bitSet;
       if (saving > 0) {
         marks.push(other);
         cost -= saving;

@@ -216,7 +216,7 @@ describe('buildServingIndex', () => {
       regions: Record<string, unknown>[];
       files: string[];
     };
-    const derived = (f: string) => f.includes('attrs') || f.includes('ranks');
+    const derived = (f: string) => f.includes('attrs') || f.includes('ranks') || f.includes('products');
     for (const file of manifest.files.filter(derived)) await rm(join(indexDir, file));
     manifest.files = manifest.files.filter((f) => !derived(f));
     for (const r of manifest.regions) delete r.genderCounts;
@@ -233,11 +233,11 @@ describe('buildServingIndex', () => {
       formatVersion: number;
       files: string[];
     };
-    assert.equal(upgraded.formatVersion, 3);
+    assert.equal(upgraded.formatVersion, 4);
     for (const file of upgraded.files) await readFile(join(indexDir, file)); // every listed file exists
   });
 
-  test('a format-2 index (no rank files) is upgraded in place when loaded', async () => {
+  test('a format-2 index (no rank or product files) is upgraded in place when loaded', async () => {
     const dir = await committedSnapshot(3000, {
       user_id: `CAST(i * 7 + 1 AS VARCHAR)`,
       region: `['US', 'GB'][i % 2 + 1]`,
@@ -247,14 +247,16 @@ describe('buildServingIndex', () => {
       total_followers_30d_cnt: `(i * 13) % 50`,
       interaction_rate: `((i * 17) % 100) / 1000.0`,
       total_views_cnt: `(i * 101) % 5000`,
+      product_category_ids: `CASE WHEN i % 3 = 0 THEN ['p' || (i % 11), 'p' || (i % 4)] ELSE [] END`,
     });
     const indexDir = join(dir, 'index');
     const manifestPath = join(indexDir, 'manifest.json');
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & {
       files: string[];
     };
-    for (const file of manifest.files.filter((f) => f.includes('ranks'))) await rm(join(indexDir, file));
-    manifest.files = manifest.files.filter((f) => !f.includes('ranks'));
+    const derived = (f: string) => f.includes('ranks') || f.includes('products');
+    for (const file of manifest.files.filter(derived)) await rm(join(indexDir, file));
+    manifest.files = manifest.files.filter((f) => !derived(f));
     manifest.formatVersion = 2;
     await writeFile(manifestPath, JSON.stringify(manifest));
     await assertMatches(dir, [
@@ -265,12 +267,19 @@ describe('buildServingIndex', () => {
         ranges: { total_views_cnt: { max: 2000 }, interaction_rate: { max: 0.03 } },
       }),
       q({ region: 'GB', sortField: 5, descending: true, ranges: { total_followers_cnt: { min: 500 } } }),
+      q({ sortField: 2, descending: true, pageNum: 3, productCategoryIds: ['p3', 'p9'] }),
+      q({
+        sortField: 1,
+        pageNum: 2,
+        productCategoryIds: ['p1'],
+        ranges: { interaction_rate: { min: 0.02 } },
+      }),
     ]);
     const upgraded = JSON.parse(await readFile(manifestPath, 'utf8')) as {
       formatVersion: number;
       files: string[];
     };
-    assert.equal(upgraded.formatVersion, 3);
+    assert.equal(upgraded.formatVersion, 4);
     for (const file of upgraded.files) await readFile(join(indexDir, file));
   });
 });

@@ -224,6 +224,29 @@ describe('serving index matches sqlForQuery on DuckDB', () => {
     await assertSame(base({ region: 'DE', sortField: 3, pageNum: 20, salesFlag: 1, ranges: cases[2] }));
   });
 
+  test('product lists tested by product bytes: common ids, rare ids, both, with ranges and deep pages', async () => {
+    const lists = [['601450'], ['2344592'], ['601450', '2344592', '600154'], ['953224', '856720', '999999']];
+    for (const productCategoryIds of lists)
+      for (const [sortField, descending, pageNum] of [
+        [2, true, 1],
+        [6, true, 30],
+        [3, false, 12],
+        [5, true, 3],
+      ] as const) {
+        await assertSame(base({ sortField, descending, pageNum, productCategoryIds }));
+        await assertSame(
+          base({
+            sortField,
+            descending,
+            pageNum,
+            productCategoryIds,
+            ranges: { interaction_rate: { min: 0.03 } },
+          }),
+        );
+        await assertSame(base({ sortField, descending, pageNum, productCategoryIds, gender: 'female' }));
+      }
+  });
+
   test('every plan, including a walk that gives up and gathers', async () => {
     const seen = new Set<PlanKind>();
     const cases: InfluencerQuery[] = [
