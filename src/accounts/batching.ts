@@ -17,6 +17,18 @@ export type CreditOutcome =
   | { readonly kind: 'insufficient'; readonly remaining: number }
   | { readonly kind: 'error'; readonly error: Error };
 
+/** What AccountStore.debit returns for a committed op's outcome (errors are thrown). */
+export function debitResult(outcome: CreditOutcome): DebitResult {
+  if (outcome.kind === 'error') throw outcome.error;
+  if (outcome.kind === 'ok') return { ok: true, remaining: outcome.remaining };
+  return { ok: false, reason: 'insufficient_credits', remaining: outcome.remaining };
+}
+
+/** AccountStore.refund's check of a committed op's outcome. */
+export function refundResult(outcome: CreditOutcome): void {
+  if (outcome.kind === 'error') throw outcome.error;
+}
+
 export interface GroupCommitOptions {
   /** Most ops applied in one transaction (1 = one transaction per op, for comparison only). */
   readonly maxBatch?: number;
@@ -54,17 +66,13 @@ export class GroupCommitQueue {
   /** AccountStore.debit for either store: validated, queued, answered after its batch committed. */
   async debit(keyId: string, requestId: string): Promise<DebitResult> {
     checkRequestId(requestId);
-    const outcome = await this.submit({ kind: 'debit', keyId, requestId });
-    if (outcome.kind === 'error') throw outcome.error;
-    if (outcome.kind === 'ok') return { ok: true, remaining: outcome.remaining };
-    return { ok: false, reason: 'insufficient_credits', remaining: outcome.remaining };
+    return debitResult(await this.submit({ kind: 'debit', keyId, requestId }));
   }
 
   /** AccountStore.refund for either store. */
   async refund(keyId: string, requestId: string): Promise<void> {
     checkRequestId(requestId);
-    const outcome = await this.submit({ kind: 'refund', keyId, requestId });
-    if (outcome.kind === 'error') throw outcome.error;
+    refundResult(await this.submit({ kind: 'refund', keyId, requestId }));
   }
 
   submit(op: CreditOp): Promise<CreditOutcome> {

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AccountErrorCode } from './errors.ts';
 import type { CreditOp } from './batching.ts';
-import type { UsageRecord } from './types.ts';
+import type { UsageRow } from './writer-ring.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -98,10 +98,17 @@ export class CreditWriter {
       .immediate();
   }
 
-  writeUsage(rows: readonly UsageRecord[]): void {
+  writeUsage(rows: readonly UsageRow[]): void {
     this.db.transaction(() => {
       for (const r of rows)
-        this.sql.insertUsage.run(r.keyId, r.requestId, r.at.toISOString(), r.status, r.credits, r.latencyMs);
+        this.sql.insertUsage.run(
+          r.keyId,
+          r.requestId,
+          new Date(r.atMs).toISOString(),
+          r.status,
+          r.credits,
+          r.latencyMs,
+        );
     })();
   }
 

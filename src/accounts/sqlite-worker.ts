@@ -1,34 +1,88 @@
-// The accounts writer thread: owns its own SQLite connection (WAL, synchronous=FULL) and applies each credit
-// batch and usage batch in one transaction, so that commits and their fsyncs do not block the event loop.
-// A reply is posted only after the transaction has committed. Started by SqliteWriterThread (sqlite-writer.ts).
+// The accounts writer thread: owns its own SQLite connection (WAL, synchronous=FULL) and commits credit ops
+// and usage rows, so that commits and their fsyncs never block the event loop. Group commit happens here:
+// each round takes every record the main thread has appended to the ring (writer-ring.ts) since the last
+// one, applies the credit ops in one transaction (one fsync) and the usage rows in another, then posts one
+// reply with every outcome. The reply is posted only after the commit. The thread sleeps on the ring
+// (Atomics.wait) between rounds. Started by SqliteWriterThread (sqlite-writer.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { CreditWriter, openDatabase } from './sqlite-db.ts';
-import type { WriterReply, WriterRequest } from './sqlite-writer.ts';
+import type { AccountErrorCode } from './errors.ts';
+import { CreditWriter, openDatabase, type WireOutcome } from './sqlite-db.ts';
+import { Outcome, type WriterReply } from './sqlite-writer.ts';
+import { RecordType, RingReader, type RingRecord, type UsageRow } from './writer-ring.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker.ts runs as a worker thread only');
-const db = openDatabase((workerData as { file: string }).file); // a failure here is the thread's error
+const { file, memory, maxBatch } = workerData as {
+  file: string;
+  memory: SharedArrayBuffer;
+  maxBatch: number;
+};
+const db = openDatabase(file); // a failure here is the thread's error
 const writer = new CreditWriter(db);
+const ring = new RingReader(memory);
 const reply = (message: WriterReply) => port.postMessage(message);
 reply({ type: 'ready' });
 
-port.on('message', (request: WriterRequest) => {
-  try {
-    switch (request.type) {
-      case 'credits':
-        reply({ type: 'done', id: request.id, outcomes: writer.applyCreditOps(request.ops) });
-        break;
-      case 'usage':
-        writer.writeUsage(request.rows);
-        reply({ type: 'done', id: request.id, outcomes: [] });
-        break;
-      case 'close':
-        db.close();
-        reply({ type: 'done', id: request.id, outcomes: [] });
-        port.close();
-        break;
-    }
-  } catch (error) {
-    reply({ type: 'failed', id: request.id, message: (error as Error).message });
+type Note = readonly [index: number, code: AccountErrorCode | 'failed', message: string];
+
+function record(outcomes: Float64Array, i: number, outcome: WireOutcome, notes: Note[]): void {
+  if (outcome.kind === 'refused') {
+    outcomes[2 * i] = Outcome.Refused;
+    notes.push([i, outcome.code, outcome.message]);
+  } else {
+    outcomes[2 * i] = outcome.kind === 'ok' ? Outcome.Ok : Outcome.Insufficient;
+    outcomes[2 * i + 1] = outcome.remaining;
   }
-});
+}
+
+/** One round: the records taken from the ring, committed; returns false after the close record. */
+function round(records: readonly RingRecord[]): boolean {
+  const outcomes = new Float64Array(2 * records.length);
+  const notes: Note[] = [];
+  const credits: number[] = [];
+  const usage: number[] = [];
+  let close = false;
+  records.forEach((r, i) => {
+    if (r.type === RecordType.Usage) usage.push(i);
+    else if (r.type === RecordType.Close) close = true;
+    else credits.push(i);
+  });
+  const fail = (indexes: readonly number[], error: unknown) => {
+    for (const i of indexes) {
+      outcomes[2 * i] = Outcome.Failed;
+      notes.push([i, 'failed', (error as Error).message]);
+    }
+  };
+  for (let start = 0; start < credits.length; start += maxBatch) {
+    const batch = credits.slice(start, start + maxBatch);
+    try {
+      const results = writer.applyCreditOps(
+        batch.map((i) => records[i] as Extract<RingRecord, { kind: unknown }>),
+      );
+      batch.forEach((index, k) => record(outcomes, index, results[k]!, notes));
+    } catch (error) {
+      fail(batch, error);
+    }
+  }
+  if (usage.length > 0) {
+    try {
+      writer.writeUsage(usage.flatMap((i) => (records[i] as { rows: UsageRow[] }).rows));
+      for (const i of usage) outcomes[2 * i] = Outcome.Done;
+    } catch (error) {
+      fail(usage, error);
+    }
+  }
+  if (close) {
+    db.close();
+    records.forEach((r, i) => {
+      if (r.type === RecordType.Close) outcomes[2 * i] = Outcome.Done;
+    });
+  }
+  ring.release();
+  notes.sort((a, b) => a[0] - b[0]);
+  port!.postMessage({ type: 'round', outcomes, notes } satisfies WriterReply, [outcomes.buffer]);
+  return !close;
+}
+
+while (round(ring.take()));
+port.close();

@@ -1,116 +1,241 @@
-// The main thread's handle on the accounts writer thread (sqlite-worker.ts): posts credit and usage batches
-// and resolves each one when the thread reports its commit. A thread that fails to start or dies fails every
-// batch waiting on it with an error saying so; a thread that died after starting is replaced on the next batch.
+// The main thread's handle on the accounts writer thread (sqlite-worker.ts). Credit ops and usage rows are
+// appended to a shared-memory ring (writer-ring.ts): a few buffer writes per op, one wake-up per event-loop
+// turn, no structured clone. The thread commits whatever the ring holds in one transaction and posts one
+// reply per round with every outcome in ring order; each promise resolves only after its commit.
+// A thread that fails to start or dies fails every op waiting on it with an error saying so; a thread that
+// died after starting is replaced on the next op.
 import { Worker } from 'node:worker_threads';
 import type { CreditOp } from './batching.ts';
+import type { AccountErrorCode } from './errors.ts';
 import type { WireOutcome } from './sqlite-db.ts';
 import type { UsageRecord } from './types.ts';
+import {
+  createRingMemory,
+  creditBound,
+  RecordType,
+  RingWriter,
+  usageRowBound,
+  type UsageRow,
+} from './writer-ring.ts';
 
-export type WriterRequest =
-  | { readonly type: 'credits'; readonly id: number; readonly ops: readonly CreditOp[] }
-  | { readonly type: 'usage'; readonly id: number; readonly rows: readonly UsageRecord[] }
-  | { readonly type: 'close'; readonly id: number };
+/** Outcome codes of a round's reply, one per record in ring order (with a value: the balance). */
+export const Outcome = { Ok: 0, Insufficient: 1, Refused: 2, Done: 3, Failed: 4 } as const;
 
 export type WriterReply =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly id: number; readonly outcomes: WireOutcome[] }
-  | { readonly type: 'failed'; readonly id: number; readonly message: string };
+  | {
+      readonly type: 'round';
+      /** Pairs (Outcome code, balance) per record, in ring order. */
+      readonly outcomes: Float64Array;
+      /** Why records were Refused (an AccountError code) or Failed (the database error), by record index. */
+      readonly notes: readonly (readonly [
+        index: number,
+        code: AccountErrorCode | 'failed',
+        message: string,
+      ])[];
+    };
+
+export interface WriterThreadOptions {
+  /** Most credit ops applied in one transaction (1 = one transaction per op, for comparison only). */
+  readonly maxBatch?: number;
+  /** Bytes of the shared ring (a power of two; default 4 MiB). Tests use a small one to exercise the backlog. */
+  readonly ringBytes?: number;
+}
 
 const WORKER_ENTRY = new URL('./sqlite-worker.mjs', import.meta.url);
+/** No key id is this long; the database would answer unknown_key, so the op does not travel. */
+const KEY_ID_MAX = 1000;
+const USAGE_CHUNK_ROWS = 256;
 
-interface Waiting {
-  resolve(outcomes: WireOutcome[]): void;
-  reject(error: Error): void;
-}
+type Settle = (outcome: WireOutcome | null, error?: Error) => void;
 
 export class SqliteWriterThread {
   private worker: Worker | undefined;
+  private ring: RingWriter | undefined;
   private ready = false;
-  /** Set when the thread could not open the database: later batches fail with it instead of retrying. */
+  /** Set when the thread could not open the database: later ops fail with it instead of retrying. */
   private startError: Error | undefined;
-  private readonly waiting = new Map<number, Waiting>();
-  private nextId = 1;
+  /** Records in the ring not answered yet, oldest first (from `first`). */
+  private pending: Settle[] = [];
+  private first = 0;
+  /** Records that did not fit in the ring yet, in order: written as the thread frees space. */
+  private backlog: { write: (ring: RingWriter) => boolean; settle: Settle }[] = [];
+  private wakeScheduled = false;
   private closed = false;
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly options: WriterThreadOptions = {},
+  ) {
     this.start();
   }
 
-  /** Applies the batch in one transaction; resolves with its outcomes once it is committed. */
+  /** One debit or refund; resolves with its outcome once the transaction holding it has committed. */
+  credit(kind: CreditOp['kind'], keyId: string, requestId: string): Promise<WireOutcome> {
+    if (keyId.length > KEY_ID_MAX)
+      return Promise.resolve({
+        kind: 'refused',
+        code: 'unknown_key',
+        message: `no API key with id "${keyId.slice(0, 40)}…"`,
+      });
+    const type = kind === 'debit' ? RecordType.Debit : RecordType.Refund;
+    return this.enqueue((ring) => ring.credit(type, keyId, requestId), creditBound(keyId, requestId));
+  }
+
+  /** Applies the ops in order; resolves with their outcomes once committed. */
   credits(ops: readonly CreditOp[]): Promise<WireOutcome[]> {
-    return this.send((id) => ({ type: 'credits', id, ops }));
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    return Promise.all(ops.map((op) => this.credit(op.kind, op.keyId, op.requestId)));
   }
 
-  /** Inserts usage rows in one transaction; resolves once they are committed. */
-  async usage(rows: readonly UsageRecord[]): Promise<void> {
-    await this.send((id) => ({ type: 'usage', id, rows }));
+  /** Inserts usage rows; resolves once they are committed. */
+  async usage(records: readonly UsageRecord[]): Promise<void> {
+    const refused = this.refusal();
+    if (refused) throw refused;
+    const rows: UsageRow[] = records.map((r) => ({
+      keyId: r.keyId,
+      requestId: r.requestId,
+      atMs: r.at.getTime(),
+      status: r.status,
+      credits: r.credits,
+      latencyMs: r.latencyMs,
+    }));
+    const chunks: Promise<unknown>[] = [];
+    for (let i = 0; i < rows.length; i += USAGE_CHUNK_ROWS) {
+      const chunk = rows.slice(i, i + USAGE_CHUNK_ROWS);
+      const bound = 9 + chunk.reduce((sum, r) => sum + usageRowBound(r), 0);
+      chunks.push(this.enqueue((ring) => ring.usage(chunk), bound));
+    }
+    await Promise.all(chunks);
   }
 
-  /** Waits for every posted batch, closes the thread's connection and stops the thread. */
+  /** Waits for every op sent, closes the thread's connection and stops the thread. */
   async close(): Promise<void> {
     if (this.closed) return;
     const worker = this.worker;
-    if (worker) await this.send((id) => ({ type: 'close', id })).catch(() => undefined);
+    if (worker) await this.enqueue((ring) => ring.close(), 8).catch(() => undefined);
     this.closed = true;
     await worker?.terminate();
   }
 
-  /** Stops the thread at once, as a crash would: batches waiting on it fail (a replacement starts on demand). */
+  /** Stops the thread at once, as a crash would: ops waiting on it fail (a replacement starts on demand). */
   async abort(): Promise<void> {
     await this.worker?.terminate();
   }
 
-  private send(request: (id: number) => WriterRequest): Promise<WireOutcome[]> {
-    if (this.closed) return Promise.reject(new Error('account store is closed'));
-    if (this.startError) return Promise.reject(this.startError);
+  /** Why nothing can be sent now, if so. */
+  private refusal(): Error | undefined {
+    return this.closed ? new Error('account store is closed') : this.startError;
+  }
+
+  private enqueue(write: (ring: RingWriter) => boolean, bound: number): Promise<WireOutcome> {
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
     if (!this.worker) this.start();
-    const id = this.nextId++;
+    const ring = this.ring!;
+    if (bound > ring.maxRecordBytes)
+      return Promise.reject(new Error(`accounts writer: a record of ${bound} bytes is too large`));
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      if (this.waiting.size === 1) this.worker!.ref(); // keep the process alive until the commit is known
-      this.worker!.postMessage(request(id));
+      const settle: Settle = (outcome, error) => (error ? reject(error) : resolve(outcome!));
+      if (this.pending.length - this.first + this.backlog.length === 0) this.worker!.ref(); // alive until known
+      if (this.backlog.length === 0 && write(ring)) {
+        this.pending.push(settle);
+        this.wake();
+      } else this.backlog.push({ write, settle });
+    });
+  }
+
+  /** One wake-up per event-loop turn: ops of the same turn go into the same round. */
+  private wake(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.ring?.notify();
     });
   }
 
   private start(): void {
-    const worker = new Worker(WORKER_ENTRY, { workerData: { file: this.file } });
+    const memory = createRingMemory(this.options.ringBytes);
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: { file: this.file, memory, maxBatch: Math.max(1, this.options.maxBatch ?? 1000) },
+    });
     this.worker = worker;
+    this.ring = new RingWriter(memory);
     this.ready = false;
     worker.unref();
     let failure: Error | undefined;
     worker.on('message', (reply: WriterReply) => {
-      if (reply.type === 'ready') {
-        this.ready = true;
-        return;
-      }
-      const waiting = this.waiting.get(reply.id);
-      if (!waiting) return;
-      this.settled(reply.id);
-      if (reply.type === 'done') waiting.resolve(reply.outcomes);
-      else waiting.reject(new Error(`accounts database write failed: ${reply.message}`));
+      if (reply.type === 'ready') this.ready = true;
+      else this.answer(reply);
     });
     worker.on('error', (error) => {
       failure = error;
     });
     worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.ring = undefined;
       // An error before 'ready' is a failed start (opening the database, loading the code): final.
       const startFailed = !this.ready && failure !== undefined;
       const error = startFailed
         ? new Error(`the accounts writer thread did not start: ${failure!.message}`)
         : new Error(
             `the accounts writer thread stopped (${failure?.message ?? `exit code ${code}`}); ` +
-              'batches in flight have an unknown outcome',
+              'ops in flight have an unknown outcome',
           );
       if (startFailed && !this.closed) this.startError = error;
-      const waiting = [...this.waiting.values()];
-      this.waiting.clear();
-      for (const w of waiting) w.reject(error);
+      const waiting = [...this.pending.slice(this.first), ...this.backlog.map((b) => b.settle)];
+      this.pending = [];
+      this.first = 0;
+      this.backlog = [];
+      for (const settle of waiting) settle(null, error);
     });
   }
 
-  private settled(id: number): void {
-    this.waiting.delete(id);
-    if (this.waiting.size === 0) this.worker?.unref();
+  /** Settles the records of one round, in ring order, then moves the backlog into the freed space. */
+  private answer(reply: Extract<WriterReply, { type: 'round' }>): void {
+    const { outcomes, notes } = reply;
+    const count = outcomes.length >>> 1;
+    const settles = this.pending;
+    const first = this.first;
+    this.first += count;
+    if (this.first === this.pending.length) {
+      this.pending = [];
+      this.first = 0;
+    } else if (this.first > 4096) {
+      this.pending = this.pending.slice(this.first);
+      this.first = 0;
+    }
+    this.fillFromBacklog();
+    if (this.pending.length - this.first + this.backlog.length === 0) this.worker?.unref();
+    let note = 0;
+    for (let i = 0; i < count; i++) {
+      const settle = settles[first + i]!;
+      const code = outcomes[2 * i]!;
+      const balance = outcomes[2 * i + 1]!;
+      if (code === Outcome.Ok || code === Outcome.Done) settle({ kind: 'ok', remaining: balance });
+      else if (code === Outcome.Insufficient) settle({ kind: 'insufficient', remaining: balance });
+      else {
+        while (notes[note] && notes[note]![0] < i) note++;
+        const [, reason, message] = notes[note] ?? [i, 'failed', 'no reason given'];
+        if (code === Outcome.Refused && reason !== 'failed')
+          settle({ kind: 'refused', code: reason, message });
+        else settle(null, new Error(`accounts database write failed: ${message}`));
+      }
+    }
+  }
+
+  private fillFromBacklog(): void {
+    const ring = this.ring;
+    if (!ring || this.backlog.length === 0) return;
+    let n = 0;
+    while (n < this.backlog.length && this.backlog[n]!.write(ring))
+      this.pending.push(this.backlog[n++]!.settle);
+    if (n > 0) {
+      this.backlog.splice(0, n);
+      this.wake();
+    }
   }
 }

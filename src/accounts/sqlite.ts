@@ -1,7 +1,8 @@
 // AccountStore on SQLite (embedded default): DATA_DIR/accounts.sqlite, WAL, synchronous=FULL, so a debit is
 // on disk before its promise resolves. Concurrent debits are group-committed: one transaction, one fsync.
-// better-sqlite3 is synchronous, so the hot writes (credit batches, usage rows) go to a writer thread with its
-// own connection (sqlite-writer.ts); keys, top-ups, revocations and reports use this thread's connection.
+// better-sqlite3 is synchronous, so the hot writes (credit ops, usage rows) go to a writer thread with its
+// own connection (sqlite-writer.ts), which commits together every op queued while its previous commit ran;
+// keys, top-ups, revocations and reports use this thread's connection.
 import type Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -14,10 +15,11 @@ import type {
   UsageSummary,
 } from './types.ts';
 import { apiKeyPrefix, generateApiKey, generateKeyId, hashApiKey } from './keys.ts';
-import { AccountError, checkCredits, checkKeyInput, checkUsageRecord } from './errors.ts';
+import { AccountError, checkCredits, checkKeyInput, checkRequestId, checkUsageRecord } from './errors.ts';
 import {
-  GroupCommitQueue,
+  debitResult,
   KeyCache,
+  refundResult,
   UsageBuffer,
   type CreditOutcome,
   type GroupCommitOptions,
@@ -50,7 +52,7 @@ function toRecord(row: KeyRow): ApiKeyRecord {
   };
 }
 
-export interface SqliteAccountStoreOptions extends GroupCommitOptions {
+export interface SqliteAccountStoreOptions extends Pick<GroupCommitOptions, 'maxBatch'> {
   readonly dataDir: string;
   /** Called when a usage batch cannot be written (default: a line on stderr). */
   readonly onUsageError?: (error: unknown) => void;
@@ -64,7 +66,6 @@ export class SqliteAccountStore implements AccountStore {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly cache: KeyCache;
-  private readonly credits: GroupCommitQueue;
   private readonly usageBuffer: UsageBuffer;
   private readonly writer: SqliteWriterThread;
   private closed = false;
@@ -92,15 +93,11 @@ export class SqliteAccountStore implements AccountStore {
       ),
     };
     try {
-      this.writer = new SqliteWriterThread(this.file);
+      this.writer = new SqliteWriterThread(this.file, { maxBatch: options.maxBatch });
     } catch (error) {
       db.close();
       throw error;
     }
-    this.credits = new GroupCommitQueue(async (batch) => (await this.writer.credits(batch)).map(fromWire), {
-      maxBatch: options.maxBatch,
-      maxInFlight: 1,
-    });
     this.usageBuffer = new UsageBuffer(
       (rows) => this.writer.usage(rows),
       options.onUsageError ??
@@ -171,12 +168,14 @@ export class SqliteAccountStore implements AccountStore {
 
   async debit(keyId: string, requestId: string): Promise<DebitResult> {
     this.checkOpen();
-    return this.credits.debit(keyId, requestId);
+    checkRequestId(requestId);
+    return debitResult(fromWire(await this.writer.credit('debit', keyId, requestId)));
   }
 
   async refund(keyId: string, requestId: string): Promise<void> {
     this.checkOpen();
-    return this.credits.refund(keyId, requestId);
+    checkRequestId(requestId);
+    refundResult(fromWire(await this.writer.credit('refund', keyId, requestId)));
   }
 
   recordUsage(record: UsageRecord): void {
@@ -229,10 +228,9 @@ export class SqliteAccountStore implements AccountStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.credits.drain();
     await this.usageBuffer.flush();
     this.closed = true;
-    await this.writer.close();
+    await this.writer.close(); // after every op sent before it
     this.db.close();
   }
 
