@@ -1,5 +1,4 @@
 // The Kolscope HTTP app: built here, listened to by the caller (kolscope serve, tests, benchmarks).
-import { randomUUID } from 'node:crypto';
 import Fastify, {
   LogController,
   type FastifyInstance,
@@ -16,6 +15,7 @@ import { createMetrics } from './metrics.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerInfluencerList } from './routes/influencer-list.ts';
+import { newRequestId } from './request-id.ts';
 
 export interface AppDeps {
   /** The snapshot served now (swapped atomically by the caller on activation), null before the first. */
@@ -42,7 +42,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger ?? false,
     // One "request" log line per request is written in onResponse, with the key id and the latency.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    genReqId: () => randomUUID(),
+    genReqId: () => newRequestId(), // UUIDv7: time-ordered, so ledger index inserts stay local
     requestIdHeader: false, // ids are ours: a client cannot pick the id its ledger entry is keyed by
     exposeHeadRoutes: false, // a HEAD would cost a credit and return nothing
     return503OnClosing: false, // in-flight and keep-alive requests finish normally during shutdown

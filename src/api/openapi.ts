@@ -95,7 +95,7 @@ const EXAMPLE_INFLUENCER: { [key: string]: Json } = {
   user_id: '1000038',
 };
 
-const EXAMPLE_REQUEST_ID = 'cf984f6f-04fa-4393-8ca3-f430d9cdec7e';
+const EXAMPLE_REQUEST_ID = '019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d'; // UUIDv7, as issued
 
 /** The example message of each documented error status. */
 const ERROR_EXAMPLES: Readonly<Record<number, { code: ApiErrorCode; message: string; description: string }>> =
@@ -142,7 +142,7 @@ const header = (description: string, type: 'integer' | 'string'): Json => ({
 
 const RATE_HEADERS: { [key: string]: Json } = {
   'X-Request-Id': header(
-    'The request id, also in the body (requestId). Quote it when reporting a problem.',
+    'The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem.',
     'string',
   ),
   'X-RateLimit-Limit': header("The key's QPS limit (requests per second).", 'integer'),

@@ -160,7 +160,8 @@ export async function get(
   return { status: response.status, headers: response.headers, body: JSON.parse(text) as Envelope, text };
 }
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** Request ids are UUIDv7 (time-ordered). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** The reference answer: DuckDB running sqlForQuery over the snapshot's parquet, full served rows. */
 export async function duckdbOracle(
