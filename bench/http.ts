@@ -1,11 +1,12 @@
 // HTTP benchmark: the full Kolscope stack over HTTP against a bare Fastify server serializing the same ten rows
 // per request, and a pre-serialized ceiling. autocannon, 50 connections, a realistic mix of query URLs, same
-// machine. Writes <outDir>/http.json and http.md.
+// machine, every server once per round. Writes <outDir>/http-<size>.json and http-<size>.md.
 //   npm run bench -- --only http --sizes 100k      (default size: 1m)
-// Environment: HTTP_BENCH_SECONDS (default 10) per server, HTTP_BENCH_CONNECTIONS (default 50).
+// Environment: HTTP_BENCH_SECONDS (default 10) per server and round, HTTP_BENCH_CONNECTIONS (default 50),
+// HTTP_BENCH_ROUNDS (default 3).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import { writeSyntheticSnapshot } from './synthetic-snapshot.ts';
 
 const SECONDS = Number(process.env.HTTP_BENCH_SECONDS || 10);
 const CONNECTIONS = Number(process.env.HTTP_BENCH_CONNECTIONS || 50);
+const ROUNDS = Math.max(1, Number(process.env.HTTP_BENCH_ROUNDS || 3));
 const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
 const SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 const MODES: readonly ServerMode[] = [
@@ -166,19 +168,31 @@ async function checkSameRows(kolscope: Started, bare: Started, paths: readonly s
   }
 }
 
+interface SizeReport {
+  readonly size: number;
+  readonly seconds: number;
+  readonly connections: number;
+  readonly urls: number;
+  readonly rounds: number;
+  /** 1-minute load average before and after the measurements. */
+  readonly loadAverage: readonly [number, number];
+  /** Every measurement, round by round. */
+  readonly results: HttpResult[][];
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }): Promise<void> {
-  const report: {
-    size: number;
-    seconds: number;
-    connections: number;
-    urls: number;
-    results: HttpResult[];
-  }[] = [];
   for (const size of sizes) {
     const snapshotDir = await dataset(size);
     const paths = realisticMix(20261124, 200).map((b) => queryPath(b.query));
     const workDir = await mkdtemp(join(tmpdir(), 'kolscope-http-bench-'));
-    const results: HttpResult[] = [];
+    const results: HttpResult[][] = [];
+    const loadBefore = loadavg()[0]!;
     try {
       const bare = await startServer({ mode: 'bare', snapshotDir, workDir, paths });
       const full = await startServer({ mode: 'kolscope', snapshotDir, workDir: join(workDir, 'a'), paths });
@@ -187,33 +201,47 @@ export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }
       progress.log(
         `http ${sizeLabel(size)}: the ${paths.length} URLs of the mix return the same rows from both`,
       );
-      for (const mode of MODES) {
-        const server = await startServer({ mode, snapshotDir, workDir: join(workDir, mode), paths });
-        try {
-          await load(server, mode, paths, Math.min(2, SECONDS)); // warm-up: JIT, page cache, SQLite pages
-          const r = await load(server, mode, paths, SECONDS);
-          progress.log(
-            `http ${sizeLabel(size)} ${mode}: ${r.requestsPerSecond} req/s, ${r.cpuMicrosPerRequest} µs CPU/request, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
-          );
-          results.push(r);
-        } finally {
-          await stopServer(server);
+      // Rounds run every server once, in turn: the load of other work on the machine drifts, so each round's
+      // ratios compare servers measured minutes apart at most, and medians over rounds damp the drift.
+      for (let round = 1; round <= ROUNDS; round++) {
+        const roundResults: HttpResult[] = [];
+        for (const mode of MODES) {
+          const dir = join(workDir, `${mode}-${round}`);
+          const server = await startServer({ mode, snapshotDir, workDir: dir, paths });
+          try {
+            await load(server, mode, paths, Math.min(2, SECONDS)); // warm-up: JIT, page cache, SQLite pages
+            const r = await load(server, mode, paths, SECONDS);
+            progress.log(
+              `http ${sizeLabel(size)} round ${round} ${mode}: ${r.requestsPerSecond} req/s, ${r.cpuMicrosPerRequest} µs CPU/request, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, load ${loadavg()[0]!.toFixed(1)}`,
+            );
+            roundResults.push(r);
+          } finally {
+            await stopServer(server);
+          }
         }
+        results.push(roundResults);
       }
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
-    report.push({ size, seconds: SECONDS, connections: CONNECTIONS, urls: paths.length, results });
+    const report: SizeReport = {
+      size,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      urls: paths.length,
+      rounds: ROUNDS,
+      loadAverage: [loadBefore, loadavg()[0]!],
+      results,
+    };
+    const base = join(outDir, `http-${sizeLabel(size)}`);
+    await writeFile(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+    await writeFile(`${base}.md`, markdown(report));
   }
-  await writeFile(join(outDir, 'http.json'), JSON.stringify(report, null, 2) + '\n');
-  await writeFile(join(outDir, 'http.md'), markdown(report));
 }
 
-function markdown(
-  report: { size: number; seconds: number; connections: number; urls: number; results: HttpResult[] }[],
-): string {
+function markdown(r: SizeReport): string {
   const lines = [
-    '# HTTP: Kolscope full stack vs bare Fastify',
+    `# HTTP: Kolscope full stack vs bare Fastify, ${sizeLabel(r.size)} influencers`,
     '',
     'autocannon on the same machine, servers in their own process, a realistic mix of query URLs',
     '(bench/queries.ts realisticMix). **kolscope**: Bearer auth, QPS check, durable group-committed debit',
@@ -225,22 +253,26 @@ function markdown(
     '**ceiling**: Fastify sending one pre-serialized body. Logging off elsewhere. Server CPU per request is',
     "the server process's user + system time over the measured run divided by its requests (the machine is",
     'shared, so requests/s moves with the load of other work; CPU per request much less).',
+    `Each of ${r.rounds} rounds runs every server once; figures are medians over rounds, and "vs bare" is the`,
+    "median of each round's ratio to that round's bare server.",
     '',
+    `${r.connections} connections, ${r.seconds} s per server and round, ${r.urls} URLs; 1-minute load average ${r.loadAverage[0].toFixed(1)} before, ${r.loadAverage[1].toFixed(1)} after.`,
+    '',
+    '| server | requests/s | vs bare | server CPU µs/request | p50 ms | p99 ms | non-2xx | errors | requests/s per round |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
-  for (const r of report) {
-    const bare = r.results.find((x) => x.server === 'bare');
+  for (const mode of MODES) {
+    const runs = r.results.map((round) => round.find((x) => x.server === mode)!).filter(Boolean);
+    const ratios = r.results.map((round) => {
+      const bare = round.find((x) => x.server === 'bare');
+      const x = round.find((y) => y.server === mode);
+      return bare && x ? x.requestsPerSecond / bare.requestsPerSecond : NaN;
+    });
+    const sum = (f: (x: HttpResult) => number) => runs.reduce((a, x) => a + f(x), 0);
     lines.push(
-      `## ${sizeLabel(r.size)} influencers (${r.connections} connections, ${r.seconds} s per server, ${r.urls} URLs)`,
-      '',
-      '| server | requests/s | vs bare | server CPU µs/request | p50 ms | p99 ms | non-2xx | errors |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...r.results.map(
-        (x) =>
-          `| ${x.server} | ${x.requestsPerSecond} | ${bare ? ((100 * x.requestsPerSecond) / bare.requestsPerSecond).toFixed(0) + ' %' : ''} | ${x.cpuMicrosPerRequest} | ${x.latencyP50Ms} | ${x.latencyP99Ms} | ${x.non2xx} | ${x.errors} |`,
-      ),
-      '',
+      `| ${mode} | ${Math.round(median(runs.map((x) => x.requestsPerSecond)))} | ${(100 * median(ratios)).toFixed(0)} % | ${Math.round(median(runs.map((x) => x.cpuMicrosPerRequest)))} | ${median(runs.map((x) => x.latencyP50Ms))} | ${median(runs.map((x) => x.latencyP99Ms))} | ${sum((x) => x.non2xx)} | ${sum((x) => x.errors)} | ${runs.map((x) => x.requestsPerSecond).join(', ')} |`,
     );
   }
-  lines.push('Target: kolscope ≥ 80 % of bare.', '');
+  lines.push('', 'Target: kolscope ≥ 80 % of bare.', '');
   return lines.join('\n');
 }
