@@ -992,11 +992,18 @@ export class IndexSearcher {
     if (sequence && !source.mayRepeat) {
       // A slice of a sort order: packed attributes and other ranges read in the order's sequence.
       m.bindOrder(region.ranks.get(source.orderField!), region.productBytes.get(source.orderField!));
+      const tight =
+        m.filterCount === 0 &&
+        m.rangeCount <= 2 &&
+        m.rangesBound &&
+        m.conditions === m.packedConditions + m.rangeCount + (m.productBytes !== null ? 1 : 0);
       for (const [rows, from, to] of source.segments)
-        for (let p = from; p < to; p++) {
-          const row = rows[p]!;
-          if (m.passesAt(sequence[p]!, p, row)) cand[count++] = row;
-        }
+        if (tight) count = collectAt(m, sequence, rows, from, to, cand, count);
+        else
+          for (let p = from; p < to; p++) {
+            const row = rows[p]!;
+            if (m.passesAt(sequence[p]!, p, row)) cand[count++] = row;
+          }
     } else
       for (const [rows, from, to] of source.segments) {
         if (source.mayRepeat) {
@@ -1131,6 +1138,45 @@ function countBlock(
     n += (1 ^ ((x | -x) >>> 31)) & a & b & (((pb & px) + 255) >>> 8);
   }
   return n;
+}
+
+/**
+ * Appends to `cand` the rows of order positions [from, to) that pass, when the conditions are packed, up to two
+ * ranges and product categories, all read in the order's sequence (the same tests as countBlock, locals
+ * hoisted). Returns the new candidate count.
+ */
+function collectAt(
+  m: RowMatcher,
+  attrs: AttributeArray,
+  order: Uint32Array,
+  from: number,
+  to: number,
+  cand: Uint32Array,
+  count: number,
+): number {
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  const b0 = m.rangeCount > 0 ? m.rangeBytes[0]! : null;
+  const c0 = m.rangeCount > 0 ? m.classView(0) : ALL_PASS;
+  const b1 = m.rangeCount > 1 ? m.rangeBytes[1]! : null;
+  const c1 = m.rangeCount > 1 ? m.classView(1) : ALL_PASS;
+  const prod = m.productBytes;
+  const px = m.productExactByte;
+  const pAmb = prod ? m.productWantByte & PRODUCT_OTHER : 0;
+  for (let p = from; p < to; p++) {
+    if ((attrs[p]! & pm) !== pw) continue;
+    const a = b0 === null ? RANK_PASS : c0[b0[p]!]!;
+    const b = b1 === null ? RANK_PASS : c1[b1[p]!]!;
+    if ((a & b) === RANK_FAIL && ((a | b) & RANK_CHECK) === 0) continue;
+    let pass = (a & b) === RANK_PASS;
+    if (prod !== null) {
+      const pb = prod[p]!;
+      if ((pb & m.productWantByte) === 0) continue;
+      if ((pb & px) === 0 && (pb & pAmb) !== 0) pass = false;
+    }
+    if (pass || m.passesAt(attrs[p]!, p, order[p]!)) cand[count++] = order[p]!;
+  }
+  return count;
 }
 
 /** Rough cost per row, in nanoseconds at 10M rows: a sequential read, a random (cache- and TLB-missing) read,
