@@ -349,6 +349,7 @@ function regionFileList(dir: string): string[] {
     regionFiles.rowAttributes,
     ...ATTRIBUTE_ORDERS.map(regionFiles.orderAttributes),
     ...RANK_ORDERS.map(regionFiles.ranks),
+    regionFiles.rowRanks,
     ...PRODUCT_ORDERS.map(regionFiles.products),
   ];
   return names.map((n) => `${dir}/${n}`);

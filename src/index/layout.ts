@@ -3,8 +3,8 @@
 import { RANGE_FIELDS, SORT_FIELDS } from './query.ts';
 
 // 2: packed attribute arrays (attributes.ts) and per-region gender counts. 3: rank files (ranks.ts).
-// 4: product bytes (products.ts).
-export const INDEX_FORMAT_VERSION = 4;
+// 4: product bytes (products.ts). 5: rank buckets in row order.
+export const INDEX_FORMAT_VERSION = 5;
 export const INDEX_MANIFEST_FILE = 'manifest.json';
 
 /** Numeric columns held in memory: every range filter, every sort field, and the two flags. */
@@ -79,6 +79,7 @@ export const regionFiles = {
   rowAttributes: 'attrs.bin',
   orderAttributes: (field: string) => `attrs-${field}.bin`,
   ranks: (sortField: string) => `ranks-${sortField}.u8`,
+  rowRanks: 'ranks.u8',
   products: (sortField: string) => `products-${sortField}.u8`,
 } as const;
 

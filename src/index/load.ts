@@ -28,7 +28,8 @@ import {
 } from './search.ts';
 import type { InfluencerQuery } from './query.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
-import { RANK_ORDERS, rankedFields, upgradeFormat2 } from './ranks.ts';
+import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
+import { RANGE_FIELDS } from './query.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 import type { SearchResult, ServingIndex } from './types.ts';
 
@@ -138,6 +139,16 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
       );
     }
   }
+  // Format 4 lacks only the rank buckets in row order, derived from its orders.
+  if (manifest.formatVersion === 4) {
+    try {
+      manifest = await upgradeFormat4(indexDir, manifest);
+    } catch (err) {
+      throw new IndexLoadError(
+        `cannot upgrade the format-4 serving index of ${snapshotDir}: ${(err as Error).message}`,
+      );
+    }
+  }
   if (manifest.formatVersion !== INDEX_FORMAT_VERSION)
     throw new IndexLoadError(
       `serving index of ${snapshotDir} has format ${manifest.formatVersion}, this build reads ${INDEX_FORMAT_VERSION}: rebuild it`,
@@ -151,6 +162,8 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
       const dir = join(indexDir, r.dir);
       const columns = new Map<string, NumericColumn>();
       for (const field of NUMERIC_COLUMNS) {
+        // sales_flag is only ever tested through the packed attributes: its column stays on disk.
+        if (field === 'sales_flag') continue;
         const column = await readArray(
           join(dir, regionFiles.column(field)),
           manifest.columns[field] ?? 'float64',
@@ -209,6 +222,12 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
           );
         ranks.set(sortField, new Map(fields.map((f, k) => [f, all.subarray(k * r.rows, (k + 1) * r.rows)])));
       }
+      const allRowRanks = count(await readArray(join(dir, regionFiles.rowRanks), 'uint8')) as Uint8Array;
+      if (allRowRanks.length !== r.rows * RANGE_FIELDS.length)
+        throw new IndexLoadError(`serving index row ranks of ${r.region} have ${allRowRanks.length} bytes`);
+      const rowRanks = new Map(
+        RANGE_FIELDS.map((f, k) => [f as string, allRowRanks.subarray(k * r.rows, (k + 1) * r.rows)]),
+      );
       const productBytes = new Map<string, Uint8Array>();
       for (const sortField of PRODUCT_ORDERS) {
         const bytes = count(
@@ -237,6 +256,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
         rowAttributes,
         orderAttributes,
         ranks,
+        rowRanks,
         productBytes,
         productBits: productBits(postings.product_category.starts),
         genderCounts: r.genderCounts,

@@ -3,7 +3,9 @@
 // slice [lo, hi) of those positions (two binary searches). Cut to 256 equal-count buckets, the rank fits a byte,
 // and a bucket lies wholly inside the slice, wholly outside, or on one of its two edges (at most 2/256 of the
 // rows, whose value is then read). Each sort order keeps the buckets of every other range field in its own
-// sequence, so walking it (or gathering from a range of it) tests ranges with sequential reads.
+// sequence, so walking it (or gathering from a range of it) tests ranges with sequential reads; the buckets in
+// row order serve random rows (gathers from posting lists): a read of a byte array a quarter to an eighth the
+// size of the column, so far fewer cache misses.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INDEX_MANIFEST_FILE, regionFiles, type IndexManifest } from './layout.ts';
@@ -43,16 +45,19 @@ async function readU32(path: string): Promise<Uint32Array> {
   return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-/** Writes a region's rank files (`ranks-<sort field>.u8`: one block of `rows` bytes per ranked field) from its
- *  already written orders. */
-export async function writeRankFiles(regionDir: string, rows: number): Promise<void> {
+/** Writes a region's rank files from its already written orders: `ranks.u8` (row order, one block of `rows`
+ *  bytes per range field) and, unless `rowOrderOnly`, `ranks-<sort field>.u8` (one block per ranked field). */
+export async function writeRankFiles(regionDir: string, rows: number, rowOrderOnly = false): Promise<void> {
+  const all = new Uint8Array(rows * RANGE_FIELDS.length);
   const buckets = new Map<string, Uint8Array>();
-  for (const field of RANGE_FIELDS) {
+  for (const [k, field] of RANGE_FIELDS.entries()) {
     const order = await readU32(join(regionDir, regionFiles.order(field)));
-    const bucket = new Uint8Array(rows);
+    const bucket = all.subarray(k * rows, (k + 1) * rows);
     for (let p = 0; p < rows; p++) bucket[order[p]!] = Math.floor((p * RANK_BUCKETS) / rows);
     buckets.set(field, bucket);
   }
+  await writeFile(join(regionDir, regionFiles.rowRanks), all);
+  if (rowOrderOnly) return;
   for (const sortField of RANK_ORDERS) {
     const order = await readU32(join(regionDir, regionFiles.order(sortField)));
     const fields = rankedFields(sortField);
@@ -77,6 +82,20 @@ export async function upgradeFormat2(indexDir: string, manifest: IndexManifest):
     files.push(...RANK_ORDERS.map((f) => `${r.dir}/${regionFiles.ranks(f)}`));
   }
   const upgraded: IndexManifest = { ...manifest, formatVersion: 3, files };
+  const path = join(indexDir, INDEX_MANIFEST_FILE);
+  await writeFile(`${path}.tmp`, JSON.stringify(upgraded, null, 2) + '\n');
+  await rename(`${path}.tmp`, path);
+  return upgraded;
+}
+
+/** Upgrades a format-4 index (before rank buckets in row order) to format 5 in place; manifest last. */
+export async function upgradeFormat4(indexDir: string, manifest: IndexManifest): Promise<IndexManifest> {
+  const files = [...manifest.files];
+  for (const r of manifest.regions) {
+    await writeRankFiles(join(indexDir, r.dir), r.rows, true);
+    files.push(`${r.dir}/${regionFiles.rowRanks}`);
+  }
+  const upgraded: IndexManifest = { ...manifest, formatVersion: 5, files };
   const path = join(indexDir, INDEX_MANIFEST_FILE);
   await writeFile(`${path}.tmp`, JSON.stringify(upgraded, null, 2) + '\n');
   await rename(`${path}.tmp`, path);

@@ -51,6 +51,8 @@ export interface RegionIndex {
   readonly orderAttributes: ReadonlyMap<string, AttributeArray>;
   /** Per sort field, per other range field: rank buckets in the sort order's sequence (ranks.ts). */
   readonly ranks: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
+  /** Per range field: rank buckets in row order (ranks.ts). */
+  readonly rowRanks: ReadonlyMap<string, Uint8Array>;
   /** Per sort field: product bytes in its order's sequence; and the byte bit of each product id (products.ts). */
   readonly productBytes: ReadonlyMap<string, Uint8Array>;
   readonly productBits: Uint8Array;
@@ -104,6 +106,8 @@ class RowMatcher {
   /** Per range, the class of each rank bucket (ranks.ts), and the buckets of the order being traversed. */
   readonly rangeClasses = new Uint8Array(MAX_RANGES * RANK_BUCKETS);
   readonly rangeBytes: (Uint8Array | null)[] = [];
+  /** Per range, its rank buckets in row order (for random rows). */
+  readonly rangeRowBytes: Uint8Array[] = [];
   private readonly classViews = Array.from({ length: MAX_RANGES }, (_, k) =>
     this.rangeClasses.subarray(k * RANK_BUCKETS, (k + 1) * RANK_BUCKETS),
   );
@@ -151,6 +155,8 @@ class RowMatcher {
     this.rangeTo[slot] = this.rangeTo[last]!;
     this.rangeFields[slot] = this.rangeFields[last]!;
     this.rangeBytes[slot] = this.rangeBytes[last]!;
+    this.rangeRowBytes[slot] = this.rangeRowBytes[last]!;
+    this.rangeRowBytes.length = last;
     this.rangeClasses.copyWithin(slot * RANK_BUCKETS, last * RANK_BUCKETS, (last + 1) * RANK_BUCKETS);
     this.rangeFields.length = last;
     this.rangeBytes.length = last;
@@ -164,9 +170,11 @@ class RowMatcher {
     order: Uint32Array,
     from: number,
     to: number,
+    rowBytes: Uint8Array,
   ): number {
     const slot = this.rangeCount++;
     this.rangeFields[slot] = field;
+    this.rangeRowBytes[slot] = rowBytes;
     this.rangeBytes[slot] = null;
     rankClasses(from, to, order.length, this.rangeClasses, slot * RANK_BUCKETS);
     this.rangeColumns[slot] = column;
@@ -230,6 +238,7 @@ class RowMatcher {
     this.rangeCount = 0;
     this.rangeFields.length = 0;
     this.rangeBytes.length = 0;
+    this.rangeRowBytes.length = 0;
     this.rangeColumns.length = 0;
     this.rangeOrders.length = 0;
     this.filterBits.length = 0;
@@ -331,8 +340,12 @@ class RowMatcher {
     for (let k = 0; k < this.filterCount; k++)
       if ((this.filterBits[k]![row >>> 5]! & (1 << (row & 31))) === 0) return false;
     for (let k = 0; k < this.rangeCount; k++) {
-      const v = this.rangeColumns[k]![row]!;
-      if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
+      const c = this.rangeClasses[k * RANK_BUCKETS + this.rangeRowBytes[k]![row]!]!;
+      if (c === RANK_FAIL) return false;
+      if (c === RANK_CHECK) {
+        const v = this.rangeColumns[k]![row]!;
+        if (v < this.rangeMin[k]! || v > this.rangeMax[k]!) return false;
+      }
     }
     return this.testOthers(row);
   }
@@ -462,7 +475,7 @@ export class IndexSearcher {
     // Most selective range first: a rejected row costs fewer reads.
     ranges.sort((a, b) => a.hi - a.lo - (b.hi - b.lo));
     for (const { field, column, order, lo, hi, min, max } of ranges) {
-      m.addRange(field, column, min, max, order, lo, hi);
+      m.addRange(field, column, min, max, order, lo, hi, region.rowRanks.get(field)!);
       sources.push({
         count: hi - lo,
         segments: [[order, lo, hi]],
@@ -691,6 +704,7 @@ export class IndexSearcher {
         sortOrder!,
         walkLo,
         walkHi,
+        region.rowRanks.get(sortField)!,
       );
       sources.push({
         count: walkHi - walkLo,
@@ -731,7 +745,7 @@ export class IndexSearcher {
     const m = this.matcher;
     m.tested = 0;
     const sortField = SORT_FIELDS[q.sortField];
-    if (q.sortField === 0) m.bindOrder(undefined, undefined);
+    if (q.sortField === 0) m.bindOrder(region.rowRanks, undefined);
     else m.bindOrder(region.ranks.get(sortField), region.productBytes.get(sortField));
     const bits = this.bits;
     const rowAttrs = region.rowAttributes;

@@ -233,7 +233,7 @@ describe('buildServingIndex', () => {
       formatVersion: number;
       files: string[];
     };
-    assert.equal(upgraded.formatVersion, 4);
+    assert.equal(upgraded.formatVersion, 5);
     for (const file of upgraded.files) await readFile(join(indexDir, file)); // every listed file exists
   });
 
@@ -279,7 +279,7 @@ describe('buildServingIndex', () => {
       formatVersion: number;
       files: string[];
     };
-    assert.equal(upgraded.formatVersion, 4);
+    assert.equal(upgraded.formatVersion, 5);
     for (const file of upgraded.files) await readFile(join(indexDir, file));
   });
 });
