@@ -65,25 +65,38 @@ export type WireOutcome =
   | { readonly kind: 'insufficient'; readonly remaining: number }
   | { readonly kind: 'refused'; readonly code: AccountErrorCode; readonly message: string };
 
-/** Debits, refunds and usage rows on one connection: each batch is one transaction (one fsync). */
+const INSERT_USAGE = 'INSERT INTO usage (key_id, request_id, at, status, credits, latency_ms) VALUES';
+const USAGE_VALUES = '(?, ?, ?, ?, ?, ?)';
+const USAGE_ROWS_PER_INSERT = 64;
+
+function pushUsage(params: (string | number)[], r: UsageRow): void {
+  params.push(r.keyId, r.requestId, new Date(r.atMs).toISOString(), r.status, r.credits, r.latencyMs);
+}
+
+/**
+ * Debits, refunds and usage rows on one connection: each batch is one transaction (one fsync).
+ * A batch reads each key's balance once and writes it back once: inside the IMMEDIATE transaction nobody else
+ * can write, so the arithmetic in between is exact. A debit costs one ledger insert, whose unique
+ * (request_id, reason) index also answers "was this request already charged?" (ON CONFLICT DO NOTHING).
+ */
 export class CreditWriter {
   private readonly sql;
 
   constructor(private readonly db: Database.Database) {
     this.sql = {
-      addCredit: db.prepare<[string]>('UPDATE api_keys SET credits = credits + 1 WHERE id = ?'),
-      takeCredit: db.prepare<[string], { credits: number }>(
-        'UPDATE api_keys SET credits = credits - 1 WHERE id = ? AND credits > 0 RETURNING credits',
-      ),
       balance: db.prepare<[string], { credits: number }>('SELECT credits FROM api_keys WHERE id = ?'),
+      setBalance: db.prepare<[number, string]>('UPDATE api_keys SET credits = ? WHERE id = ?'),
       ledgerOwner: db.prepare<[string, string], { key_id: string }>(
         'SELECT key_id FROM ledger WHERE request_id = ? AND reason = ?',
       ),
-      insertLedger: db.prepare<[string, string, number, string, string]>(
-        'INSERT INTO ledger (key_id, request_id, delta, reason, at) VALUES (?, ?, ?, ?, ?)',
+      insertLedgerOnce: db.prepare<[string, string, number, string, string]>(
+        `INSERT INTO ledger (key_id, request_id, delta, reason, at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (request_id, reason) DO NOTHING`,
       ),
-      insertUsage: db.prepare<[string, string, string, number, number, number]>(
-        'INSERT INTO usage (key_id, request_id, at, status, credits, latency_ms) VALUES (?, ?, ?, ?, ?, ?)',
+      insertUsage: db.prepare<[(string | number)[]]>(`${INSERT_USAGE} ${USAGE_VALUES}`),
+      // Many rows per statement: one statement step instead of one per row.
+      insertUsageMany: db.prepare<[(string | number)[]]>(
+        `${INSERT_USAGE} ${Array(USAGE_ROWS_PER_INSERT).fill(USAGE_VALUES).join(', ')}`,
       ),
     };
   }
@@ -92,52 +105,102 @@ export class CreditWriter {
   applyCreditOps(batch: readonly CreditOp[]): WireOutcome[] {
     const at = new Date().toISOString();
     return this.db
-      .transaction(() =>
-        batch.map((op) => (op.kind === 'debit' ? this.debitOne(op, at) : this.refundOne(op, at))),
-      )
+      .transaction(() => {
+        const balances = new Balances(this.sql);
+        const outcomes = batch.map((op) =>
+          op.kind === 'debit' ? this.debitOne(op, at, balances) : this.refundOne(op, at, balances),
+        );
+        balances.store();
+        return outcomes;
+      })
       .immediate();
   }
 
+  /**
+   * Usage rows in one transaction, committed without an fsync of their own (synchronous=NORMAL for this
+   * commit only): the next credit commit's fsync makes them durable with it (the WAL is written in order),
+   * and a crash before that loses only these rows, as documented for usage. Credits keep FULL.
+   */
   writeUsage(rows: readonly UsageRow[]): void {
-    this.db.transaction(() => {
-      for (const r of rows)
-        this.sql.insertUsage.run(
-          r.keyId,
-          r.requestId,
-          new Date(r.atMs).toISOString(),
-          r.status,
-          r.credits,
-          r.latencyMs,
-        );
-    })();
+    const params: (string | number)[] = [];
+    let i = 0;
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db.transaction(() => {
+        for (; i + USAGE_ROWS_PER_INSERT <= rows.length; i += USAGE_ROWS_PER_INSERT) {
+          params.length = 0;
+          for (let k = i; k < i + USAGE_ROWS_PER_INSERT; k++) pushUsage(params, rows[k]!);
+          this.sql.insertUsageMany.run(params);
+        }
+        for (; i < rows.length; i++) {
+          params.length = 0;
+          pushUsage(params, rows[i]!);
+          this.sql.insertUsage.run(params);
+        }
+      })();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
-  private debitOne(op: CreditOp, at: string): WireOutcome {
+  private debitOne(op: CreditOp, at: string, balances: Balances): WireOutcome {
+    const balance = balances.get(op.keyId);
+    if (balance === null) {
+      return this.sql.ledgerOwner.get(op.requestId, 'debit') ? conflict(op) : unknownKey(op.keyId);
+    }
+    if (balance > 0 && this.sql.insertLedgerOnce.run(op.keyId, op.requestId, -1, 'debit', at).changes === 1) {
+      balances.set(op.keyId, balance - 1);
+      return { kind: 'ok', remaining: balance - 1 };
+    }
+    // Charged before under this request id (idempotent repeat), or no credit left.
     const owner = this.sql.ledgerOwner.get(op.requestId, 'debit');
-    if (owner) {
-      if (owner.key_id !== op.keyId) return conflict(op);
-      return { kind: 'ok', remaining: this.sql.balance.get(op.keyId)?.credits ?? 0 };
-    }
-    const taken = this.sql.takeCredit.get(op.keyId);
-    if (taken) {
-      this.sql.insertLedger.run(op.keyId, op.requestId, -1, 'debit', at);
-      return { kind: 'ok', remaining: taken.credits };
-    }
-    const balance = this.sql.balance.get(op.keyId);
-    if (!balance) return unknownKey(op.keyId);
-    return { kind: 'insufficient', remaining: balance.credits };
+    if (owner) return owner.key_id === op.keyId ? { kind: 'ok', remaining: balance } : conflict(op);
+    return { kind: 'insufficient', remaining: balance };
   }
 
-  private refundOne(op: CreditOp, at: string): WireOutcome {
+  private refundOne(op: CreditOp, at: string, balances: Balances): WireOutcome {
+    const balance = balances.get(op.keyId);
+    if (balance === null) return unknownKey(op.keyId);
     const debited = this.sql.ledgerOwner.get(op.requestId, 'debit');
-    const balance = this.sql.balance.get(op.keyId);
-    if (!balance) return unknownKey(op.keyId);
-    if (!debited) return { kind: 'ok', remaining: balance.credits }; // nothing was charged
+    if (!debited) return { kind: 'ok', remaining: balance }; // nothing was charged
     if (debited.key_id !== op.keyId) return conflict(op);
-    if (this.sql.ledgerOwner.get(op.requestId, 'refund')) return { kind: 'ok', remaining: balance.credits };
-    this.sql.addCredit.run(op.keyId);
-    this.sql.insertLedger.run(op.keyId, op.requestId, 1, 'refund', at);
-    return { kind: 'ok', remaining: balance.credits + 1 };
+    if (this.sql.insertLedgerOnce.run(op.keyId, op.requestId, 1, 'refund', at).changes === 0)
+      return { kind: 'ok', remaining: balance }; // refunded before
+    balances.set(op.keyId, balance + 1);
+    return { kind: 'ok', remaining: balance + 1 };
+  }
+}
+
+/** The balances of the keys a batch touches: read once, written back once if changed. */
+class Balances {
+  private readonly read = new Map<string, number | null>();
+  private readonly changed = new Map<string, number>();
+
+  constructor(
+    private readonly sql: {
+      balance: Database.Statement<[string], { credits: number }>;
+      setBalance: Database.Statement<[number, string]>;
+    },
+  ) {}
+
+  /** The key's balance now; null for an unknown key. */
+  get(keyId: string): number | null {
+    const changed = this.changed.get(keyId);
+    if (changed !== undefined) return changed;
+    let balance = this.read.get(keyId);
+    if (balance === undefined) {
+      balance = this.sql.balance.get(keyId)?.credits ?? null;
+      this.read.set(keyId, balance);
+    }
+    return balance;
+  }
+
+  set(keyId: string, balance: number): void {
+    this.changed.set(keyId, balance);
+  }
+
+  store(): void {
+    for (const [keyId, balance] of this.changed) this.sql.setBalance.run(balance, keyId);
   }
 }
 

@@ -35,19 +35,37 @@ function record(outcomes: Float64Array, i: number, outcome: WireOutcome, notes: 
   }
 }
 
-/** One round: the records taken from the ring, committed; returns false after the close record. */
+let taken = 0; // records taken since the thread started: the sequence number of the next one
+
+/** Posts the outcomes of some records of a round; the others are marked Later. */
+function answer(first: number, outcomes: Float64Array<ArrayBuffer>, notes: Note[]): void {
+  notes.sort((a, b) => a[0] - b[0]);
+  port!.postMessage({ type: 'round', first, outcomes, notes } satisfies WriterReply, [outcomes.buffer]);
+}
+
+/**
+ * One round: the records taken from the ring, committed. Credit ops are answered as soon as their
+ * transaction commits, before the usage rows are written. Returns false after the close record.
+ */
 function round(records: readonly RingRecord[]): boolean {
-  const outcomes = new Float64Array(2 * records.length);
-  const notes: Note[] = [];
+  const first = taken;
+  taken += records.length;
+  ring.release(); // the records are copied out: the main thread may reuse their space
   const credits: number[] = [];
   const usage: number[] = [];
-  let close = false;
+  let close = -1;
   records.forEach((r, i) => {
     if (r.type === RecordType.Usage) usage.push(i);
-    else if (r.type === RecordType.Close) close = true;
+    else if (r.type === RecordType.Close) close = i;
     else credits.push(i);
   });
-  const fail = (indexes: readonly number[], error: unknown) => {
+  const later = () => new Float64Array(2 * records.length).fill(Outcome.Later);
+  const fail = (
+    outcomes: Float64Array<ArrayBuffer>,
+    notes: Note[],
+    indexes: readonly number[],
+    error: unknown,
+  ) => {
     for (const i of indexes) {
       outcomes[2 * i] = Outcome.Failed;
       notes.push([i, 'failed', (error as Error).message]);
@@ -55,33 +73,36 @@ function round(records: readonly RingRecord[]): boolean {
   };
   for (let start = 0; start < credits.length; start += maxBatch) {
     const batch = credits.slice(start, start + maxBatch);
+    const outcomes = later();
+    const notes: Note[] = [];
     try {
       const results = writer.applyCreditOps(
         batch.map((i) => records[i] as Extract<RingRecord, { kind: unknown }>),
       );
       batch.forEach((index, k) => record(outcomes, index, results[k]!, notes));
     } catch (error) {
-      fail(batch, error);
+      fail(outcomes, notes, batch, error);
     }
+    answer(first, outcomes, notes);
   }
-  if (usage.length > 0) {
-    try {
-      writer.writeUsage(usage.flatMap((i) => (records[i] as { rows: UsageRow[] }).rows));
-      for (const i of usage) outcomes[2 * i] = Outcome.Done;
-    } catch (error) {
-      fail(usage, error);
+  if (usage.length > 0 || close >= 0) {
+    const outcomes = later();
+    const notes: Note[] = [];
+    if (usage.length > 0) {
+      try {
+        writer.writeUsage(usage.flatMap((i) => (records[i] as { rows: UsageRow[] }).rows));
+        for (const i of usage) outcomes[2 * i] = Outcome.Done;
+      } catch (error) {
+        fail(outcomes, notes, usage, error);
+      }
     }
+    if (close >= 0) {
+      db.close();
+      outcomes[2 * close] = Outcome.Done;
+    }
+    answer(first, outcomes, notes);
   }
-  if (close) {
-    db.close();
-    records.forEach((r, i) => {
-      if (r.type === RecordType.Close) outcomes[2 * i] = Outcome.Done;
-    });
-  }
-  ring.release();
-  notes.sort((a, b) => a[0] - b[0]);
-  port!.postMessage({ type: 'round', outcomes, notes } satisfies WriterReply, [outcomes.buffer]);
-  return !close;
+  return close < 0;
 }
 
 while (round(ring.take()));

@@ -18,14 +18,19 @@ import {
   type UsageRow,
 } from './writer-ring.ts';
 
-/** Outcome codes of a round's reply, one per record in ring order (with a value: the balance). */
-export const Outcome = { Ok: 0, Insufficient: 1, Refused: 2, Done: 3, Failed: 4 } as const;
+/**
+ * Outcome codes of a reply, one per record of the round in ring order (with a value: the balance). Later:
+ * answered by another reply of the same round (credits are answered as soon as they commit, usage after).
+ */
+export const Outcome = { Ok: 0, Insufficient: 1, Refused: 2, Done: 3, Failed: 4, Later: 5 } as const;
 
 export type WriterReply =
   | { readonly type: 'ready' }
   | {
       readonly type: 'round';
-      /** Pairs (Outcome code, balance) per record, in ring order. */
+      /** Sequence number (records taken since the thread started) of the round's first record. */
+      readonly first: number;
+      /** Pairs (Outcome code, balance) per record of the round, in ring order. */
       readonly outcomes: Float64Array;
       /** Why records were Refused (an AccountError code) or Failed (the database error), by record index. */
       readonly notes: readonly (readonly [
@@ -55,9 +60,11 @@ export class SqliteWriterThread {
   private ready = false;
   /** Set when the thread could not open the database: later ops fail with it instead of retrying. */
   private startError: Error | undefined;
-  /** Records in the ring not answered yet, oldest first (from `first`). */
-  private pending: Settle[] = [];
-  private first = 0;
+  /** Records sent to this thread, by sequence number − `base`; undefined once answered. */
+  private pending: (Settle | undefined)[] = [];
+  private base = 0;
+  /** Ops not answered yet (sent or in the backlog): the thread keeps the process alive while any is. */
+  private outstanding = 0;
   /** Records that did not fit in the ring yet, in order: written as the thread frees space. */
   private backlog: { write: (ring: RingWriter) => boolean; settle: Settle }[] = [];
   private wakeScheduled = false;
@@ -138,7 +145,7 @@ export class SqliteWriterThread {
       return Promise.reject(new Error(`accounts writer: a record of ${bound} bytes is too large`));
     return new Promise((resolve, reject) => {
       const settle: Settle = (outcome, error) => (error ? reject(error) : resolve(outcome!));
-      if (this.pending.length - this.first + this.backlog.length === 0) this.worker!.ref(); // alive until known
+      if (this.outstanding++ === 0) this.worker!.ref(); // alive until the outcome is known
       if (this.backlog.length === 0 && write(ring)) {
         this.pending.push(settle);
         this.wake();
@@ -186,33 +193,42 @@ export class SqliteWriterThread {
               'ops in flight have an unknown outcome',
           );
       if (startFailed && !this.closed) this.startError = error;
-      const waiting = [...this.pending.slice(this.first), ...this.backlog.map((b) => b.settle)];
+      const waiting = [...this.pending, ...this.backlog.map((b) => b.settle)].filter((w) => w !== undefined);
       this.pending = [];
-      this.first = 0;
+      this.base = 0;
       this.backlog = [];
+      this.outstanding = 0;
       for (const settle of waiting) settle(null, error);
     });
   }
 
-  /** Settles the records of one round, in ring order, then moves the backlog into the freed space. */
+  /** Settles the records a reply answers, then moves the backlog into the space the thread freed. */
   private answer(reply: Extract<WriterReply, { type: 'round' }>): void {
     const { outcomes, notes } = reply;
     const count = outcomes.length >>> 1;
-    const settles = this.pending;
-    const first = this.first;
-    this.first += count;
-    if (this.first === this.pending.length) {
-      this.pending = [];
-      this.first = 0;
-    } else if (this.first > 4096) {
-      this.pending = this.pending.slice(this.first);
-      this.first = 0;
-    }
-    this.fillFromBacklog();
-    if (this.pending.length - this.first + this.backlog.length === 0) this.worker?.unref();
-    let note = 0;
+    const offset = reply.first - this.base;
+    const settles: Settle[] = [];
+    const codes: number[] = [];
     for (let i = 0; i < count; i++) {
-      const settle = settles[first + i]!;
+      const code = outcomes[2 * i]!;
+      if (code === Outcome.Later) continue;
+      settles.push(this.pending[offset + i]!);
+      codes.push(i);
+      this.pending[offset + i] = undefined;
+    }
+    // Drop answered records from the front (they are answered roughly in order).
+    let done = 0;
+    while (done < this.pending.length && this.pending[done] === undefined) done++;
+    if (done === this.pending.length || done > 4096) {
+      this.pending = this.pending.slice(done);
+      this.base += done;
+    }
+    this.outstanding -= settles.length;
+    this.fillFromBacklog();
+    if (this.outstanding === 0) this.worker?.unref();
+    let note = 0;
+    settles.forEach((settle, k) => {
+      const i = codes[k]!;
       const code = outcomes[2 * i]!;
       const balance = outcomes[2 * i + 1]!;
       if (code === Outcome.Ok || code === Outcome.Done) settle({ kind: 'ok', remaining: balance });
@@ -224,7 +240,7 @@ export class SqliteWriterThread {
           settle({ kind: 'refused', code: reason, message });
         else settle(null, new Error(`accounts database write failed: ${message}`));
       }
-    }
+    });
   }
 
   private fillFromBacklog(): void {
