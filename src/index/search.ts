@@ -372,6 +372,29 @@ class RowMatcher {
   }
 }
 
+/** First position of the run of value v ending at position end - 1 (values[order[end - 1]] is v), not before
+ *  lo: galloping down, then a binary search, so a short run (the usual case) costs a few reads, not log n. */
+function runStart(values: NumericColumn, order: Uint32Array, lo: number, end: number, v: number): number {
+  let known = end - 1;
+  for (let step = 1; ; step *= 2) {
+    const probe = known - step;
+    if (probe < lo) return lowerBound(values, order, lo, known, v);
+    if (values[order[probe]!]! < v) return lowerBound(values, order, probe + 1, known, v);
+    known = probe;
+  }
+}
+
+/** End (exclusive) of the run of value v holding position from (values[order[from]] is v), not past hi. */
+function runEnd(values: NumericColumn, order: Uint32Array, from: number, hi: number, v: number): number {
+  let known = from;
+  for (let step = 1; ; step *= 2) {
+    const probe = known + step;
+    if (probe >= hi) return upperBound(values, order, known + 1, hi, v);
+    if (values[order[probe]!]! > v) return upperBound(values, order, known + 1, probe, v);
+    known = probe;
+  }
+}
+
 /** A candidate source for the gather plan. */
 interface Source {
   /** Exact number of rows (upper bound for a product-category union). */
@@ -406,6 +429,9 @@ export class IndexSearcher {
   /** Bitsets for pre-marked conditions, allocated as queries need them. */
   private readonly filterPool: Int32Array[] = [];
   private json = Buffer.alloc(64 * 1024);
+  /** Matches below the first run of a descending walk, and their values. */
+  private runRows = new Uint32Array(32);
+  private runValues = new Float64Array(32);
   /** Plan of the last search, for benchmarks and tests. */
   lastPlan: PlanKind = 'empty';
 
@@ -900,8 +926,8 @@ export class IndexSearcher {
       }
     if (p < lo) return 0;
     const v0 = values[order[p]!]!;
-    let s = lowerBound(values, order, lo, p, v0);
-    let e = upperBound(values, order, p, hi, v0);
+    const s = runStart(values, order, lo, p + 1, v0);
+    const e = runEnd(values, order, p, hi, v0);
     // Matches in the run above p were counted but come after the run's lower rows: take them back.
     if (pure) above -= countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, p + 1, e);
     else
@@ -910,32 +936,75 @@ export class IndexSearcher {
         if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
         above--;
       }
-    // 2. From the start of that run, runs in descending value, each in ascending row order.
+    // 2. From the start of that run, in ascending row order.
     skip = offset - above;
-    for (;;) {
-      let from = s;
-      // A long run of equal values (e.g. zero products): whole blocks before the page counted at once.
-      if (pure)
-        while (skip > 0 && from + BLOCK <= e) {
-          const c = countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, from, from + BLOCK);
-          if (c > skip) break;
-          skip -= c;
-          from += BLOCK;
-        }
-      for (let q = from; q < e; q++) {
-        const row = order[q]!;
-        if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
-        if (skip > 0) {
-          skip--;
-          continue;
-        }
-        page[n++] = row;
-        if (n === size) return n;
+    let from = s;
+    // A long run of equal values (e.g. zero products): whole blocks before the page counted at once.
+    if (pure)
+      while (skip > 0 && from + BLOCK <= e) {
+        const c = countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, from, from + BLOCK);
+        if (c > skip) break;
+        skip -= c;
+        from += BLOCK;
       }
-      if (s <= lo) return n;
-      e = s;
-      s = lowerBound(values, order, lo, s - 1, values[order[s - 1]!]!);
+    for (let q = from; q < e; q++) {
+      const row = order[q]!;
+      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      page[n++] = row;
+      if (n === size) return n;
     }
+    // 3. Lower runs (the page starts in the run above, so nothing is skipped): walk down collecting matches,
+    //    reading the value of matches only (not of every row, to find where each run starts), grouped by value;
+    //    each group is then output in ascending row order. A group longer than the page (a long run) is taken
+    //    from its start forwards instead.
+    const need = size - n;
+    if (this.runRows.length < 2 * need) {
+      this.runRows = new Uint32Array(2 * need);
+      this.runValues = new Float64Array(2 * need);
+    }
+    const rows = this.runRows;
+    const vals = this.runValues;
+    let k = 0;
+    let groupStart = 0;
+    let groupValue = NaN;
+    let ascending = -1; // group stored in ascending order (a long run), if any
+    for (let q = s - 1; q >= lo; q--) {
+      const row = order[q]!;
+      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+      const v = values[row]!;
+      if (v !== groupValue) {
+        if (k >= need) break;
+        groupStart = k;
+        groupValue = v;
+      }
+      if (k - groupStart === need) {
+        k = groupStart;
+        const start = runStart(values, order, lo, q + 1, v);
+        for (let r = start; k - groupStart < need - groupStart; r++) {
+          const row2 = order[r]!;
+          if (useBits ? (bits[row2 >>> 5]! & (1 << (row2 & 31))) === 0 : !m.passesAt(attrs[r]!, r, row2))
+            continue;
+          rows[k] = row2;
+          vals[k++] = v;
+        }
+        ascending = groupStart;
+        break;
+      }
+      rows[k] = row;
+      vals[k++] = v;
+    }
+    for (let i = 0; i < k && n < size;) {
+      let j = i + 1;
+      while (j < k && vals[j] === vals[i]) j++;
+      if (i === ascending) for (let t = i; t < j && n < size; t++) page[n++] = rows[t]!;
+      else for (let t = j - 1; t >= i && n < size; t--) page[n++] = rows[t]!;
+      i = j;
+    }
+    return n;
   }
 
   private ensureScratch(): void {

@@ -188,6 +188,20 @@ describe('serving index matches sqlForQuery on DuckDB', () => {
     for (const descending of [false, true])
       for (const pageNum of [1, 2, 50, 300, 700, 790])
         await assertSame(base({ sortField: 6, descending, pageNum }));
+    // Descending pages that start among the few products and run on into the long zero run (with and
+    // without a filter), at both page sizes.
+    const withProducts = Number(
+      (
+        await conn.runAndReadAll(`SELECT count(*) FROM rows WHERE region = 'US' AND total_product_cnt > 0`)
+      ).getRows()[0]![0],
+    );
+    for (const pageSize of [10, 7])
+      for (const pageNum of [Math.ceil(withProducts / pageSize), Math.ceil(withProducts / pageSize) + 1]) {
+        await assertSame(base({ sortField: 6, descending: true, pageNum, pageSize }));
+        await assertSame(
+          base({ sortField: 6, descending: true, pageNum: Math.ceil(pageNum / 2), gender: 'male' }),
+        );
+      }
     for (const descending of [false, true])
       for (const sortField of [1, 2, 3, 4, 5] as const)
         await assertSame(
