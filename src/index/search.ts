@@ -883,9 +883,10 @@ export class IndexSearcher {
     // Descending value, ties still by row ascending: walk runs of equal values from the top, each forwards.
     if (noFilters) {
       for (let k = offset; k < offset + size && k < hi - lo; k++) {
-        const v = values[order[hi - 1 - k]!]!;
-        const s = lowerBound(values, order, lo, hi, v);
-        const e = upperBound(values, order, s, hi, v);
+        const at = hi - 1 - k;
+        const v = values[order[at]!]!;
+        const s = runStart(values, order, lo, at + 1, v);
+        const e = runEnd(values, order, at, hi, v);
         page[n++] = order[s + (k - (hi - e))]!;
       }
       return n;
