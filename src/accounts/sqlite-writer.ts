@@ -54,6 +54,19 @@ const USAGE_CHUNK_ROWS = 256;
 
 type Settle = (outcome: WireOutcome | null, error?: Error) => void;
 
+/** Writes one record: `what` is the key id of a credit op, the rows of a usage chunk, null for close. */
+function write(
+  ring: RingWriter,
+  type: RecordType,
+  what: string | readonly UsageRow[] | null,
+  requestId: string,
+): boolean {
+  if (type === RecordType.Debit || type === RecordType.Refund)
+    return ring.credit(type, what as string, requestId);
+  if (type === RecordType.Usage) return ring.usage(what as readonly UsageRow[]);
+  return ring.close();
+}
+
 export class SqliteWriterThread {
   private worker: Worker | undefined;
   private ring: RingWriter | undefined;
@@ -66,7 +79,12 @@ export class SqliteWriterThread {
   /** Ops not answered yet (sent or in the backlog): the thread keeps the process alive while any is. */
   private outstanding = 0;
   /** Records that did not fit in the ring yet, in order: written as the thread frees space. */
-  private backlog: { write: (ring: RingWriter) => boolean; settle: Settle }[] = [];
+  private backlog: {
+    type: RecordType;
+    what: string | readonly UsageRow[] | null;
+    requestId: string;
+    settle: Settle;
+  }[] = [];
   private wakeScheduled = false;
   private closed = false;
 
@@ -86,7 +104,7 @@ export class SqliteWriterThread {
         message: `no API key with id "${keyId.slice(0, 40)}…"`,
       });
     const type = kind === 'debit' ? RecordType.Debit : RecordType.Refund;
-    return this.enqueue((ring) => ring.credit(type, keyId, requestId), creditBound(keyId, requestId));
+    return this.enqueue(type, keyId, requestId, creditBound(keyId, requestId));
   }
 
   /** Applies the ops in order; resolves with their outcomes once committed. */
@@ -112,7 +130,7 @@ export class SqliteWriterThread {
     for (let i = 0; i < rows.length; i += USAGE_CHUNK_ROWS) {
       const chunk = rows.slice(i, i + USAGE_CHUNK_ROWS);
       const bound = 9 + chunk.reduce((sum, r) => sum + usageRowBound(r), 0);
-      chunks.push(this.enqueue((ring) => ring.usage(chunk), bound));
+      chunks.push(this.enqueue(RecordType.Usage, chunk, '', bound));
     }
     await Promise.all(chunks);
   }
@@ -121,7 +139,7 @@ export class SqliteWriterThread {
   async close(): Promise<void> {
     if (this.closed) return;
     const worker = this.worker;
-    if (worker) await this.enqueue((ring) => ring.close(), 8).catch(() => undefined);
+    if (worker) await this.enqueue(RecordType.Close, null, '', 8).catch(() => undefined);
     this.closed = true;
     await worker?.terminate();
   }
@@ -136,7 +154,13 @@ export class SqliteWriterThread {
     return this.closed ? new Error('account store is closed') : this.startError;
   }
 
-  private enqueue(write: (ring: RingWriter) => boolean, bound: number): Promise<WireOutcome> {
+  /** Appends a record (or queues it behind the backlog); resolves with its outcome. */
+  private enqueue(
+    type: RecordType,
+    what: string | readonly UsageRow[] | null,
+    requestId: string,
+    bound: number,
+  ): Promise<WireOutcome> {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
     if (!this.worker) this.start();
@@ -146,10 +170,10 @@ export class SqliteWriterThread {
     return new Promise((resolve, reject) => {
       const settle: Settle = (outcome, error) => (error ? reject(error) : resolve(outcome!));
       if (this.outstanding++ === 0) this.worker!.ref(); // alive until the outcome is known
-      if (this.backlog.length === 0 && write(ring)) {
+      if (this.backlog.length === 0 && write(ring, type, what, requestId)) {
         this.pending.push(settle);
         this.wake();
-      } else this.backlog.push({ write, settle });
+      } else this.backlog.push({ type, what, requestId, settle });
     });
   }
 
@@ -247,8 +271,11 @@ export class SqliteWriterThread {
     const ring = this.ring;
     if (!ring || this.backlog.length === 0) return;
     let n = 0;
-    while (n < this.backlog.length && this.backlog[n]!.write(ring))
-      this.pending.push(this.backlog[n++]!.settle);
+    for (; n < this.backlog.length; n++) {
+      const { type, what, requestId, settle } = this.backlog[n]!;
+      if (!write(ring, type, what, requestId)) break;
+      this.pending.push(settle);
+    }
     if (n > 0) {
       this.backlog.splice(0, n);
       this.wake();

@@ -9,8 +9,11 @@
 // Record: u32 length (of the whole record) · u8 type · fields. Strings: u32 byte length · UTF-8 bytes.
 
 const HEAD = 0; // written by the main thread only: bytes appended so far
-const TAIL = 1; // written by the writer thread only: bytes consumed so far (its records are committed)
+const TAIL = 1; // written by the writer thread only: bytes consumed so far
+const SLEEPING = 2; // 1 while the writer thread waits for records: only then is a wake-up (a syscall) needed
 const CONTROL_BYTES = 64;
+/** Longest sleep between looks at the ring, should a wake-up ever be missed. */
+const WAIT_MS = 100;
 const MIN_RECORD = 8;
 
 export const RecordType = { Skip: 0, Debit: 1, Refund: 2, Usage: 3, Close: 4 } as const;
@@ -111,7 +114,9 @@ export class RingWriter {
 
   /** Wakes the writer thread if it sleeps waiting for records. */
   notify(): void {
-    Atomics.notify(this.control, HEAD);
+    // HEAD was stored before this load; the thread stores SLEEPING before it compares HEAD and sleeps, so
+    // either it sees the new records or this sees it asleep (and a timed wait bounds any miss).
+    if (Atomics.load(this.control, SLEEPING) !== 0) Atomics.notify(this.control, HEAD);
   }
 
   /**
@@ -167,7 +172,9 @@ export class RingReader {
   take(): RingRecord[] {
     let head = Atomics.load(this.control, HEAD);
     while (head === this.tail) {
-      Atomics.wait(this.control, HEAD, head);
+      Atomics.store(this.control, SLEEPING, 1);
+      Atomics.wait(this.control, HEAD, head, WAIT_MS);
+      Atomics.store(this.control, SLEEPING, 0);
       head = Atomics.load(this.control, HEAD);
     }
     const records: RingRecord[] = [];
