@@ -117,9 +117,6 @@ class RowMatcher {
   codeCount = 0;
   readonly codeColumns: CodeColumn[] = [];
   readonly codeWanted = new Uint32Array(3);
-  /** 0: none, 1: sales_flag in (1,3), 2: in (2,3), 3: = 3. */
-  salesMode = 0;
-  salesColumn: NumericColumn = new Int32Array(0);
   showCaseWanted = 0;
   hasShowCase = false;
   showCaseColumn: NumericColumn = new Int32Array(0);
@@ -209,8 +206,7 @@ class RowMatcher {
             break;
           }
         break;
-      case 'sales':
-        this.salesMode = 0;
+      case 'sales': // always packed (returned above)
         break;
       case 'showcase':
         this.hasShowCase = false;
@@ -245,7 +241,6 @@ class RowMatcher {
     this.filterCount = 0;
     this.codeCount = 0;
     this.codeColumns.length = 0;
-    this.salesMode = 0;
     this.hasShowCase = false;
     this.productWords = 0;
     this.packedMask = 0;
@@ -258,7 +253,6 @@ class RowMatcher {
       this.packedConditions +
       this.rangeCount +
       this.codeCount +
-      (this.salesMode ? 1 : 0) +
       (this.hasShowCase ? 1 : 0) +
       (this.productWords ? 1 : 0)
     );
@@ -316,7 +310,7 @@ class RowMatcher {
 
   /** Conditions other than packed, ranges and product categories remain (each a random read). */
   get restRandom(): boolean {
-    return this.filterCount !== 0 || this.codeCount !== 0 || this.salesMode !== 0 || this.hasShowCase;
+    return this.filterCount !== 0 || this.codeCount !== 0 || this.hasShowCase;
   }
 
   /** The row has one of the wanted product category ids (its mask read). */
@@ -358,15 +352,10 @@ class RowMatcher {
     return this.testOthers(row, product);
   }
 
-  /** Codes, flags read from columns, product categories (when `product`). */
+  /** Unpacked codes, show_case_flag other than 0/1, product categories (when `product`). */
   private testOthers(row: number, product = true): boolean {
     for (let k = 0; k < this.codeCount; k++)
       if (this.codeColumns[k]![row] !== this.codeWanted[k]) return false;
-    if (this.salesMode !== 0) {
-      const s = this.salesColumn[row];
-      if (this.salesMode === 1 ? s !== 1 && s !== 3 : this.salesMode === 2 ? s !== 2 && s !== 3 : s !== 3)
-        return false;
-    }
     if (this.hasShowCase && this.showCaseColumn[row] !== this.showCaseWanted) return false;
     return !product || this.productWords === 0 || this.productAt(row);
   }
