@@ -5,7 +5,7 @@
 // Environment: HTTP_BENCH_SECONDS (default 10) per server and round, HTTP_BENCH_CONNECTIONS (default 50),
 // HTTP_BENCH_ROUNDS (default 3).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -124,6 +124,32 @@ export interface HttpResult {
   readonly cpuMicrosPerRequest: number;
   readonly non2xx: number;
   readonly errors: number;
+  /** Server CPU time over wall time of the measured run: below 100 % the server waited (commits, clients). */
+  readonly serverUtilization: number;
+  /** Mean latency of a 16 KiB write + fsync in the server's work directory just before the run, ms. */
+  readonly fsyncMs: number;
+}
+
+/**
+ * What a durable commit waits for on this disk right now: the mean of 50 (16 KiB write + fsync) in `dir`.
+ * The machine is shared; other jobs' writes can make an fsync 10× slower, and every debit waits for one.
+ */
+async function fsyncLatency(dir: string): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'fsync-probe');
+  const handle = await open(file, 'w');
+  try {
+    const block = Buffer.alloc(16 * 1024, 1);
+    const started = performance.now();
+    for (let i = 0; i < 50; i++) {
+      await handle.write(block, 0, block.length, (i % 8) * block.length);
+      await handle.sync();
+    }
+    return (performance.now() - started) / 50;
+  } finally {
+    await handle.close();
+    await rm(file, { force: true });
+  }
 }
 
 async function load(
@@ -131,9 +157,11 @@ async function load(
   mode: ServerMode,
   paths: readonly string[],
   seconds: number,
+  fsyncMs = NaN,
 ): Promise<HttpResult> {
   const headers: Record<string, string> = server.key ? { authorization: `Bearer ${server.key}` } : {};
   const cpuBefore = await server.cpuMicros();
+  const started = performance.now();
   const result = await autocannon({
     url: server.url,
     connections: CONNECTIONS,
@@ -141,6 +169,7 @@ async function load(
     requests: paths.map((path) => ({ method: 'GET', path, headers })),
   });
   const cpu = (await server.cpuMicros()) - cpuBefore;
+  const wallMicros = (performance.now() - started) * 1000;
   return {
     server: mode,
     requestsPerSecond: Math.round(result.requests.average),
@@ -150,6 +179,8 @@ async function load(
     cpuMicrosPerRequest: Math.round(cpu / Math.max(1, result.requests.total)), // NaN off Linux
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    serverUtilization: cpu / wallMicros,
+    fsyncMs,
   };
 }
 
@@ -210,9 +241,9 @@ export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }
           const server = await startServer({ mode, snapshotDir, workDir: dir, paths });
           try {
             await load(server, mode, paths, Math.min(2, SECONDS)); // warm-up: JIT, page cache, SQLite pages
-            const r = await load(server, mode, paths, SECONDS);
+            const r = await load(server, mode, paths, SECONDS, await fsyncLatency(dir));
             progress.log(
-              `http ${sizeLabel(size)} round ${round} ${mode}: ${r.requestsPerSecond} req/s, ${r.cpuMicrosPerRequest} µs CPU/request, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, load ${loadavg()[0]!.toFixed(1)}`,
+              `http ${sizeLabel(size)} round ${round} ${mode}: ${r.requestsPerSecond} req/s, ${r.cpuMicrosPerRequest} µs CPU/request, server busy ${(100 * r.serverUtilization).toFixed(0)} %, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, fsync ${r.fsyncMs.toFixed(2)} ms, load ${loadavg()[0]!.toFixed(1)}`,
             );
             roundResults.push(r);
           } finally {
@@ -254,12 +285,15 @@ function markdown(r: SizeReport): string {
     "the server process's user + system time over the measured run divided by its requests (the machine is",
     'shared, so requests/s moves with the load of other work; CPU per request much less).',
     `Each of ${r.rounds} rounds runs every server once; figures are medians over rounds, and "vs bare" is the`,
-    "median of each round's ratio to that round's bare server.",
+    "median of each round's ratio to that round's bare server. **server busy**: server CPU time / wall time",
+    '(below 100 % of a core the server waited: for commits or for clients). **fsync**: mean time of a 16 KiB',
+    "write + fsync in the server's directory just before its run; every debit waits for one such commit",
+    '(group-committed: ~25 debits per fsync with 50 connections).',
     '',
     `${r.connections} connections, ${r.seconds} s per server and round, ${r.urls} URLs; 1-minute load average ${r.loadAverage[0].toFixed(1)} before, ${r.loadAverage[1].toFixed(1)} after.`,
     '',
-    '| server | requests/s | vs bare | server CPU µs/request | p50 ms | p99 ms | non-2xx | errors | requests/s per round |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| server | requests/s | vs bare | server CPU µs/request | server busy | p50 ms | p99 ms | fsync ms | non-2xx | errors | requests/s per round |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const mode of MODES) {
     const runs = r.results.map((round) => round.find((x) => x.server === mode)!).filter(Boolean);
@@ -270,7 +304,7 @@ function markdown(r: SizeReport): string {
     });
     const sum = (f: (x: HttpResult) => number) => runs.reduce((a, x) => a + f(x), 0);
     lines.push(
-      `| ${mode} | ${Math.round(median(runs.map((x) => x.requestsPerSecond)))} | ${(100 * median(ratios)).toFixed(0)} % | ${Math.round(median(runs.map((x) => x.cpuMicrosPerRequest)))} | ${median(runs.map((x) => x.latencyP50Ms))} | ${median(runs.map((x) => x.latencyP99Ms))} | ${sum((x) => x.non2xx)} | ${sum((x) => x.errors)} | ${runs.map((x) => x.requestsPerSecond).join(', ')} |`,
+      `| ${mode} | ${Math.round(median(runs.map((x) => x.requestsPerSecond)))} | ${(100 * median(ratios)).toFixed(0)} % | ${Math.round(median(runs.map((x) => x.cpuMicrosPerRequest)))} | ${(100 * median(runs.map((x) => x.serverUtilization))).toFixed(0)} % | ${median(runs.map((x) => x.latencyP50Ms))} | ${median(runs.map((x) => x.latencyP99Ms))} | ${median(runs.map((x) => x.fsyncMs)).toFixed(2)} | ${sum((x) => x.non2xx)} | ${sum((x) => x.errors)} | ${runs.map((x) => x.requestsPerSecond).join(', ')} |`,
     );
   }
   lines.push('', 'Target: kolscope ≥ 80 % of bare.', '');
