@@ -235,8 +235,9 @@ export class SqliteWriterThread {
     const codes: number[] = [];
     for (let i = 0; i < count; i++) {
       const code = outcomes[2 * i]!;
-      if (code === Outcome.Later) continue;
-      settles.push(this.pending[offset + i]!);
+      const settle = this.pending[offset + i];
+      if (code === Outcome.Later || settle === undefined) continue;
+      settles.push(settle);
       codes.push(i);
       this.pending[offset + i] = undefined;
     }
