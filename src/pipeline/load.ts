@@ -11,7 +11,7 @@ import {
   type RawFileExtension,
   type RawTable,
 } from '../raw/format.ts';
-import { applyDay, CROSS_BATCH_CHECKS, rememberForRun, RUN_TABLES_DDL } from './state.ts';
+import { applyDay, CROSS_BATCH_CHECKS, findKnownKeys, rememberForRun, RUN_TABLES_DDL } from './state.ts';
 import { createRejectsTable, rejectStaged, sqlString, stageRawFile, stagingTable } from './validate.ts';
 import { loadedDays, rawColumnsDdl } from './warehouse.ts';
 
@@ -223,7 +223,9 @@ export async function loadBatches(
       await connection.run(`DROP TABLE IF EXISTS ${stagingTable(table)}`);
       for (const batch of fresh) await connection.run(`DROP TABLE IF EXISTS ${keptTable(table, batch.day)}`);
     }
-    await connection.run('DROP TABLE IF EXISTS run_video_owner; DROP TABLE IF EXISTS run_lives');
+    await connection.run(
+      'DROP TABLE IF EXISTS run_video_owner; DROP TABLE IF EXISTS run_lives; DROP TABLE IF EXISTS staged_video_owner; DROP TABLE IF EXISTS staged_live_seen',
+    );
   };
   try {
     for (const ddl of RUN_TABLES_DDL) await connection.run(ddl);
@@ -243,13 +245,12 @@ export async function loadBatches(
         );
       }
       await rememberForRun(connection);
-      // Keep the accepted rows (without their input text) until the batch is applied.
+      // Keep the accepted rows (without line and input text) until the batch is applied; dropping columns
+      // and renaming do not copy the rows.
       for (const table of RAW_TABLES) {
-        const cols = table.columns.map((c) => c.name).join(', ');
-        await connection.run(
-          `CREATE OR REPLACE TEMP TABLE ${keptTable(table, batch.day)} AS SELECT ${cols} FROM ${stagingTable(table)}`,
-        );
-        await connection.run(`DROP TABLE ${stagingTable(table)}`);
+        const stg = stagingTable(table);
+        await connection.run(`ALTER TABLE ${stg} DROP COLUMN raw; ALTER TABLE ${stg} DROP COLUMN ln`);
+        await connection.run(`ALTER TABLE ${stg} RENAME TO ${keptTable(table, batch.day)}`);
       }
       validated.push({ batch, rows, rejected: batchRejected, ms: Date.now() - t0 });
     }
@@ -311,6 +312,7 @@ async function stageBatch(
     });
     rows[table.name] = staged.rows;
   }
+  await findKnownKeys(connection);
   const cross = [
     {
       tableName: 'videos',

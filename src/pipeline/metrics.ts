@@ -59,15 +59,15 @@ function stateInputs(asOf: string): Record<string, string> {
     `LEFT JOIN influencer_daily e${n} ON e${n}.user_id = f.user_id AND e${n}.day = ${a} - ${n}`;
   return {
     in_profile: `SELECT ${profileColumns.join(', ')} FROM profile_latest`,
-    in_first: `SELECT user_id, first_day FROM influencer_first`,
-    in_stats: `SELECT user_id, followers_cnt AS followers, likes_received_cnt AS digg, following_cnt AS following,
-                      likes_given_cnt AS likes_given, video_cnt FROM stats_latest`,
+    in_first: `SELECT user_id, first_day FROM influencer_state`,
+    in_stats: `SELECT user_id, followers, digg, following, likes_given, video_cnt FROM influencer_state
+               WHERE stats_day IS NOT NULL`,
     // The value at an edge: the carried-forward series on that day, else (not yet observed) the first value.
     in_edges: `SELECT f.user_id,
-        ${WINDOWS.map((n) => `coalesce(e${n}.followers, f.followers) AS followers_${n}, coalesce(e${n}.digg, f.digg) AS digg_${n}`).join(', ')},
-        e0.views AS views_0, coalesce(e7.views, f.views) AS views_7,
-        e0.pv_views AS pv_views_0, coalesce(e7.pv_views, f.pv_views) AS pv_views_7
-      FROM influencer_first f ${[0, ...WINDOWS].map(edge).join(' ')}`,
+        ${WINDOWS.map((n) => `coalesce(e${n}.followers, f.first_followers) AS followers_${n}, coalesce(e${n}.digg, f.first_digg) AS digg_${n}`).join(', ')},
+        e0.views AS views_0, coalesce(e7.views, f.first_views) AS views_7,
+        e0.pv_views AS pv_views_0, coalesce(e7.pv_views, f.first_pv_views) AS pv_views_7
+      FROM influencer_state f ${[0, ...WINDOWS].map(edge).join(' ')}`,
     in_videos: `SELECT video_id, user_id, create_time, duration_sec, views, likes, comments, shares, has_products
                 FROM video_latest`,
     in_products: `SELECT user_id, product_id FROM influencer_products`,

@@ -2,7 +2,7 @@
 // tables) touches only that day's rows and the small per-influencer / per-video state, never the history.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RAW_TABLES } from '../raw/format.ts';
-import { rawHistoryTable } from './warehouse.ts';
+import { INFLUENCER_STATE_COLUMNS, rawHistoryTable } from './warehouse.ts';
 import { stagingTable } from './validate.ts';
 
 const dateLiteral = (day: string) => `DATE '${day}'`;
@@ -17,45 +17,49 @@ export async function applyDay(connection: DuckDBConnection, day: string): Promi
     );
   }
 
+  // Each observed video with its previous state (row id kept to replace it below). The author comes from
+  // the staged row: the owner check guarantees it is the recorded one, and reading the stored author of
+  // every candidate row would cost a full column scan.
+  await connection.run(`CREATE OR REPLACE TEMP TABLE video_seen AS
+    SELECT s.user_id, s.views_cnt AS views, len(s.product_ids) > 0 AS has_products,
+           o.rowid AS old_row, o.views AS old_views, o.has_products AS old_has_products
+    FROM stg_videos s LEFT JOIN video_latest o ON o.video_id = s.video_id`);
   // Per-influencer change of the video series: new state of each observed video minus its previous state.
   await connection.run(`CREATE OR REPLACE TEMP TABLE video_delta AS
-    SELECT user_id, sum(dv) AS d_views, sum(dpv) AS d_pv_views FROM (
-      SELECT user_id, views_cnt AS dv, CASE WHEN len(product_ids) > 0 THEN views_cnt ELSE 0 END AS dpv
-      FROM stg_videos
-      UNION ALL
-      SELECT o.user_id, -o.views, CASE WHEN o.has_products THEN -o.views ELSE 0 END
-      FROM video_latest o WHERE o.video_id IN (SELECT video_id FROM stg_videos)
-    ) GROUP BY user_id`);
+    SELECT user_id, sum(views - coalesce(old_views, 0)) AS d_views,
+      sum(CASE WHEN has_products THEN views ELSE 0 END - CASE WHEN old_has_products THEN old_views ELSE 0 END) AS d_pv_views
+    FROM video_seen GROUP BY user_id`);
 
-  // The day's series: yesterday's values (influencer_current, one row per influencer) plus today's
-  // observations. Reading influencer_current rather than yesterday's rows of influencer_daily keeps a day's
-  // cost independent of the history, also inside the one transaction of a multi-day load.
-  await connection.run(`CREATE OR REPLACE TEMP TABLE today AS
-    WITH known AS (
-      SELECT user_id FROM influencer_current UNION SELECT user_id FROM stg_profile_stats
-      UNION SELECT user_id FROM stg_profiles UNION SELECT user_id FROM video_delta
-    )
-    SELECT k.user_id,
-      coalesce(s.followers_cnt, p.followers) AS followers, coalesce(s.likes_received_cnt, p.digg) AS digg,
-      CASE WHEN p.views IS NULL AND v.user_id IS NULL THEN NULL ELSE coalesce(p.views, 0) + coalesce(v.d_views, 0) END AS views,
-      CASE WHEN p.pv_views IS NULL AND v.user_id IS NULL THEN NULL ELSE coalesce(p.pv_views, 0) + coalesce(v.d_pv_views, 0) END AS pv_views
-    FROM known k
-    LEFT JOIN influencer_current p ON p.user_id = k.user_id
-    LEFT JOIN stg_profile_stats s ON s.user_id = k.user_id
-    LEFT JOIN video_delta v ON v.user_id = k.user_id`);
+  // The next influencer state: yesterday's (one row per influencer) plus today's observations, so a day's
+  // cost does not depend on the history. A baseline is set on the day its series is first observed.
+  await connection.run(`CREATE TABLE influencer_state_next (${INFLUENCER_STATE_COLUMNS})`);
+  await connection.run(`INSERT INTO influencer_state_next
+    SELECT user_id, coalesce(first_day, ${d}),
+      CASE WHEN stats_day IS NULL AND followers IS NOT NULL THEN ${d} ELSE stats_day END,
+      CASE WHEN stats_day IS NULL THEN followers ELSE first_followers END,
+      CASE WHEN stats_day IS NULL THEN digg ELSE first_digg END,
+      CASE WHEN video_day IS NULL AND views IS NOT NULL THEN ${d} ELSE video_day END,
+      CASE WHEN video_day IS NULL THEN views ELSE first_views END,
+      CASE WHEN video_day IS NULL THEN pv_views ELSE first_pv_views END,
+      followers, digg, following, likes_given, video_cnt, views, pv_views
+    FROM (
+      SELECT coalesce(p.user_id, s.user_id, v.user_id, n.user_id) AS user_id,
+        p.first_day, p.stats_day, p.first_followers, p.first_digg, p.video_day, p.first_views, p.first_pv_views,
+        coalesce(s.followers_cnt, p.followers) AS followers, coalesce(s.likes_received_cnt, p.digg) AS digg,
+        coalesce(s.following_cnt, p.following) AS following, coalesce(s.likes_given_cnt, p.likes_given) AS likes_given,
+        coalesce(s.video_cnt, p.video_cnt) AS video_cnt,
+        CASE WHEN p.views IS NULL AND v.user_id IS NULL THEN NULL ELSE coalesce(p.views, 0) + coalesce(v.d_views, 0) END AS views,
+        CASE WHEN p.pv_views IS NULL AND v.user_id IS NULL THEN NULL ELSE coalesce(p.pv_views, 0) + coalesce(v.d_pv_views, 0) END AS pv_views
+      FROM influencer_state p
+      FULL JOIN stg_profile_stats s ON s.user_id = p.user_id
+      FULL JOIN video_delta v ON v.user_id = coalesce(p.user_id, s.user_id)
+      FULL JOIN (SELECT user_id FROM stg_profiles) n ON n.user_id = coalesce(p.user_id, s.user_id, v.user_id)
+    )`);
+  await connection.run(`DROP TABLE influencer_state; DROP TABLE video_delta`);
+  await connection.run(`ALTER TABLE influencer_state_next RENAME TO influencer_state`);
   await connection.run(
-    `INSERT INTO influencer_daily SELECT ${d}, user_id, followers, digg, views, pv_views FROM today`,
+    `INSERT INTO influencer_daily SELECT ${d}, user_id, followers, digg, views, pv_views FROM influencer_state`,
   );
-  await connection.run(`CREATE OR REPLACE TABLE influencer_current AS SELECT * FROM today`);
-
-  // First appearance and the baseline value of each series.
-  await connection.run(`INSERT INTO influencer_first (user_id, first_day)
-    SELECT user_id, ${d} FROM today WHERE user_id NOT IN (SELECT user_id FROM influencer_first)`);
-  await connection.run(`UPDATE influencer_first f SET stats_day = ${d}, followers = t.followers, digg = t.digg
-    FROM today t WHERE f.user_id = t.user_id AND f.stats_day IS NULL AND t.followers IS NOT NULL`);
-  await connection.run(`UPDATE influencer_first f SET video_day = ${d}, views = t.views, pv_views = t.pv_views
-    FROM today t WHERE f.user_id = t.user_id AND f.video_day IS NULL AND t.views IS NOT NULL`);
-  await connection.run(`DROP TABLE today; DROP TABLE video_delta`);
 
   // Latest state tables: replace the rows observed today.
   const profileCols = RAW_TABLES.find((t) => t.name === 'profiles')!.columns.map((c) => c.name);
@@ -63,12 +67,10 @@ export async function applyDay(connection: DuckDBConnection, day: string): Promi
   await connection.run(
     `INSERT INTO profile_latest (day, ${profileCols.join(', ')}) SELECT ${d}, ${profileCols.join(', ')} FROM stg_profiles`,
   );
-  const statCols = RAW_TABLES.find((t) => t.name === 'profile_stats')!.columns.map((c) => c.name);
-  await connection.run(`DELETE FROM stats_latest WHERE user_id IN (SELECT user_id FROM stg_profile_stats)`);
   await connection.run(
-    `INSERT INTO stats_latest (day, ${statCols.join(', ')}) SELECT ${d}, ${statCols.join(', ')} FROM stg_profile_stats`,
+    `DELETE FROM video_latest WHERE rowid IN (SELECT old_row FROM video_seen WHERE old_row IS NOT NULL)`,
   );
-  await connection.run(`DELETE FROM video_latest WHERE video_id IN (SELECT video_id FROM stg_videos)`);
+  await connection.run(`DROP TABLE video_seen`);
   await connection.run(`INSERT INTO video_latest
     SELECT video_id, user_id, ${d}, create_time, duration_sec, views_cnt, likes_cnt, comments_cnt, shares_cnt,
            len(product_ids) > 0
@@ -113,20 +115,38 @@ export const RUN_TABLES_DDL = [
   `CREATE OR REPLACE TEMP TABLE run_lives (live_id HUGEINT)`,
 ];
 
+/**
+ * What the cross-batch rules need to know of the staged rows, from the warehouse and the run's earlier
+ * batches: the known author of each staged video (temp table staged_video_owner: ln, video_id, user_id,
+ * owner; owner null for a new video; one join serves both the owner check and rememberForRun) and the
+ * staged lives already reported (staged_live_seen: ln).
+ */
+export async function findKnownKeys(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`CREATE OR REPLACE TEMP TABLE staged_video_owner AS
+    SELECT s.ln, s.video_id, s.user_id, o.user_id AS owner FROM stg_videos s
+    LEFT JOIN (SELECT video_id, user_id FROM video_latest UNION ALL SELECT video_id, user_id FROM run_video_owner) o
+      ON o.video_id = s.video_id`);
+  // Lives already loaded or staged earlier in the run (an inner join: the day's few lives are the build side).
+  await connection.run(`CREATE OR REPLACE TEMP TABLE staged_live_seen AS
+    SELECT s.ln FROM stg_lives s
+    JOIN (SELECT live_id FROM live_sessions UNION ALL SELECT live_id FROM run_lives) k ON k.live_id = s.live_id`);
+}
+
 /** The warehouse's cross-batch rules, checked on the staged rows of a batch before it is kept for applyDay. */
 export const CROSS_BATCH_CHECKS = {
   /** A video belongs to one author: an observation naming another author than before is rejected. */
-  videoOwner:
-    `EXISTS (SELECT 1 FROM video_latest o WHERE o.video_id = s.video_id AND o.user_id <> s.user_id) ` +
-    `OR EXISTS (SELECT 1 FROM run_video_owner o WHERE o.video_id = s.video_id AND o.user_id <> s.user_id)`,
+  videoOwner: `s.ln IN (SELECT ln FROM staged_video_owner WHERE owner <> user_id)`,
   /** A live session is reported once, on the day it started. */
-  liveOnce: `s.live_id IN (SELECT live_id FROM live_sessions) OR s.live_id IN (SELECT live_id FROM run_lives)`,
+  liveOnce: `s.ln IN (SELECT ln FROM staged_live_seen)`,
 } as const;
 
-/** Records a validated batch's accepted videos and lives for the cross-batch rules of the next batches. */
+/**
+ * Records a validated batch's new videos and its lives for the cross-batch rules of the next batches (a
+ * video's key is unique within a batch, and a known video already has its owner on record).
+ */
 export async function rememberForRun(connection: DuckDBConnection): Promise<void> {
   await connection.run(`INSERT INTO run_video_owner
-    SELECT DISTINCT video_id, user_id FROM stg_videos s
-    WHERE NOT EXISTS (SELECT 1 FROM run_video_owner o WHERE o.video_id = s.video_id)`);
+    SELECT video_id, user_id FROM staged_video_owner WHERE owner IS NULL`);
+  await connection.run(`DROP TABLE staged_video_owner; DROP TABLE staged_live_seen`);
   await connection.run(`INSERT INTO run_lives SELECT live_id FROM stg_lives`);
 }

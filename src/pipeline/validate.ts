@@ -1,13 +1,14 @@
 // Validation of one raw file into a typed staging table. Every input row ends up either in the staging
 // table or in the `rejects` temp table with its file, line, column and reason: nothing is dropped.
 //
-// All three formats go through the same SQL: each row becomes one JSON object with its line number
-// (NDJSON: the line itself, split by DuckDB with exact line numbers; CSV: converted in csv.ts;
-// Parquet: the row as JSON, line = row number). Values are then checked with json_type / TRY_CAST.
+// NDJSON and CSV go through the same SQL: each row becomes one JSON object with its line number
+// (NDJSON: the line itself, split by DuckDB with exact line numbers; CSV: converted in csv.ts). Values are
+// then checked with json_type / TRY_CAST. Parquet with the documented physical types is checked on its
+// typed values in one pass (line = row number); other parquet is read as text and checked like CSV.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { RawColumn, RawFileExtension, RawTable } from '../raw/format.ts';
+import { RAW_PARQUET_TYPES, type RawColumn, type RawFileExtension, type RawTable } from '../raw/format.ts';
 import { csvToJsonLines } from './csv.ts';
 import { rawSqlType } from './warehouse.ts';
 
@@ -41,7 +42,8 @@ export function stagingTable(table: RawTable): string {
   return `stg_${table.name}`;
 }
 
-type Mode = 'json' | 'text';
+/** json: NDJSON/CSV values; text: values as text; typed: parquet values of the documented types. */
+type Mode = 'json' | 'text' | 'typed';
 
 const valueColumn = (c: RawColumn) => `v_${c.name}`;
 const typeColumn = (c: RawColumn) => `t_${c.name}`;
@@ -108,11 +110,8 @@ async function loadLines(
     }
     return 'text';
   }
-  // Parquet is typed already: values are read as text and checked like CSV; absent columns are null.
-  const described = await connection.runAndReadAll(
-    `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(file)}))`,
-  );
-  const fileColumns = new Map(described.getRowsJS().map(([n, t]) => [String(n), String(t)]));
+  // Parquet of other physical types: values are read as text and checked like CSV; absent columns are null.
+  const fileColumns = await parquetColumns(connection, file);
   const values = table.columns.map((c) => {
     const type = fileColumns.get(c.name);
     const ident = `"${c.name.replace(/"/g, '""')}"`;
@@ -126,6 +125,16 @@ async function loadLines(
     FROM read_parquet(${sqlString(file)}, file_row_number = true)`);
   return 'text';
 }
+
+/** Column name → DuckDB type of a parquet file. */
+async function parquetColumns(connection: DuckDBConnection, file: string): Promise<Map<string, string>> {
+  const described = await connection.runAndReadAll(
+    `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(file)}))`,
+  );
+  return new Map(described.getRowsJS().map(([n, t]) => [String(n), String(t)]));
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 interface Check {
   readonly when: string;
@@ -153,10 +162,93 @@ function idListText(c: RawColumn, mode: Mode): string {
     : `CASE WHEN ${v} = '' THEN []::VARCHAR[] ELSE string_split(${v}, ';') END`;
 }
 
+const enumChecks = (c: RawColumn, v: string): Check[] =>
+  c.values
+    ? [
+        {
+          when: `${v} NOT IN (${c.values.map((x) => (typeof x === 'number' ? String(x) : sqlString(x))).join(', ')})`,
+          reason: 'not_in_enumeration',
+          message: `expected one of ${c.values.map((x) => JSON.stringify(x)).join(', ')}`,
+        },
+      ]
+    : [];
+
+/** Checks of a typed parquet column (its type is the documented one, so only values are checked). */
+function typedChecks(c: RawColumn): Check[] {
+  const v = valueColumn(c);
+  switch (c.type) {
+    case 'id':
+      return [
+        {
+          when: `NOT regexp_full_match(${v}, ${ID_PATTERN})`,
+          reason: 'invalid_id',
+          message: 'id must be 1-20 decimal digits without a leading zero',
+        },
+      ];
+    case 'string':
+      return enumChecks(c, v);
+    case 'count':
+      return [
+        { when: `${v} < 0`, reason: 'negative_value', message: 'counter must not be negative' },
+        ...enumChecks(c, v),
+      ];
+    case 'int':
+      return enumChecks(c, v);
+    case 'money':
+      return [
+        {
+          // Amounts DECIMAL(18,4) holds after rounding (NaN and infinities are not finite).
+          when: `NOT (isfinite(${v}) AND abs(${v}) < 99999999999999.99)`,
+          reason: 'wrong_type',
+          message: 'expected a decimal amount (USD)',
+        },
+        { when: `${v} < 0`, reason: 'negative_value', message: 'amount must not be negative' },
+      ];
+    case 'timestamp':
+      return [
+        {
+          when: `NOT isfinite(${v})`,
+          reason: 'wrong_type',
+          message: 'expected an ISO-8601 UTC timestamp like 2026-11-20T08:15:00Z',
+        },
+      ];
+    case 'id_list':
+      return [
+        {
+          when: `NOT list_bool_and(list_transform(${v}, x -> coalesce(regexp_full_match(x, ${ID_PATTERN}), false)))`,
+          reason: 'invalid_id',
+          message: 'every id in the list must be 1-20 decimal digits without a leading zero',
+        },
+      ];
+  }
+}
+
+/** The value of a typed parquet column as stored (money goes through its text, as in the other formats). */
+function typedValueOf(c: RawColumn): string {
+  const v = valueColumn(c);
+  switch (c.type) {
+    case 'id':
+      return `CAST(${v} AS HUGEINT)`;
+    case 'money':
+      return moneyValue(`CAST(${v} AS VARCHAR)`);
+    case 'id_list':
+      return `list_transform(${v}, x -> CAST(x AS HUGEINT))`;
+    default:
+      return v;
+  }
+}
+
+/** A typed parquet value as the text the quarantine shows (lists ';'-separated, like CSV). */
+function typedText(c: RawColumn): string {
+  const v = valueColumn(c);
+  return c.type === 'id_list' ? `array_to_string(${v}, ';')` : `CAST(${v} AS VARCHAR)`;
+}
+
 /** Checks of one column, in order; the first that holds rejects the row. */
 function columnChecks(c: RawColumn, mode: Mode): { absent: string; checks: Check[] } {
   const t = typeColumn(c);
   const v = valueColumn(c);
+  if (mode === 'typed') return { absent: `(${v} IS NULL)`, checks: typedChecks(c) };
   const text = mode === 'text';
   // In CSV an empty field is "no value", except for text columns where '' is a value.
   const absent = text
@@ -260,7 +352,10 @@ function typedValue(c: RawColumn, mode: Mode): string {
   const v = valueColumn(c);
   const { absent } = columnChecks(c, mode);
   let value: string;
-  switch (c.type) {
+  switch (mode === 'typed' ? 'typed' : c.type) {
+    case 'typed':
+      value = typedValueOf(c);
+      break;
     case 'id':
       value = `CAST(${v} AS HUGEINT)`;
       break;
@@ -282,14 +377,16 @@ function typedValue(c: RawColumn, mode: Mode): string {
       break;
   }
   const empty = c.type === 'id_list' ? '[]::HUGEINT[]' : 'NULL';
-  return `CAST(CASE WHEN ${absent} THEN ${empty} ELSE ${value} END AS ${rawSqlType(c.type)}) AS ${c.name}`;
+  return `CAST(CASE WHEN ${absent} THEN ${empty} ELSE ${value} END AS ${rawSqlType(c.type)})`;
 }
 
 /** The reject expression: NULL for a valid row, else 'column<US>reason<US>message'. */
 function rejectExpression(table: RawTable, mode: Mode): string {
-  const branches: string[] = [
-    `WHEN malformed IS NOT NULL THEN ${sqlString(`${SEP}malformed_line${SEP}`)} || malformed`,
-  ];
+  // Typed parquet rows are never malformed: the file was read.
+  const branches: string[] =
+    mode === 'typed'
+      ? []
+      : [`WHEN malformed IS NOT NULL THEN ${sqlString(`${SEP}malformed_line${SEP}`)} || malformed`];
   for (const c of table.columns) {
     const { absent, checks } = columnChecks(c, mode);
     const tag = (reason: string, message: string) => sqlString(`${c.name}${SEP}${reason}${SEP}${message}`);
@@ -318,6 +415,17 @@ export async function stageRawFile(
   args: { batch: string; table: RawTable; file: string; format: RawFileExtension; scratchDir: string },
 ): Promise<StageResult> {
   const { batch, table, file, format } = args;
+  if (format === 'parquet') {
+    const fileColumns = await parquetColumns(connection, file);
+    const native = table.columns.every((c) => {
+      const type = fileColumns.get(c.name);
+      return type === undefined || type === RAW_PARQUET_TYPES[c.type];
+    });
+    if (native) {
+      await stageTypedParquet(connection, { batch, table, file, fileColumns });
+      return finishStaging(connection, batch, table, file);
+    }
+  }
   const mode = await loadLines(connection, table, file, format, args.scratchDir);
   const stg = stagingTable(table);
   await connection.run(
@@ -334,20 +442,77 @@ export async function stageRawFile(
            ${offending}, coalesce(raw, CAST(${rowText} AS VARCHAR))
     FROM checked WHERE err IS NOT NULL`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${stg} AS
-    SELECT ln, ${table.columns.map((c) => typedValue(c, mode)).join(', ')}, raw
+    SELECT ln, ${table.columns.map((c) => `${typedValue(c, mode)} AS ${c.name}`).join(', ')}, raw
     FROM checked WHERE err IS NULL`);
   await connection.run('DROP TABLE checked');
-  // A key seen twice in one batch: the first occurrence is kept, later ones are rejected.
+  return finishStaging(connection, batch, table, file);
+}
+
+/**
+ * Parquet whose columns have the documented types: one pass reads, checks and converts every row into
+ * stg_<table> (no text round trip); the few rejected rows are read again for the quarantine.
+ */
+async function stageTypedParquet(
+  connection: DuckDBConnection,
+  args: { batch: string; table: RawTable; file: string; fileColumns: Map<string, string> },
+): Promise<void> {
+  const { batch, table, file } = args;
+  const stg = stagingTable(table);
+  const values = table.columns
+    .map((c) => {
+      const source = args.fileColumns.has(c.name) ? quoteIdent(c.name) : `NULL::${RAW_PARQUET_TYPES[c.type]}`;
+      return `${source} AS ${valueColumn(c)}`;
+    })
+    .join(', ');
+  const rows = `SELECT file_row_number + 1 AS ln, ${values} FROM read_parquet(${sqlString(file)}, file_row_number = true)`;
+  // Values of rejected rows are not converted (a cast could fail on them).
+  const typed = table.columns.map(
+    (c) => `CASE WHEN err IS NULL THEN ${typedValue(c, 'typed')} END AS ${c.name}`,
+  );
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${stg} AS
+    SELECT ln, ${typed.join(', ')}, NULL::VARCHAR AS raw, err
+    FROM (SELECT *, ${rejectExpression(table, 'typed')} AS err FROM (${rows}))`);
+  const bad = await connection.runAndReadAll(`SELECT count(*) FROM ${stg} WHERE err IS NOT NULL`);
+  if (Number(bad.getRowsJS()[0]![0]) > 0) {
+    const meta = `${sqlString(batch)}, ${sqlString(table.name)}, ${sqlString(file)}`;
+    const errColumn = `split_part(err, '${SEP}', 1)`;
+    const offending = `CASE ${errColumn} ${table.columns.map((c) => `WHEN ${sqlString(c.name)} THEN ${typedText(c)}`).join(' ')} END`;
+    const rowText = `json_object(${table.columns.map((c) => `${sqlString(c.name)}, ${typedText(c)}`).join(', ')})`;
+    await connection.run(`INSERT INTO rejects
+      SELECT ${meta}, ln, nullif(${errColumn}, ''), split_part(err, '${SEP}', 2), split_part(err, '${SEP}', 3),
+             ${offending}, CAST(${rowText} AS VARCHAR)
+      FROM (SELECT ln, err FROM ${stg} WHERE err IS NOT NULL) JOIN (${rows}) USING (ln)`);
+    await connection.run(`DELETE FROM ${stg} WHERE err IS NOT NULL`);
+  }
+  await connection.run(`ALTER TABLE ${stg} DROP COLUMN err`);
+}
+
+/** Rejects the repeated keys of a staged table, then counts its rows and the file's rejects. */
+async function finishStaging(
+  connection: DuckDBConnection,
+  batch: string,
+  table: RawTable,
+  file: string,
+): Promise<StageResult> {
+  const stg = stagingTable(table);
+  const meta = `${sqlString(batch)}, ${sqlString(table.name)}, ${sqlString(file)}`;
+  // A key seen twice in one batch: the first occurrence is kept, later ones are rejected. Checked first
+  // with a grouping (cheap), the window only runs when a key is repeated.
   const key = table.key.join(', ');
-  await connection.run(`CREATE OR REPLACE TEMP TABLE dups AS
-    SELECT * FROM (SELECT *, min(ln) OVER (PARTITION BY ${key}) AS first_ln FROM ${stg} s) WHERE ln <> first_ln`);
-  await connection.run(`INSERT INTO rejects
-    SELECT ${meta}, ln, ${sqlString(table.key.join(','))}, 'duplicate_key',
-           'key (' || ${sqlString(table.key.join(', '))} || ') already on line ' || first_ln, NULL,
-           coalesce(raw, CAST(to_json(d) AS VARCHAR))
-    FROM dups d`);
-  await connection.run(`DELETE FROM ${stg} WHERE ln IN (SELECT ln FROM dups)`);
-  await connection.run('DROP TABLE dups');
+  const repeated = await connection.runAndReadAll(
+    `SELECT count(*) FROM (SELECT 1 FROM ${stg} GROUP BY ${key} HAVING count(*) > 1)`,
+  );
+  if (Number(repeated.getRowsJS()[0]![0]) > 0) {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE dups AS
+      SELECT * FROM (SELECT *, min(ln) OVER (PARTITION BY ${key}) AS first_ln FROM ${stg} s) WHERE ln <> first_ln`);
+    await connection.run(`INSERT INTO rejects
+      SELECT ${meta}, ln, ${sqlString(table.key.join(','))}, 'duplicate_key',
+             'key (' || ${sqlString(table.key.join(', '))} || ') already on line ' || first_ln, NULL,
+             coalesce(raw, CAST(to_json(d) AS VARCHAR))
+      FROM dups d`);
+    await connection.run(`DELETE FROM ${stg} WHERE ln IN (SELECT ln FROM dups)`);
+    await connection.run('DROP TABLE dups');
+  }
   const rows = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${stg}`)).getRowsJS()[0]![0]);
   const rejected = Number(
     (

@@ -15,7 +15,7 @@ import { silentProgress } from '../../src/progress.ts';
 import { SERVED_FIELDS, SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE } from '../../src/snapshot/schema.ts';
 import { activeSnapshot, listSnapshots } from '../../src/snapshot/store.ts';
 import { compareUserIds } from '../../src/index/query.ts';
-import { days, profile, readRows, stats, tempDir, video, writeBatch, type Row } from './fixtures.ts';
+import { days, profile, readRows, sale, stats, tempDir, video, writeBatch, type Row } from './fixtures.ts';
 
 const snapshotRows = async (dataDir: string): Promise<Row[]> => {
   const snap = (await activeSnapshot(dataDir))!;
@@ -406,5 +406,87 @@ describe('validation and quarantine', () => {
     );
     assert.equal(report.load.rowsByTable.videos, 1);
     assert.equal(report.load.rowsByTable.lives, 1);
+
+    // A later run checks against the warehouse: the video's recorded author and the loaded live session.
+    await writeBatch(rawDir, d3!, {
+      ...good('11', d3!),
+      videos: [
+        video('5', '13', '2026-11-01T10:00:00Z', 10, v),
+        video('6', '11', '2026-11-03T10:00:00Z', 10, v),
+      ],
+      lives: [l],
+    });
+    const next = await ingestToActiveSnapshot({ rawDir, dataDir }, silentProgress);
+    assert.deepEqual(
+      next.load.rejects.map((r) => [r.reason, r.count]),
+      [
+        ['duplicate_key', 1],
+        ['owner_changed', 1],
+      ],
+    );
+    assert.equal(next.load.rowsByTable.videos, 1);
+    const row = (await snapshotRows(dataDir)).find((r) => r.user_id === '11')!;
+    assert.equal(row.total_views_cnt, 2);
+  });
+
+  it('checks typed parquet values: bad rows quarantined with their row number and values', async () => {
+    const rawDir = join(root, 'raw-parquet');
+    const dataDir = join(root, 'data-parquet');
+    const v = { views: 5, likes: 1, comments: 0, shares: 0 };
+    await writeBatch(
+      rawDir,
+      d1!,
+      {
+        profiles: [profile('11', 'US'), profile('12', 'US', { gender: 'x' }), profile('13', 'US')],
+        profile_stats: [stats('11', 100, 10), stats('012', 1, 1), stats('13', -5, 1), stats('11', 101, 10)],
+        videos: [
+          video('5', '11', '2026-11-01T10:00:00Z', 10, v, ['501']),
+          video('6', '11', '2026-11-01T11:00:00Z', 10, v, ['501', '50a']),
+        ],
+        product_sales: [
+          sale('11', '501', '6', 'video', 1, 9.5),
+          { ...sale('11', '502', '6', 'video', 1, 9.5), channel: 'shop' },
+          sale('11', '503', '6', 'live', 1, -1),
+        ],
+      },
+      'parquet',
+    );
+    const report = await ingestToActiveSnapshot({ rawDir, dataDir }, silentProgress);
+    assert.deepEqual(
+      Object.fromEntries(report.load.rejects.map((r) => [r.reason, r.count])),
+      { invalid_id: 2, not_in_enumeration: 2, negative_value: 2, duplicate_key: 1 },
+      JSON.stringify(report.load.rejects),
+    );
+    assert.deepEqual(report.load.rowsByTable, {
+      profiles: 2,
+      profile_stats: 1,
+      videos: 1,
+      lives: 0,
+      products: 0,
+      product_sales: 1,
+    });
+    const quarantine = async (table: string) =>
+      (await readFile(join(dataDir, 'quarantine', d1!, `${table}.ndjson`), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const stats1 = await quarantine('profile_stats');
+    assert.deepEqual(
+      stats1.map((q) => [q.line, q.column, q.reason, q.value]),
+      [
+        [2, 'user_id', 'invalid_id', '012'],
+        [3, 'followers_cnt', 'negative_value', '-5'],
+        [4, 'user_id', 'duplicate_key', null],
+      ],
+    );
+    assert.equal(JSON.parse(String(stats1[1]!.raw)).followers_cnt, '-5');
+    const videos1 = await quarantine('videos');
+    assert.deepEqual(
+      videos1.map((q) => [q.line, q.column, q.reason, q.value]),
+      [[2, 'product_ids', 'invalid_id', '501;50a']],
+    );
+    const row = (await snapshotRows(dataDir)).find((r) => r.user_id === '11')!;
+    assert.equal(row.total_followers_cnt, 100);
+    assert.equal(row.total_views_cnt, 5);
   });
 });
