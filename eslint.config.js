@@ -4,7 +4,18 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'bench/results/', 'bench/data/', 'coverage/', '.tmp/', '.tmp-*'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      'dist/',
+      'bench/results/',
+      'bench/data/',
+      'coverage/',
+      '.tmp/',
+      '.tmp-*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
