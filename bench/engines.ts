@@ -520,16 +520,12 @@ async function depthSelectivity(
       .getRows()
       .map(([r, n]) => [String(r), Number(n)]),
   );
+  // Buckets in display order: shallow to deep, then rare to common (sorting the labels as strings would not).
+  const depths = ['pages 1–5', 'pages 6–100', 'pages 101–1000', 'pages 1001–10000'];
+  const selectivities = ['< 0.1 %', '0.1–1 %', '1–10 %', '≥ 10 %'];
   const depthOf = (q: InfluencerQuery) =>
-    q.pageNum <= 5
-      ? 'pages 1–5'
-      : q.pageNum <= 100
-        ? 'pages 6–100'
-        : q.pageNum <= 1000
-          ? 'pages 101–1000'
-          : 'pages 1001–10000';
-  const selOf = (s: number) =>
-    s >= 0.1 ? '≥ 10 %' : s >= 0.01 ? '1–10 %' : s >= 0.001 ? '0.1–1 %' : '< 0.1 %';
+    depths[q.pageNum <= 5 ? 0 : q.pageNum <= 100 ? 1 : q.pageNum <= 1000 ? 2 : 3]!;
+  const selOf = (s: number) => selectivities[s >= 0.1 ? 3 : s >= 0.01 ? 2 : s >= 0.001 ? 1 : 0]!;
   const cells = new Map<string, number[]>();
   for (const { query, ms } of timed) {
     const sql = sqlForQuery(query, 't', 'count(*)');
@@ -547,8 +543,10 @@ async function depthSelectivity(
       const s = stats(ms);
       return { depth, selectivity, n: s.n, p50: s.p50, max: s.max };
     })
-    .sort((a, b) =>
-      a.depth === b.depth ? a.selectivity.localeCompare(b.selectivity) : a.depth.localeCompare(b.depth),
+    .sort(
+      (a, b) =>
+        depths.indexOf(a.depth) - depths.indexOf(b.depth) ||
+        selectivities.indexOf(a.selectivity) - selectivities.indexOf(b.selectivity),
     );
 }
 
