@@ -788,6 +788,8 @@ export class IndexSearcher {
     const c1 = m.rangeCount > 1 ? m.classView(1) : ALL_PASS;
     const pm = m.packedMask;
     const pw = m.packedWant;
+    // The product bytes as 32-bit words for countBlock (one view per walk, not per block).
+    const quads = m.productBytes ? quadWords(m.productBytes) : null;
     if (!values || !order) {
       // user_id order = row order.
       if (noFilters) {
@@ -835,7 +837,7 @@ export class IndexSearcher {
         for (;;) {
           // Whole blocks before the page's first match: counted, not tested one by one.
           if (skip > 0 && p + BLOCK <= end) {
-            const c = countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, p, p + BLOCK);
+            const c = countBlock(m, order, attrs, quads, pm, pw, b0, c0, b1, c1, p, p + BLOCK);
             if (c <= skip) {
               skip -= c;
               p += BLOCK;
@@ -890,7 +892,7 @@ export class IndexSearcher {
       counting: for (;;) {
         // Whole blocks above the page's first match: counted, not tested one by one.
         if (p + 1 - BLOCK >= last) {
-          const c = countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, p + 1 - BLOCK, p + 1);
+          const c = countBlock(m, order, attrs, quads, pm, pw, b0, c0, b1, c1, p + 1 - BLOCK, p + 1);
           if (above + c <= offset) {
             above += c;
             p -= BLOCK;
@@ -919,7 +921,7 @@ export class IndexSearcher {
     const s = runStart(values, order, lo, p + 1, v0);
     const e = runEnd(values, order, p, hi, v0);
     // Matches in the run above p were counted but come after the run's lower rows: take them back.
-    if (pure) above -= countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, p + 1, e);
+    if (pure) above -= countBlock(m, order, attrs, quads, pm, pw, b0, c0, b1, c1, p + 1, e);
     else
       for (let q = p + 1; q < e; q++) {
         const row = order[q]!;
@@ -932,7 +934,7 @@ export class IndexSearcher {
     // A long run of equal values (e.g. zero products): whole blocks before the page counted at once.
     if (pure)
       while (skip > 0 && from + BLOCK <= e) {
-        const c = countBlock(m, order, attrs, pm, pw, b0, c0, b1, c1, from, from + BLOCK);
+        const c = countBlock(m, order, attrs, quads, pm, pw, b0, c0, b1, c1, from, from + BLOCK);
         if (c > skip) break;
         skip -= c;
         from += BLOCK;
@@ -1174,6 +1176,7 @@ function countBlock(
   m: RowMatcher,
   order: Uint32Array,
   attrs: AttributeArray,
+  quads: Uint32Array | null,
   pm: number,
   pw: number,
   b0: Uint8Array,
@@ -1198,7 +1201,6 @@ function countBlock(
   const pOr = m.productBytes ? 0 : 0xff;
   const px = m.productBytes ? m.productExactByte : 0xff;
   const pAmb = m.productBytes ? m.productWantByte & PRODUCT_OTHER : 0;
-  const quads = m.productBytes ? quadWords(m.productBytes) : null;
   const want4 = Math.imul(m.productWantByte, 0x01010101);
   const quadsEnd = to >>> 2;
   for (let p = from; p < to; p++) {
