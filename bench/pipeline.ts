@@ -27,6 +27,8 @@ interface SizeResult {
   readonly rawMb: number;
   readonly snapshotRows: number;
   readonly steps: Step[];
+  /** Rows that differ between the incremental and the recomputed metrics (both directions); 0 expected. */
+  readonly metricsDiffRows: number;
 }
 
 /** Runs `work`, sampling RSS; returns seconds and the peak RSS in MB. */
@@ -97,6 +99,7 @@ async function benchSize(influencers: number, workDir: string): Promise<SizeResu
   });
 
   // Metrics only: the incremental state vs a full recompute from the raw history, same as-of date.
+  let metricsDiffRows = -1;
   const warehouse = await openWarehouse(dataDir);
   try {
     for (const source of ['state', 'history'] as const) {
@@ -113,6 +116,13 @@ async function benchSize(influencers: number, workDir: string): Promise<SizeResu
         peakRssMb: m.peakRssMb,
       });
     }
+    // Both outputs must be the same rows, field for field (a float summed in another order may not be).
+    const [incremental, history] = ['state', 'history'].map((s) => join(workDir, `metrics-${s}.parquet`));
+    const diff = await warehouse.connection.runAndReadAll(
+      `SELECT (SELECT count(*) FROM (FROM '${incremental}' EXCEPT ALL FROM '${history}'))
+            + (SELECT count(*) FROM (FROM '${history}' EXCEPT ALL FROM '${incremental}'))`,
+    );
+    metricsDiffRows = Number(diff.getRowsJS()[0]![0]);
   } finally {
     warehouse.close();
   }
@@ -122,6 +132,7 @@ async function benchSize(influencers: number, workDir: string): Promise<SizeResu
     rawMb: Math.round(gen.value.bytes / 2 ** 20),
     snapshotRows: inc.value.snapshot?.manifest.rows ?? 0,
     steps,
+    metricsDiffRows,
   };
   await rm(join(workDir, 'raw'), { recursive: true, force: true });
   return result;
@@ -164,6 +175,10 @@ async function writeReport(outDir: string, results: SizeResult[]): Promise<void>
       '| step | seconds | peak RSS (MB) | DuckDB memory after (MB) |',
       '| --- | ---: | ---: | ---: |',
       ...r.steps.map((s) => `| ${s.step} | ${s.seconds.toFixed(1)} | ${s.peakRssMb} | ${s.duckdbMb ?? ''} |`),
+      '',
+      `Incremental vs recomputed metrics: ${
+        r.metricsDiffRows === 0 ? 'identical rows' : `**${r.metricsDiffRows} rows differ**`
+      }.`,
       '',
     );
   }
