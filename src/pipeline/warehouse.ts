@@ -119,22 +119,24 @@ export async function openWarehouse(dataDir: string, options: WarehouseOptions =
   }
   const connection = await instance.connect();
   try {
-    for (const table of RAW_TABLES) {
-      await connection.run(
-        `CREATE TABLE IF NOT EXISTS ${rawHistoryTable(table.name)} (day DATE, ${rawColumnsDdl(table)})`,
-      );
-    }
-    for (const ddl of STATE_DDL) await connection.run(ddl);
+    // The layout version is checked before anything is created, so a refused older warehouse is left as it was.
+    await connection.run(STATE_DDL[0]!);
     const version = await connection.runAndReadAll(`SELECT value FROM warehouse_meta WHERE key = 'version'`);
     const found = version.getRowsJS()[0]?.[0];
-    if (found === undefined) {
-      await connection.run(`INSERT INTO warehouse_meta VALUES ('version', '${WAREHOUSE_VERSION}')`);
-    } else if (found !== String(WAREHOUSE_VERSION)) {
+    if (found !== undefined && found !== String(WAREHOUSE_VERSION)) {
       throw new WarehouseError(
         `${path} has layout version ${String(found)}, this Kolscope expects ${WAREHOUSE_VERSION}: ` +
           `move it away and ingest the raw batches again`,
       );
     }
+    for (const table of RAW_TABLES) {
+      await connection.run(
+        `CREATE TABLE IF NOT EXISTS ${rawHistoryTable(table.name)} (day DATE, ${rawColumnsDdl(table)})`,
+      );
+    }
+    for (const ddl of STATE_DDL.slice(1)) await connection.run(ddl);
+    if (found === undefined)
+      await connection.run(`INSERT INTO warehouse_meta VALUES ('version', '${WAREHOUSE_VERSION}')`);
   } catch (err) {
     connection.closeSync();
     instance.closeSync();
