@@ -200,22 +200,55 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async createKey(input: { name: string; credits: number; qps: number }): Promise<CreatedKey> {
+    return (await this.insertKey(input, false))!;
+  }
+
+  async createFirstKey(input: { name: string; credits: number; qps: number }): Promise<CreatedKey | null> {
+    return this.insertKey(input, true);
+  }
+
+  /**
+   * With onlyIfNone, replicas serialise on an advisory lock held to the commit: under READ COMMITTED two
+   * concurrent "insert where no key exists" would both see an empty table.
+   */
+  private async insertKey(
+    input: { name: string; credits: number; qps: number },
+    onlyIfNone: boolean,
+  ): Promise<CreatedKey | null> {
     this.checkOpen();
     checkKeyInput(input);
     const key = generateApiKey();
     const id = generateKeyId();
     const s = this.schema;
-    const { rows } = await this.pool.query<KeyRow>(
-      `WITH k AS (
-         INSERT INTO ${s}.api_keys (id, name, prefix, hash, qps, credits) VALUES ($1, $2, $3, $4, $5, $6)
-         RETURNING *),
-       g AS (
-         INSERT INTO ${s}.ledger (key_id, request_id, delta, reason)
-         SELECT id, 'grant:' || id, credits, 'grant' FROM k WHERE credits > 0)
-       SELECT * FROM k`,
-      [id, input.name, apiKeyPrefix(key), hashApiKey(key), input.qps, input.credits],
-    );
-    return { id, key, record: toRecord(rows[0]!) };
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      if (onlyIfNone) {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`kolscope-first-key:${s}`]);
+        const existing = await client.query(`SELECT 1 FROM ${s}.api_keys LIMIT 1`);
+        if (existing.rowCount !== 0) {
+          await client.query('ROLLBACK');
+          return null;
+        }
+      }
+      const { rows } = await client.query<KeyRow>(
+        `WITH k AS (
+           INSERT INTO ${s}.api_keys (id, name, prefix, hash, qps, credits) VALUES ($1, $2, $3, $4, $5, $6)
+           RETURNING *),
+         g AS (
+           INSERT INTO ${s}.ledger (key_id, request_id, delta, reason)
+           SELECT id, 'grant:' || id, credits, 'grant' FROM k WHERE credits > 0)
+         SELECT * FROM k`,
+        [id, input.name, apiKeyPrefix(key), hashApiKey(key), input.qps, input.credits],
+      );
+      await client.query('COMMIT');
+      return { id, key, record: toRecord(rows[0]!) };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async authenticate(key: string): Promise<ApiKeyRecord | null> {

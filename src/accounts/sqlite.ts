@@ -84,6 +84,7 @@ export class SqliteAccountStore implements AccountStore {
       keyById: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?'),
       keyByHash: db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE hash = ?'),
       listKeys: db.prepare<[], KeyRow>('SELECT * FROM api_keys ORDER BY created_at, id'),
+      anyKey: db.prepare<[], { one: number }>('SELECT 1 AS one FROM api_keys LIMIT 1'),
       addCredits: db.prepare<[number, string]>('UPDATE api_keys SET credits = credits + ? WHERE id = ?'),
       revoke: db.prepare<[string, string]>(
         'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
@@ -106,6 +107,18 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async createKey(input: { name: string; credits: number; qps: number }): Promise<CreatedKey> {
+    return (await this.insertKey(input, false))!;
+  }
+
+  async createFirstKey(input: { name: string; credits: number; qps: number }): Promise<CreatedKey | null> {
+    return this.insertKey(input, true);
+  }
+
+  /** An IMMEDIATE transaction holds SQLite's write lock, so "no key yet" cannot change before the insert. */
+  private async insertKey(
+    input: { name: string; credits: number; qps: number },
+    onlyIfNone: boolean,
+  ): Promise<CreatedKey | null> {
     this.checkOpen();
     checkKeyInput(input);
     const key = generateApiKey();
@@ -119,14 +132,16 @@ export class SqliteAccountStore implements AccountStore {
       revoked_at: null,
       created_at: new Date().toISOString(),
     };
-    this.db
+    const inserted = this.db
       .transaction(() => {
+        if (onlyIfNone && this.sql.anyKey.get() !== undefined) return false;
         this.sql.insertKey.run(row);
         if (row.credits > 0)
           this.sql.insertLedger.run(row.id, `grant:${row.id}`, row.credits, 'grant', row.created_at);
+        return true;
       })
       .immediate();
-    return { id: row.id, key, record: toRecord(row) };
+    return inserted ? { id: row.id, key, record: toRecord(row) } : null;
   }
 
   async authenticate(key: string): Promise<ApiKeyRecord | null> {

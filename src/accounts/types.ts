@@ -47,6 +47,11 @@ export interface UsageSummary {
 
 export interface AccountStore {
   createKey(input: { name: string; credits: number; qps: number }): Promise<CreatedKey>;
+  /**
+   * Creates a key only when none exists, atomically across processes sharing the store (replicas starting
+   * together on an empty database get one first key between them); null when a key already exists.
+   */
+  createFirstKey(input: { name: string; credits: number; qps: number }): Promise<CreatedKey | null>;
   /** Looks a presented key up (hash compare); null for unknown keys. Revoked keys are returned with revoked=true. */
   authenticate(key: string): Promise<ApiKeyRecord | null>;
   listKeys(): Promise<ApiKeyRecord[]>;

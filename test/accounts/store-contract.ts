@@ -80,6 +80,32 @@ export function accountStoreContract(
       );
     });
 
+    test('createFirstKey: of stores starting together on empty storage, exactly one creates the key', async () => {
+      const fresh = await makeHarness();
+      const stores = await Promise.all([fresh.open(), fresh.open(), fresh.open()]);
+      try {
+        const input = { name: 'first-start', credits: 7, qps: 3 };
+        const results = await Promise.all(stores.map((s) => s.createFirstKey(input)));
+        const made = results.filter((r) => r !== null);
+        assert.equal(made.length, 1, 'one first key');
+        const first = made[0]!;
+        assert.ok(isWellFormedApiKey(first.key));
+        assert.deepEqual(
+          (await stores[0]!.listKeys()).map((k) => k.id),
+          [first.id],
+        );
+        assert.deepEqual(
+          (await fresh.ledger(first.id)).map((r) => [r.reason, r.delta]),
+          [['grant', 7]],
+        );
+        assert.equal(await stores[1]!.createFirstKey(input), null, 'a later start creates none');
+        assert.equal((await stores[2]!.authenticate(first.key))?.id, first.id);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+        await fresh.cleanup();
+      }
+    });
+
     test('createKey refuses bad input with a message naming the field', async () => {
       for (const [input, field] of [
         [{ name: 'x', credits: -1, qps: 5 }, 'credits'],

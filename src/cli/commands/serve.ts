@@ -175,8 +175,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     say(`Kolscope listening on ${url} (${accounts.describe}; data in ${config.dataDir})`);
     say(`  API reference and try-it form: ${url}/docs   health: ${url}/healthz   metrics: ${url}/metrics`);
 
-    if ((await accounts.store.listKeys()).length === 0) {
-      const created = await accounts.store.createKey(FIRST_KEY);
+    // Atomic across replicas sharing the accounts store: of several starting together, one creates it.
+    const created = await accounts.store.createFirstKey(FIRST_KEY);
+    if (created) {
       say(
         `Created API key ${created.id} (${FIRST_KEY.credits} credits, ${FIRST_KEY.qps} qps). ` +
           'It is shown only now; store it safely:',
