@@ -9,6 +9,8 @@ export interface Config {
   /** Redis URL: when set, QPS limits are global across replicas instead of per process. */
   readonly redisUrl: string | undefined;
   readonly logLevel: string;
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -34,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     logLevel,
+    metricsToken: env.METRICS_TOKEN || undefined,
     ...overrides,
   };
 }

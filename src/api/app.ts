@@ -30,6 +30,8 @@ export interface AppDeps {
   readonly pageCacheChars?: number;
   /** Also export process metrics (CPU, memory, event loop) on /metrics. */
   readonly processMetrics?: boolean;
+  /** When set, /metrics answers only requests with `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken?: string;
 }
 
 /** Replaces an API key pasted into a URL by mistake before the URL is logged. */
@@ -139,7 +141,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   registerInfluencerList(app, ctx);
-  registerHealth(app, ctx);
+  registerHealth(app, ctx, { metricsToken: deps.metricsToken });
   registerDocs(app, { publicUrl: deps.publicUrl ?? 'http://127.0.0.1:8080' });
   return app;
 }

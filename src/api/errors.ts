@@ -18,6 +18,11 @@ export const API_ERRORS = {
   unknown_api_key: { status: 401, message: 'apiKey is invalid' },
   /** A key that was revoked by the operator. */
   revoked_api_key: { status: 401, message: 'apiKey has been revoked' },
+  /** METRICS_TOKEN is set and the request to /metrics does not carry it. */
+  metrics_unauthorized: {
+    status: 401,
+    message: 'metrics token is missing or wrong: expected Authorization: Bearer <METRICS_TOKEN>',
+  },
   /** No credit left on the key. */
   insufficient_credits: { status: 402, message: 'apiKey quota is not enough' },
   /** No such route. */

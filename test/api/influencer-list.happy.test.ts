@@ -336,3 +336,32 @@ test('service routes: healthz, openapi.json, docs, metrics', async () => {
   );
   assert.match(text, /kolscope_http_request_duration_seconds_bucket/);
 });
+
+test('with METRICS_TOKEN set, /metrics answers only requests that carry it', async () => {
+  const token = 'mt_9f2c41d7e6b3';
+  const guarded = await listen({
+    index: () => snapshot.index,
+    accounts: accounts.store,
+    limiter: accounts.limiter,
+    metricsToken: token,
+  });
+  try {
+    for (const authorization of [undefined, `Bearer ${key}`, `Bearer ${token}x`, token]) {
+      const res = await fetch(`${guarded.url}/metrics`, {
+        ...(authorization !== undefined && { headers: { authorization } }),
+      });
+      assert.equal(res.status, 401, `authorization ${String(authorization)}`);
+      const body = (await res.json()) as Envelope;
+      assert.equal(body.code, 401);
+      assert.match(body.message, /metrics token is missing or wrong/);
+      assert.match(body.requestId, UUID);
+    }
+    const ok = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /kolscope_http_requests_total/);
+    // The token guards /metrics only: health and the endpoint are unchanged.
+    assert.equal((await fetch(`${guarded.url}/healthz`)).status, 200);
+  } finally {
+    await guarded.close();
+  }
+});

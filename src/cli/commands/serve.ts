@@ -148,6 +148,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     logger,
     publicUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
     processMetrics: true,
+    ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }),
   });
   live = new LiveSnapshot(config.dataDir, (msg, err) =>
     err ? app.log.error({ err }, msg) : app.log.info(msg),
