@@ -204,3 +204,27 @@ test('killed with SIGKILL under load: credits spent equal the ledger, and every 
     again.child.kill('SIGKILL');
   }
 });
+
+test('a port already in use stops serve with exit code 2 and a message naming the port, not a stack', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--demo-influencers', '0'], {
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 2, stderr);
+    assert.match(
+      stderr,
+      new RegExp(`kolscope: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`),
+    );
+    assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+  } finally {
+    blocker.close();
+  }
+});

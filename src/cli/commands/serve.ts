@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { openAccounts, type Accounts } from '../../accounts/index.ts';
 import { buildApp } from '../../api/app.ts';
 import { BufferedLogStream } from '../../api/log-stream.ts';
-import { loadConfig, type Config } from '../../config.ts';
+import { ConfigError, loadConfig, type Config } from '../../config.ts';
 import { loadServingIndex } from '../../index/index.ts';
 import type { ServingIndex } from '../../index/types.ts';
 import { stderrProgress, type Progress } from '../../progress.ts';
@@ -171,7 +171,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   try {
     await live.refresh();
-    const address = await app.listen({ port: config.port, host: config.host });
+    const address = await app.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      // The operator's fix is a setting, so say which one instead of printing a stack.
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+        throw new ConfigError(
+          `cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is in use (another server running?)' : code === 'EACCES' ? 'permission denied' : 'no such address on this machine'}; set PORT/HOST or --port/--host`,
+        );
+      throw err;
+    });
     const url = address.replace('[::1]', 'localhost');
     say(`Kolscope listening on ${url} (${accounts.describe}; data in ${config.dataDir})`);
     say(`  API reference and try-it form: ${url}/docs   health: ${url}/healthz   metrics: ${url}/metrics`);
