@@ -26,14 +26,23 @@ import {
   type PostingLists,
   type RegionIndex,
 } from './search.ts';
-import type { InfluencerQuery } from './query.ts';
+import { RANGE_FIELDS, type InfluencerQuery } from './query.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
-import { RANGE_FIELDS } from './query.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 import type { SearchResult, ServingIndex } from './types.ts';
 
 export class IndexLoadError extends Error {}
+
+/** Upgrade steps by the format they read; each writes the files the next format adds and returns its manifest. */
+const UPGRADES: Readonly<
+  Record<number, (indexDir: string, manifest: IndexManifest) => Promise<IndexManifest>>
+> = {
+  1: upgradeFormat1, // packed attributes
+  2: upgradeFormat2, // rank buckets per sort order
+  3: upgradeFormat3, // product bytes
+  4: upgradeFormat4, // rank buckets in row order
+};
 
 /** A loaded index, with what benchmarks and operators want to know about it. */
 export interface LoadedServingIndex extends ServingIndex {
@@ -109,43 +118,16 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
   } catch (err) {
     throw new IndexLoadError(`cannot read the serving index of ${snapshotDir}: ${(err as Error).message}`);
   }
-  // Format 1 lacks only derived files: add them rather than ask for a rebuild from the parquet.
-  if (manifest.formatVersion === 1) {
+  // Older formats lack only derived files: each step adds them in place rather than ask for a rebuild.
+  for (let step = UPGRADES[manifest.formatVersion]; step; step = UPGRADES[manifest.formatVersion]) {
+    const from = manifest.formatVersion;
     try {
-      manifest = await upgradeFormat1(indexDir, manifest);
+      manifest = await step(indexDir, manifest);
+      if (manifest.formatVersion <= from)
+        throw new Error(`the step left it at format ${manifest.formatVersion}`);
     } catch (err) {
       throw new IndexLoadError(
-        `cannot upgrade the format-1 serving index of ${snapshotDir}: ${(err as Error).message}`,
-      );
-    }
-  }
-  // Format 2 lacks only the rank files, derived from its orders.
-  if (manifest.formatVersion === 2) {
-    try {
-      manifest = await upgradeFormat2(indexDir, manifest);
-    } catch (err) {
-      throw new IndexLoadError(
-        `cannot upgrade the format-2 serving index of ${snapshotDir}: ${(err as Error).message}`,
-      );
-    }
-  }
-  // Format 3 lacks only the product bytes, derived from its masks and orders.
-  if (manifest.formatVersion === 3) {
-    try {
-      manifest = await upgradeFormat3(indexDir, manifest);
-    } catch (err) {
-      throw new IndexLoadError(
-        `cannot upgrade the format-3 serving index of ${snapshotDir}: ${(err as Error).message}`,
-      );
-    }
-  }
-  // Format 4 lacks only the rank buckets in row order, derived from its orders.
-  if (manifest.formatVersion === 4) {
-    try {
-      manifest = await upgradeFormat4(indexDir, manifest);
-    } catch (err) {
-      throw new IndexLoadError(
-        `cannot upgrade the format-4 serving index of ${snapshotDir}: ${(err as Error).message}`,
+        `cannot upgrade the format-${from} serving index of ${snapshotDir}: ${(err as Error).message}`,
       );
     }
   }
