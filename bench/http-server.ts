@@ -14,7 +14,7 @@ import { MemoryRateLimiter } from '../src/accounts/memory-limiter.ts';
 import { SqliteAccountStore } from '../src/accounts/sqlite.ts';
 import { buildApp } from '../src/api/app.ts';
 import { BufferedLogStream } from '../src/api/log-stream.ts';
-import { parseInfluencerQuery, INFLUENCER_LIST_PATH } from '../src/api/routes/influencer-list.ts';
+import { parseInfluencerQuery, INFLUENCER_LIST_PATH } from '../src/api/endpoints/influencer-list.ts';
 import { loadServingIndex } from '../src/index/index.ts';
 import { SERVED_FIELDS } from '../src/snapshot/schema.ts';
 
@@ -58,9 +58,8 @@ if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache' || job.mode === '
   // The same rows, as objects, per request path.
   const rows = new Map<string, unknown[]>();
   for (const path of job.paths) {
-    const parsed = parseInfluencerQuery(path.slice(path.indexOf('?') + 1));
-    if (!parsed.ok) throw new Error(`bench query ${path}: ${parsed.message}`);
-    rows.set(path, JSON.parse(index.search(parsed.query).dataJson) as unknown[]);
+    const query = parseInfluencerQuery(path.slice(path.indexOf('?') + 1));
+    rows.set(path, JSON.parse(index.search(query).dataJson) as unknown[]);
   }
   const app = Fastify({ logger: false });
   if (job.mode === 'bare') {

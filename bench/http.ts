@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { INFLUENCER_LIST_PATH } from '../src/api/routes/influencer-list.ts';
+import { INFLUENCER_LIST_PATH } from '../src/api/endpoints/influencer-list.ts';
 import { RANGE_FIELDS, type InfluencerQuery } from '../src/index/query.ts';
 import { stderrProgress } from '../src/progress.ts';
 import { activeSnapshot } from '../src/snapshot/store.ts';

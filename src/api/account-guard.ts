@@ -35,7 +35,8 @@ export function requireAccount(ctx: AppContext): onRequestAsyncHookHandler {
     if (!account) throw new ApiError('unknown_api_key');
     if (account.revoked) throw new ApiError('revoked_api_key');
     request.account = account;
-    reply.header('x-credits-remaining', account.credits);
+    // No X-Credits-Remaining here: the record is a cached lookup, not the committed balance. The header is
+    // set from the debit's committed result (200, 402) only.
     const rate = await ctx.limiter.hit(account.id, account.qps);
     const resetSeconds = Math.max(0, Math.ceil(rate.resetMs / 1000));
     reply
@@ -63,17 +64,22 @@ function successBody(page: Buffer, requestId: string): Buffer {
 }
 
 /**
- * Debits one credit and answers with the success envelope around `page()` (the UTF-8 bytes of a JSON array
- * literal). The page is computed while the debit is being committed; a 402 when no credit is left.
+ * Debits `credits` (0 or 1) and answers with the success envelope around `page()` (the UTF-8 bytes of a JSON
+ * value). The page is computed while the debit is being committed; a 402 when no credit is left.
  */
 export async function serveCharged(
   ctx: AppContext,
   request: FastifyRequest,
   reply: FastifyReply,
+  credits: 0 | 1,
   page: () => Buffer,
 ): Promise<Buffer> {
   const account = request.account;
   if (!account) throw new Error('serveCharged on a route without requireAccount');
+  if (credits === 0) {
+    reply.type('application/json; charset=utf-8');
+    return successBody(page(), request.id);
+  }
   const debit = ctx.accounts.debit(account.id, request.id).catch(async (error: unknown) => {
     // A failed debit may hide a commit that went through (connection lost after COMMIT): undo it, if any
     // (a refund without a debit is a no-op), then fail the request with a 500.

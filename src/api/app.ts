@@ -12,9 +12,10 @@ import { refundIfCharged } from './account-guard.ts';
 import { createContext, type AppContext } from './context.ts';
 import { API_ERRORS, ApiError, errorEnvelope } from './errors.ts';
 import { createMetrics } from './metrics.ts';
+import { PAID_ENDPOINTS } from './endpoints/registry.ts';
+import { registerPaidEndpoint } from './paid-route.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealth } from './routes/health.ts';
-import { registerInfluencerList } from './routes/influencer-list.ts';
 import { newRequestId } from './request-id.ts';
 
 export interface AppDeps {
@@ -140,7 +141,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(404).send(errorEnvelope(404, message, request.id));
   });
 
-  registerInfluencerList(app, ctx);
+  for (const endpoint of PAID_ENDPOINTS) registerPaidEndpoint(app, ctx, endpoint);
   registerHealth(app, ctx, { metricsToken: deps.metricsToken });
   registerDocs(app, { publicUrl: deps.publicUrl ?? 'http://127.0.0.1:8080' });
   return app;

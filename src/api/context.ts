@@ -2,7 +2,6 @@
 import type { AccountStore, RateLimiter } from '../accounts/types.ts';
 import type { InfluencerQuery } from '../index/query.ts';
 import type { ServingIndex } from '../index/types.ts';
-import { ApiError } from './errors.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { PageCache } from './page-cache.ts';
 
@@ -13,10 +12,10 @@ export interface AppContext {
   readonly limiter: RateLimiter;
   readonly metrics: ApiMetrics;
   /**
-   * One page of the current snapshot as the UTF-8 bytes of a JSON array literal (cached per snapshot
-   * version); `key` is pageKey(query).
+   * One page of `index` as the UTF-8 bytes of a JSON array literal (cached per snapshot version); `key` is
+   * pageKey(query).
    */
-  page(query: InfluencerQuery, key: string): Buffer;
+  page(index: ServingIndex, query: InfluencerQuery, key: string): Buffer;
 }
 
 export function createContext(
@@ -26,9 +25,7 @@ export function createContext(
   const cache = new PageCache(pageCacheChars);
   return {
     ...deps,
-    page(query, key) {
-      const index = deps.index();
-      if (!index) throw new ApiError('not_ready');
+    page(index, query, key) {
       return cache.bytes(index, query, key);
     },
   };

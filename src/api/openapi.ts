@@ -1,99 +1,12 @@
-// The served OpenAPI document: the seed contract (../shared/openapi.seed.yaml, copied here so nothing
-// outside the project is read at run time) with its known flaws fixed and the open points decided.
-// Parameters come from the route's own parameter list and the item schema from SERVED_FIELDS, so the
-// document cannot drift from what the server accepts and returns.
-import { SERVED_FIELDS, type FieldType } from '../snapshot/schema.ts';
+// The served OpenAPI document: the seed contract (../shared/openapi.seed.yaml) with its known flaws fixed
+// and the open points decided, one path per registered paid endpoint. Parameters, data schemas and examples
+// come from the endpoints' own declarations, so the document cannot drift from what the server accepts and
+// returns.
+import type { Json, PaidEndpoint } from './endpoint.ts';
+import { PAID_ENDPOINTS } from './endpoints/registry.ts';
 import { API_ERRORS, type ApiErrorCode } from './errors.ts';
-import { INFLUENCER_LIST_PARAMETERS, INFLUENCER_LIST_PATH } from './routes/influencer-list.ts';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type OpenApiDocument = { [key: string]: Json };
-
-/** The seed's longer explanations of some response fields, kept beside the snapshot's titles. */
-const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  avatar: 'If the image fails to load, download it through your own proxy; CDN links expire.',
-  interaction_rate:
-    'A fraction, not a percentage: 0.0532 means 5.32 %. (The seed typed it integer; it is a number.)',
-  off_mark: '0 indicates not cancelled; > 0 indicates the account was cancelled or is gone.',
-  sales_flag:
-    '> 0 represents product sales: 1 = video sales, 2 = live streaming sales, 3 = video + live streaming, 4 = product showcase open without sales.',
-  seller_id: "Linked TikTok Shop seller id; '' (never null) when none.",
-  show_case_flag: '1 = enabled, 0 = disabled.',
-  gender: "male or female, estimated for US accounts only; '' elsewhere.",
-  influencer_video_duration_level: 'A JSON object serialized as a string.',
-  influencer_video_publish_hour: 'A JSON object serialized as a string.',
-  influencer_video_publish_week: 'A JSON object serialized as a string.',
-  most_category_product: 'A JSON array serialized as a string.',
-  most_views_video: "A JSON object serialized as a string, or '' when the account has no video.",
-  total_likes_cnt: 'Served although the seed schema omitted it (its example has it).',
-};
-
-function fieldSchema(type: FieldType): { [key: string]: Json } {
-  switch (type) {
-    case 'int':
-      return { type: 'integer', format: 'int64' };
-    case 'number':
-      return { type: 'number', format: 'double' };
-    case 'string':
-      return { type: 'string' };
-    case 'string_list':
-      return { type: 'array', items: { type: 'string' } };
-  }
-}
-
-/** The seed's example row, with seller_id '' instead of null and interaction_rate as a fraction. */
-const EXAMPLE_INFLUENCER: { [key: string]: Json } = {
-  avatar: 'https://p16-sign-va.tiktokcdn.com/tos-maliva-avt-0068/77eebc91f0b5728ad38d8f0edeb567e0.jpeg',
-  avg_30d_price: 0,
-  category: 'Beauty',
-  contact_email: '',
-  ec_score: 2.62,
-  first_crawl_dt: 20250816,
-  gender: 'female',
-  influencer_video_duration_level: '{}',
-  influencer_video_publish_hour: '{}',
-  influencer_video_publish_week: '{}',
-  interaction_rate: 0.0532,
-  language: 'en',
-  most_category_product: '[]',
-  most_views_video: '',
-  nick_name: 'Hannah Culver',
-  off_mark: 0,
-  per_video_product_views_avg_7d_cnt: 0,
-  region: 'US',
-  sales_flag: 0,
-  seller_id: '',
-  show_case_flag: 0,
-  signature: '',
-  total_comments_cnt: 0,
-  total_digg_1d_cnt: 0,
-  total_digg_30d_cnt: 0,
-  total_digg_7d_cnt: 0,
-  total_digg_90d_cnt: 0,
-  total_digg_cnt: 2,
-  total_followers_1d_cnt: 0,
-  total_followers_30d_cnt: 0,
-  total_followers_7d_cnt: 0,
-  total_followers_90d_cnt: 1,
-  total_followers_cnt: 183,
-  total_following_cnt: 571,
-  total_likes_cnt: 0,
-  total_live_cnt: 0,
-  total_live_sale_gmv_30d_amt: 0,
-  total_post_video_cnt: 0,
-  total_product_30d_cnt: 0,
-  total_product_cnt: 0,
-  total_sale_cnt: 0,
-  total_sale_gmv_30d_amt: 0,
-  total_sale_gmv_amt: 0,
-  total_shares_cnt: 0,
-  total_video_product_30d_cnt: 0,
-  total_video_sale_30d_cnt: 0,
-  total_video_sale_gmv_30d_amt: 0,
-  total_views_cnt: 0,
-  unique_id: 'hannahdowns',
-  user_id: '1000038',
-};
 
 const EXAMPLE_REQUEST_ID = '019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d'; // UUIDv7, as issued
 
@@ -148,38 +61,81 @@ const RATE_HEADERS: { [key: string]: Json } = {
   'X-RateLimit-Limit': header("The key's QPS limit (requests per second).", 'integer'),
   'X-RateLimit-Remaining': header('Requests left in the current one-second window.', 'integer'),
   'X-RateLimit-Reset': header('Seconds until the current window resets (rounded up).', 'integer'),
-  'X-Credits-Remaining': header("The key's credits left after this request.", 'integer'),
+  'X-Credits-Remaining': header(
+    "The key's credits left after this request's debit, as committed (on 200 and 402 of a paid endpoint; not on other statuses, which touch no credit).",
+    'integer',
+  ),
 };
 
-const DESCRIPTION = `Search and filter one region's TikTok influencers using analytics data with rich multi-dimensional metrics: follower trends, engagement rates, sales performance and history, computed from daily observations.
+/** How every paid endpoint is called: keys, credits, limits, order of checks. */
+const ACCESS = `**Keys, credits and limits.** Send \`Authorization: Bearer sk_live_…\`. Each 200 of a paid endpoint costs its credits, debited durably before the response is sent; errors are never charged, and a request that fails after its debit is refunded. Checks run in this order: 401 (key) → 429 (QPS) → 400 (parameters) → 503 (no data yet) → 402 (credits) → 200. Responses after authentication carry X-RateLimit-Limit / -Remaining / -Reset; 200 and 402 carry X-Credits-Remaining.`;
 
-**Decisions on the open points of the seed contract**
-
-- Default order (influencer_sort_field_v2 = 0): user_id, numerically, in the sort_type direction. Every other sort field breaks ties on user_id ascending, so pages never overlap or skip rows.
-- interaction_rate is a fraction (0.0532 = 5.32 %), both as a response field and as a filter.
-- sales_flag as a filter: 0 or absent = no restriction, 1 = sells through video (1 or 3), 2 = through live (2 or 3), 3 = both, 4 = showcase open.
-- gender exists for US data only: gender with another region is a 400.
-- product_category_id: one id or a comma-separated list of ids; matches influencers with products in any of them.
-- page_num and page_size default to 1 and 10 (the seed marked them required but gave defaults).
-
-**Validation.** Integers are plain decimal digits ("1.5", "1e3", " 1", "-1" and values above 2^53 are rejected); counts are ≥ 0; min_X must not exceed max_X; an empty value is the same as an absent parameter; unknown parameters and repeated parameters are rejected. Every violation is a 400 whose message names the parameter.
-
-**Keys, credits and limits.** Send \`Authorization: Bearer sk_live_…\`. Each 200 costs one credit, debited durably before the response is sent; errors are never charged, and a request that fails after its debit is refunded. Checks run in this order: 401 (key) → 429 (QPS) → 400 (parameters) → 503 (no data yet) → 402 (credits) → 200. Responses after authentication carry X-Credits-Remaining and X-RateLimit-Limit / -Remaining / -Reset.`;
+/** The path item of one paid endpoint. */
+function paidOperation(endpoint: PaidEndpoint, errors: { [status: string]: Json }, publicUrl: string): Json {
+  const exampleUrl = `${publicUrl}${endpoint.path}?${endpoint.exampleQuery}`;
+  const cost =
+    endpoint.credits === 0
+      ? 'Free: authenticated and QPS-limited, no credit debited.'
+      : `Costs ${endpoint.credits} credit per 200.`;
+  return {
+    get: {
+      tags: [endpoint.tag],
+      summary: endpoint.summary,
+      description: `${endpoint.description}\n\n${cost}\n\n${ACCESS}`,
+      operationId: endpoint.operationId,
+      security: [{ bearerAuth: [] }],
+      parameters: endpoint.parameters.map((p) => ({
+        name: p.name,
+        in: 'query',
+        required: p.required,
+        description: p.description,
+        schema: p.schema as unknown as Json,
+      })),
+      responses: {
+        '200': {
+          description: endpoint.okDescription,
+          headers: RATE_HEADERS,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['code', 'message', 'data', 'requestId'],
+                properties: {
+                  code: { type: 'integer', description: '0 on success', enum: [0] },
+                  message: { type: 'string', example: 'success' },
+                  data: endpoint.dataSchema,
+                  requestId: { type: 'string', format: 'uuid' },
+                },
+              },
+              example: {
+                code: 0,
+                message: 'success',
+                data: endpoint.dataExample,
+                requestId: EXAMPLE_REQUEST_ID,
+              },
+            },
+          },
+        },
+        ...errors,
+      },
+      'x-codeSamples': [
+        {
+          lang: 'curl',
+          label: 'cURL',
+          source: `curl --get '${exampleUrl}' \\\n  --header 'Authorization: Bearer <YOUR_API_KEY>'`,
+        },
+        {
+          lang: 'javascript',
+          label: 'JavaScript',
+          source: `const response = await fetch('${exampleUrl}', {\n  headers: { Authorization: 'Bearer <YOUR_API_KEY>' },\n});\nconsole.log(await response.json());`,
+        },
+      ],
+    },
+  };
+}
 
 export function openApiDocument(publicUrl: string): OpenApiDocument {
-  const item: Json = {
-    type: 'object',
-    required: SERVED_FIELDS.map((f) => f.name),
-    properties: Object.fromEntries(
-      SERVED_FIELDS.map((f) => {
-        const schema: { [key: string]: Json } = { ...fieldSchema(f.type), title: f.title };
-        const description = FIELD_DESCRIPTIONS[f.name];
-        if (description) schema.description = description;
-        return [f.name, schema];
-      }),
-    ),
-  };
-  const errors: { [key: string]: Json } = {};
+  const errors: { [status: string]: Json } = {};
   for (const [status, e] of Object.entries(ERROR_EXAMPLES)) {
     errors[status] = {
       description: e.description,
@@ -192,7 +148,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       },
     };
   }
-  const exampleUrl = `${publicUrl}${INFLUENCER_LIST_PATH}?region=US&influencer_sort_field_v2=2&sort_type=1&min_total_followers_cnt=50000&max_total_followers_cnt=500000&min_interaction_rate=0.05&sales_flag=1&page_num=1&page_size=10`;
+  const tags = [...new Set(PAID_ENDPOINTS.map((e) => e.tag)), 'Service'];
   return {
     openapi: '3.0.3',
     info: {
@@ -202,55 +158,9 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       version: '1.0.0',
     },
     servers: [{ url: publicUrl, description: 'This Kolscope server' }],
-    tags: [{ name: 'TikTok Influencer' }, { name: 'Service' }],
+    tags: tags.map((name) => ({ name })),
     paths: {
-      [INFLUENCER_LIST_PATH]: {
-        get: {
-          tags: ['TikTok Influencer'],
-          summary: 'Influencer List (Analytics)',
-          description: DESCRIPTION,
-          operationId: 'listInfluencerAnalytics',
-          security: [{ bearerAuth: [] }],
-          parameters: INFLUENCER_LIST_PARAMETERS.map((p) => ({
-            name: p.name,
-            in: 'query',
-            required: p.required,
-            description: p.description,
-            schema: p.schema as unknown as Json,
-          })),
-          responses: {
-            '200': {
-              description:
-                'Success: one page of influencers (an empty array past the last page). Costs one credit.',
-              headers: RATE_HEADERS,
-              content: {
-                'application/json': {
-                  schema: { $ref: '#/components/schemas/InfluencerListResponse' },
-                  example: {
-                    code: 0,
-                    message: 'success',
-                    data: [EXAMPLE_INFLUENCER],
-                    requestId: EXAMPLE_REQUEST_ID,
-                  },
-                },
-              },
-            },
-            ...errors,
-          },
-          'x-codeSamples': [
-            {
-              lang: 'curl',
-              label: 'cURL',
-              source: `curl --get '${exampleUrl}' \\\n  --header 'Authorization: Bearer <YOUR_API_KEY>'`,
-            },
-            {
-              lang: 'javascript',
-              label: 'JavaScript',
-              source: `const response = await fetch('${exampleUrl}', {\n  headers: { Authorization: 'Bearer <YOUR_API_KEY>' },\n});\nconsole.log(await response.json());`,
-            },
-          ],
-        },
-      },
+      ...Object.fromEntries(PAID_ENDPOINTS.map((e) => [e.path, paidOperation(e, errors, publicUrl)])),
       '/healthz': {
         get: {
           tags: ['Service'],
@@ -288,17 +198,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
         },
       },
       schemas: {
-        Influencer: item,
-        InfluencerListResponse: {
-          type: 'object',
-          required: ['code', 'message', 'data', 'requestId'],
-          properties: {
-            code: { type: 'integer', description: '0 on success' },
-            message: { type: 'string', example: 'success' },
-            data: { type: 'array', items: { $ref: '#/components/schemas/Influencer' } },
-            requestId: { type: 'string', format: 'uuid' },
-          },
-        },
+        ...Object.assign({}, ...PAID_ENDPOINTS.map((e) => e.schemas)),
         ErrorEnvelope: {
           type: 'object',
           required: ['code', 'message', 'data', 'requestId'],

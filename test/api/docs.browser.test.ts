@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { INFLUENCER_LIST_PARAMETERS } from '../../src/api/routes/influencer-list.ts';
+import { INFLUENCER_LIST_PARAMETERS } from '../../src/api/endpoints/influencer-list.ts';
 import {
   SQLITE_BACKEND,
   listen,

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { API_ERRORS } from '../../src/api/errors.ts';
 import { openApiDocument } from '../../src/api/openapi.ts';
-import { INFLUENCER_LIST_PARAMETERS } from '../../src/api/routes/influencer-list.ts';
+import { INFLUENCER_LIST_PARAMETERS } from '../../src/api/endpoints/influencer-list.ts';
 import { SERVED_FIELDS } from '../../src/snapshot/schema.ts';
 import type { ServingIndex } from '../../src/index/types.ts';
 import {

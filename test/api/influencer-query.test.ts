@@ -1,19 +1,27 @@
 // The list endpoint's query parser on its own: every parameter's rules and messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INFLUENCER_LIST_PARAMETERS, parseInfluencerQuery } from '../../src/api/routes/influencer-list.ts';
+import { INFLUENCER_LIST_PARAMETERS, parseInfluencerQuery } from '../../src/api/endpoints/influencer-list.ts';
+import { InvalidParameter } from '../../src/api/parameters.ts';
 import type { InfluencerQuery } from '../../src/index/query.ts';
 
 function ok(qs: string): InfluencerQuery {
-  const r = parseInfluencerQuery(qs);
-  if (!r.ok) assert.fail(`expected ${qs} to parse, got: ${r.message}`);
-  return r.query;
+  try {
+    return parseInfluencerQuery(qs);
+  } catch (err) {
+    return assert.fail(`expected ${qs} to parse, got: ${(err as Error).message}`);
+  }
 }
 
 function rejected(qs: string): { parameter: string; message: string } {
-  const r = parseInfluencerQuery(qs);
-  if (r.ok) assert.fail(`expected ${qs} to be rejected, got ${JSON.stringify(r.query)}`);
-  return r;
+  let query: InfluencerQuery;
+  try {
+    query = parseInfluencerQuery(qs);
+  } catch (err) {
+    if (err instanceof InvalidParameter) return { parameter: err.parameter, message: err.message };
+    throw err;
+  }
+  return assert.fail(`expected ${qs} to be rejected, got ${JSON.stringify(query)}`);
 }
 
 test('defaults: page 1 of 10, user_id ascending, no filters', () => {
