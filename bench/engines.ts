@@ -25,7 +25,7 @@ import {
 } from '../src/index/index.ts';
 import { stderrProgress } from '../src/progress.ts';
 import { realisticMix, worstMix, type BenchQuery } from './queries.ts';
-import { writeSyntheticSnapshot } from './synthetic-snapshot.ts';
+import { writeSyntheticSnapshot } from '../src/service/index.ts';
 
 const SEED = 20261124;
 const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));

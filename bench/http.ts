@@ -17,7 +17,7 @@ import { stderrProgress } from '../src/progress.ts';
 import { activeSnapshot } from '../src/snapshot/store.ts';
 import type { ServerJob, ServerMode } from './http-server.ts';
 import { realisticMix } from './queries.ts';
-import { writeSyntheticSnapshot } from './synthetic-snapshot.ts';
+import { writeSyntheticSnapshot } from '../src/service/index.ts';
 
 const SECONDS = Number(process.env.HTTP_BENCH_SECONDS || 10);
 const CONNECTIONS = Number(process.env.HTTP_BENCH_CONNECTIONS || 50);

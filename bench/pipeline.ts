@@ -5,7 +5,7 @@
 //   npm run bench -- --only pipeline --sizes 100k
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ingestToActiveSnapshot } from '../src/cli/commands/ingest.ts';
+import { ingestToActiveSnapshot } from '../src/service/index.ts';
 import { writeSnapshotRows } from '../src/pipeline/metrics.ts';
 import { openWarehouse } from '../src/pipeline/warehouse.ts';
 import { generateRaw } from '../src/raw/generate.ts';

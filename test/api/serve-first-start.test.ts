@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve } from '../../src/cli/commands/serve.ts';
+import { serve } from '../../src/service/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { generateRaw } from '../../src/raw/generate.ts';
 import { silentProgress, type Progress } from '../../src/progress.ts';

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { writeSyntheticSnapshot } from '../../bench/synthetic-snapshot.ts';
+import { writeSyntheticSnapshot } from '../../src/service/index.ts';
 import { ACCOUNTS_DB_FILE } from '../../src/accounts/sqlite.ts';
 import { activateSnapshot, beginSnapshot } from '../../src/snapshot/store.ts';
 import { LIST, get, tempDir } from './support.ts';

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { writeSyntheticSnapshot } from '../../bench/synthetic-snapshot.ts';
+import { writeSyntheticSnapshot } from '../../src/service/index.ts';
 import { MemoryRateLimiter } from '../../src/accounts/memory-limiter.ts';
 import { PostgresAccountStore } from '../../src/accounts/postgres.ts';
 import { RedisRateLimiter } from '../../src/accounts/redis-limiter.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { writeSyntheticSnapshot } from '../../bench/synthetic-snapshot.ts';
+import { writeSyntheticSnapshot } from '../../src/service/index.ts';
 import {
   RANGE_FIELDS,
   loadServingIndex,

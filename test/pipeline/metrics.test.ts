@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { ingestToActiveSnapshot } from '../../src/cli/commands/ingest.ts';
+import { ingestToActiveSnapshot } from '../../src/service/index.ts';
 import { silentProgress } from '../../src/progress.ts';
 import { SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE } from '../../src/snapshot/schema.ts';
 import { activeSnapshot } from '../../src/snapshot/store.ts';

@@ -5,10 +5,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE, sqlType } from '../src/snapshot/schema.ts';
-import { activateSnapshot, beginSnapshot, type SnapshotInfo } from '../src/snapshot/store.ts';
-import { buildServingIndex } from '../src/index/build.ts';
-import { silentProgress, type Progress } from '../src/progress.ts';
+import { SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE, sqlType } from '../snapshot/schema.ts';
+import { activateSnapshot, beginSnapshot, type SnapshotInfo } from '../snapshot/store.ts';
+import { buildServingIndex } from '../index/build.ts';
+import { silentProgress, type Progress } from '../progress.ts';
 
 export interface SyntheticSnapshotOptions {
   readonly dataDir: string;
@@ -225,7 +225,7 @@ export async function writeSyntheticSnapshot(
       const info = await draft.commit({
         rows: influencers,
         regions,
-        source: { generator: 'bench/synthetic-snapshot.ts', seed, influencers },
+        source: { generator: 'src/service/synthetic-snapshot.ts', seed, influencers },
       });
       if (options.activate) await activateSnapshot(dataDir, info.manifest.version);
       progress.log(`synthetic snapshot: ${info.dir}${options.activate ? ' (active)' : ''}`);

@@ -1,0 +1,97 @@
+// Ingest to an active snapshot: load new raw batches into the warehouse, compute the snapshot for the as-of
+// date, build its serving index and activate it. A failure at any step leaves the active snapshot as it was.
+import { resolve } from 'node:path';
+import { buildServingIndex } from '../index/build.ts';
+import { DEFAULT_MAX_REJECTS, IngestError, loadBatches, type LoadReport } from '../pipeline/load.ts';
+import { writeSnapshotRows } from '../pipeline/metrics.ts';
+import { loadedDays, openWarehouse } from '../pipeline/warehouse.ts';
+import type { Progress } from '../progress.ts';
+import { SNAPSHOT_ROWS_FILE } from '../snapshot/schema.ts';
+import { activateSnapshot, activeSnapshot, beginSnapshot, type SnapshotInfo } from '../snapshot/store.ts';
+
+// What a caller of this use case handles: the refusals an operator can fix, and the default reject limit.
+export { DEFAULT_MAX_REJECTS, IngestError, RejectLimitError, type LoadReport } from '../pipeline/load.ts';
+export { WarehouseError } from '../pipeline/warehouse.ts';
+
+export interface IngestOptions {
+  readonly rawDir: string;
+  readonly dataDir: string;
+  /** Snapshot date, YYYY-MM-DD (default: the last loaded batch). */
+  readonly asOf?: string;
+  /** Rejected rows tolerated over the run before it is refused (default DEFAULT_MAX_REJECTS). */
+  readonly maxRejects?: number;
+}
+
+export interface IngestReport {
+  readonly load: LoadReport;
+  /** The snapshot made active by this run, or null when the active one was already up to date. */
+  readonly snapshot: SnapshotInfo | null;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Loads the new batches of rawDir and activates a snapshot for the as-of date. A snapshot is built when
+ * batches were loaded, when asOf is given, or when the active snapshot is not of the last loaded day.
+ * Throws IngestError (RejectLimitError with its report) or WarehouseError for what the operator can fix.
+ */
+export async function ingestToActiveSnapshot(
+  options: IngestOptions,
+  progress: Progress,
+): Promise<IngestReport> {
+  const started = Date.now();
+  const dataDir = resolve(options.dataDir);
+  const warehouse = await openWarehouse(dataDir);
+  try {
+    const load = await loadBatches(warehouse.connection, {
+      rawDir: resolve(options.rawDir),
+      dataDir,
+      maxRejects: options.maxRejects ?? DEFAULT_MAX_REJECTS,
+      progress,
+    });
+    const days = await loadedDays(warehouse.connection);
+    const lastDay = days.at(-1);
+    if (lastDay === undefined)
+      throw new IngestError(`no batches found in ${options.rawDir} and none loaded before`);
+    const asOf = options.asOf ?? lastDay;
+    if (asOf < days[0]! || asOf > lastDay)
+      throw new IngestError(`--as-of ${asOf} is outside the loaded days ${days[0]} … ${lastDay}`);
+    const active = await activeSnapshot(dataDir);
+    if (load.loaded.length === 0 && options.asOf === undefined && active?.manifest.asOf === lastDay) {
+      progress.log(`no new batches; active snapshot ${active.manifest.version} is up to date`);
+      return { load, snapshot: null, elapsedMs: Date.now() - started };
+    }
+
+    const draft = await beginSnapshot(dataDir, asOf);
+    try {
+      // The incremental state describes the last loaded day; an earlier date is recomputed from history.
+      const source = asOf === lastDay ? 'state' : 'history';
+      progress.log(
+        `computing metrics as of ${asOf} (${source === 'state' ? 'incremental state' : 'full recompute'})`,
+      );
+      const { rows, regions } = await writeSnapshotRows(warehouse.connection, {
+        asOf,
+        source,
+        parquetPath: `${draft.dir}/${SNAPSHOT_ROWS_FILE}`,
+      });
+      progress.log(`snapshot rows: ${rows.toLocaleString('en-US')}; building the serving index`);
+      await buildServingIndex(draft.dir, progress);
+      const info = await draft.commit({
+        rows,
+        regions,
+        source: {
+          rawDir: resolve(options.rawDir),
+          loadedDays: { first: days[0], last: lastDay, count: days.length },
+          batchesLoadedNow: load.loaded.map((b) => b.day),
+          rowsRejectedNow: load.rejected,
+          metrics: source,
+        },
+      });
+      await activateSnapshot(dataDir, info.manifest.version);
+      return { load, snapshot: { ...info, active: true }, elapsedMs: Date.now() - started };
+    } finally {
+      await draft.abandon();
+    }
+  } finally {
+    warehouse.close();
+  }
+}
