@@ -15,15 +15,9 @@ import pg from 'pg';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { activeSnapshot } from '../src/snapshot/store.ts';
 import { SERVED_FIELDS, SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE } from '../src/snapshot/schema.ts';
-import {
-  RANGE_FIELDS,
-  SORT_FIELDS,
-  loadServingIndex,
-  sqlForQuery,
-  type InfluencerQuery,
-  type PlanKind,
-} from '../src/index/index.ts';
+import { SORT_FIELDS, loadServingIndex, type InfluencerQuery, type PlanKind } from '../src/index/index.ts';
 import { stderrProgress } from '../src/progress.ts';
+import { POSTGRES, SQLITE, referenceSql, referenceStatement } from '../test/oracle/reference-sql.ts';
 import { realisticMix, worstMix, type BenchQuery } from './queries.ts';
 import { writeSyntheticSnapshot } from '../src/service/index.ts';
 
@@ -89,47 +83,13 @@ async function duckdbEngine(snapshotDir: string, size: number): Promise<Engine> 
   return {
     name: 'DuckDB',
     async run(q) {
-      const rows = (await conn.runAndReadAll(sqlForQuery(q, 'influencers', columns))).getRowObjectsJS();
+      const rows = (await conn.runAndReadAll(referenceSql(q, 'influencers', columns))).getRowObjectsJS();
       return rows.map((r) => String(r.user_id));
     },
     close() {
       conn.closeSync();
       instance.closeSync();
     },
-  };
-}
-
-/** WHERE + ORDER BY of a query for SQLite / PostgreSQL, with positional parameters. */
-function portableSql(
-  q: InfluencerQuery,
-  table: string,
-  placeholder: (i: number) => string,
-  anyCategory: (ids: string, params: unknown[]) => string,
-): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const p = (v: unknown) => (params.push(v), placeholder(params.length));
-  const where = [`region = ${p(q.region)}`];
-  for (const field of RANGE_FIELDS) {
-    const r = q.ranges[field];
-    if (r?.min !== undefined) where.push(`${field} >= ${p(r.min)}`);
-    if (r?.max !== undefined) where.push(`${field} <= ${p(r.max)}`);
-  }
-  if (q.productCategoryIds && q.productCategoryIds.length > 0)
-    where.push(anyCategory(q.productCategoryIds.map((id) => p(id)).join(', '), params));
-  if (q.category !== undefined) where.push(`lower(category) = ${p(q.category)}`);
-  if (q.language !== undefined) where.push(`lower(language) = ${p(q.language)}`);
-  if (q.gender !== undefined) where.push(`lower(gender) = ${p(q.gender)}`);
-  if (q.showCaseFlag !== undefined) where.push(`show_case_flag = ${p(q.showCaseFlag)}`);
-  if (q.salesFlag === 1) where.push('sales_flag IN (1, 3)');
-  if (q.salesFlag === 2) where.push('sales_flag IN (2, 3)');
-  if (q.salesFlag === 3) where.push('sales_flag = 3');
-  if (q.salesFlag === 4) where.push('show_case_flag = 1');
-  const dir = q.descending ? 'DESC' : 'ASC';
-  const order = q.sortField === 0 ? `user_num ${dir}` : `${SORT_FIELDS[q.sortField]} ${dir}, user_num ASC`;
-  const columns = served.join(', ');
-  return {
-    sql: `SELECT ${columns} FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${q.pageSize} OFFSET ${(q.pageNum - 1) * q.pageSize}`,
-    params,
   };
 }
 
@@ -230,12 +190,7 @@ async function sqliteEngine(snapshotDir: string, size: number): Promise<Engine> 
   return {
     name: 'SQLite',
     run(q) {
-      const { sql, params } = portableSql(
-        q,
-        'influencers',
-        () => '?',
-        (ids) => `EXISTS (SELECT 1 FROM json_each(product_category_ids) WHERE value IN (${ids}))`,
-      );
+      const { sql, params } = referenceStatement(q, 'influencers', served.join(', '), SQLITE);
       let stmt = statements.get(sql);
       if (!stmt) statements.set(sql, (stmt = db.prepare(sql)));
       return (stmt.all(...params) as { user_id: string }[]).map((r) => r.user_id);
@@ -285,12 +240,7 @@ async function postgresEngine(snapshotDir: string, size: number): Promise<Engine
   return {
     name: 'PostgreSQL',
     async run(q) {
-      const { sql, params } = portableSql(
-        q,
-        table,
-        (i) => `$${i}`,
-        (ids) => `product_category_ids && ARRAY[${ids}]::text[]`,
-      );
+      const { sql, params } = referenceStatement(q, table, served.join(', '), POSTGRES);
       const res = await client.query<{ user_id: string }>(sql, params);
       return res.rows.map((r) => r.user_id);
     },
@@ -528,7 +478,7 @@ async function depthSelectivity(
   const selOf = (s: number) => selectivities[s >= 0.1 ? 3 : s >= 0.01 ? 2 : s >= 0.001 ? 1 : 0]!;
   const cells = new Map<string, number[]>();
   for (const { query, ms } of timed) {
-    const sql = sqlForQuery(query, 't', 'count(*)');
+    const sql = referenceSql(query, 't', 'count(*)');
     const countSql = sql.slice(0, sql.indexOf(' ORDER BY '));
     const matches = Number((await conn.runAndReadAll(countSql)).getRows()[0]![0]);
     const sel = matches / (regionRows.get(query.region) ?? 1);

@@ -15,7 +15,11 @@ import {
 } from './support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`;
+// Locally a missing browser skips; in CI (.ci/run installs it) it is a failure, never a silent skip.
+const missing = !existsSync(CHROMIUM);
+const skip = missing ? `${CHROMIUM} is not installed` : false;
+if (missing && process.env.CI === 'true')
+  test('Chromium is installed (CI=true)', () => assert.fail(`${CHROMIUM} is missing: .ci/run installs it`));
 
 let snapshot: TestSnapshot;
 let accounts: TestAccounts;

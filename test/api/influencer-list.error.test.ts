@@ -299,10 +299,7 @@ test("the OpenAPI document: the route's parameters, the served fields, error env
   };
   assert.deepEqual(doc.servers, [{ url: 'http://127.0.0.1:8080', description: 'This Kolscope server' }]);
   const op = doc.paths[LIST]!.get;
-  assert.deepEqual(
-    op.parameters.map((p) => [p.name, p.required]),
-    INFLUENCER_LIST_PARAMETERS.map((p) => [p.name, p.required]),
-  );
+  // The parameter list itself is checked against the seed contract in contract.test.ts.
   assert.equal(op.parameters.find((p) => p.name === 'min_interaction_rate')!.schema.type, 'number');
   const item = doc.components.schemas.Influencer!;
   assert.deepEqual(
@@ -336,9 +333,6 @@ test("the OpenAPI document: the route's parameters, the served fields, error env
     INFLUENCER_LIST_PARAMETERS.some((p) => badRequest.includes(p.name)),
     badRequest,
   );
-  const parsed = INFLUENCER_LIST_PARAMETERS.map((p) => p.name);
-  // Each documented parameter is accepted by the route (no "Unknown parameter"), and nothing else is.
-  for (const name of parsed) assert.ok(op.parameters.some((p) => p.name === name));
 });
 
 test('every documented parameter is accepted by the server, and an undocumented one is not', async () => {

@@ -16,9 +16,10 @@ import type { AccountStore, RateLimiter } from '../../src/accounts/types.ts';
 import { buildApp, type AppDeps } from '../../src/api/app.ts';
 import { loadServingIndex } from '../../src/index/index.ts';
 import type { ServingIndex } from '../../src/index/types.ts';
-import { sqlForQuery, type InfluencerQuery } from '../../src/index/query.ts';
+import type { InfluencerQuery } from '../../src/index/query.ts';
 import { SERVED_FIELDS, SNAPSHOT_ROWS_FILE } from '../../src/snapshot/schema.ts';
 import type { SnapshotInfo } from '../../src/snapshot/store.ts';
+import { referenceSql } from '../oracle/reference-sql.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, unavailable } from '../support/services.ts';
 
 export const LIST = '/v1/tiktok/influencer/list/analytics';
@@ -163,7 +164,7 @@ export async function get(
 /** Request ids are UUIDv7 (time-ordered). */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** The reference answer: DuckDB running sqlForQuery over the snapshot's parquet, full served rows. */
+/** The reference answer: DuckDB running the reference SQL over the snapshot's parquet, full served rows. */
 export async function duckdbOracle(
   snapshotDir: string,
 ): Promise<{ rows(q: InfluencerQuery): Promise<Record<string, unknown>[]>; close(): void }> {
@@ -173,7 +174,7 @@ export async function duckdbOracle(
   const columns = SERVED_FIELDS.map((f) => f.name).join(', ');
   return {
     async rows(q) {
-      const reader = await conn.runAndReadAll(sqlForQuery(q, source, columns));
+      const reader = await conn.runAndReadAll(referenceSql(q, source, columns));
       return reader
         .getRowObjectsJS()
         .map((row) =>

@@ -61,6 +61,16 @@ function violations(files: readonly SourceFile[]): string[] {
         breaks('nothing in src imports src/cli');
       if (file.path.startsWith('src/') && !inCli && !inService && target.startsWith('src/service/'))
         breaks('only src/cli imports src/service');
+      if (file.path.startsWith('src/') && (target.startsWith('test/') || target.startsWith('bench/')))
+        breaks('the server ships nothing of test/ or bench/ (the reference SQL is a test helper)');
+      if (
+        file.path.startsWith('src/') &&
+        !file.path.startsWith('src/api/') &&
+        !inCli &&
+        !inService &&
+        target.startsWith('src/api/')
+      )
+        breaks('dependencies point downstream: only src/service and src/cli import src/api');
       if (
         inService &&
         !target.startsWith('src/service/') &&
@@ -120,11 +130,14 @@ test('the check reports each kind of violation', () => {
     file('src/api/app.ts', '../cli/options.ts', '../service/index.ts', '../index/index.ts'),
     file('src/service/ingest.ts', '../cli/options.ts', '../pipeline/load.ts', './export.ts', 'node:path'),
     file('src/cli/commands/ingest.ts', '../../service/index.ts', '../options.ts'),
+    file('src/index/search.ts', '../../test/oracle/reference-sql.ts', '../api/errors.ts'),
   ]);
   assert.deepEqual(found.sort(), [
     'bench/pipeline.ts -> src/cli/commands/serve.ts: tests and benchmarks call src/service, not the command line',
     'src/api/app.ts -> src/cli/options.ts: nothing in src imports src/cli',
     'src/api/app.ts -> src/service/index.ts: only src/cli imports src/service',
+    'src/index/search.ts -> src/api/errors.ts: dependencies point downstream: only src/service and src/cli import src/api',
+    'src/index/search.ts -> test/oracle/reference-sql.ts: the server ships nothing of test/ or bench/ (the reference SQL is a test helper)',
     'src/service/ingest.ts -> src/cli/options.ts: nothing in src imports src/cli',
     `src/service/ingest.ts -> src/cli/options.ts: src/service imports only ${SERVICE_MAY_IMPORT.join(', ')}`,
     'test/api/support.ts -> bench/synthetic-snapshot.ts: tests do not import bench/ (shared code is in src/service)',

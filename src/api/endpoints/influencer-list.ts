@@ -84,7 +84,7 @@ function rangeFilter(field: RangeField, what: string, kind: 'count' | 'fraction'
       : decimalParameter({
           name,
           description: `${cap} A non-negative decimal number written plainly (0.05, not 5 % or 5e-2).${tail}`,
-          rule: `decimal number ≥ 0, **a fraction**: 0.05 = 5 % (${what})`,
+          rule: 'decimal number ≥ 0, **a fraction**: 0.05 = 5 %',
           mustBe: 'a non-negative decimal number, a fraction (0.05 = 5 %)',
         });
   };

@@ -1,0 +1,122 @@
+// The reference semantics of the list endpoint as SQL: what tests and benchmarks check the serving index
+// against, on DuckDB, SQLite and PostgreSQL. It is keyed by the rows of the endpoint's contract (SORTS and
+// FILTERS in src/api/endpoints/influencer-list.ts): a range filter's SQL is the generic one below, every
+// other filter has its entry in FILTER_SQL, and test/api/contract.test.ts fails for a filter without one.
+// Not part of the server: nothing under src/ imports this file.
+import { FILTERS } from '../../src/api/endpoints/influencer-list.ts';
+import { SORT_FIELDS, type InfluencerQuery } from '../../src/index/query.ts';
+
+/** How one SQL engine writes what differs between engines. */
+export interface SqlDialect {
+  readonly name: 'duckdb' | 'sqlite' | 'postgres';
+  /** Numeric order of user ids (decimal strings, up to 20 digits). */
+  readonly userIdOrder: string;
+  /** product_category_ids holds any of `ids` (already written as SQL values). */
+  anyProductCategory(ids: readonly string[]): string;
+}
+
+export const DUCKDB: SqlDialect = {
+  name: 'duckdb',
+  userIdOrder: 'CAST(user_id AS HUGEINT)',
+  anyProductCategory: (ids) => `list_has_any(product_category_ids, [${ids.join(', ')}])`,
+};
+/** SQLite: product_category_ids as a JSON array; user_num holds user_id as an integer. */
+export const SQLITE: SqlDialect = {
+  name: 'sqlite',
+  userIdOrder: 'user_num',
+  anyProductCategory: (ids) =>
+    `EXISTS (SELECT 1 FROM json_each(product_category_ids) WHERE value IN (${ids.join(', ')}))`,
+};
+/** PostgreSQL: product_category_ids as text[]; user_num holds user_id as an integer. */
+export const POSTGRES: SqlDialect = {
+  name: 'postgres',
+  userIdOrder: 'user_num',
+  anyProductCategory: (ids) => `product_category_ids && ARRAY[${ids.join(', ')}]::text[]`,
+};
+
+/** Writes a value as SQL: a placeholder (its value pushed onto the statement's parameters) or a literal. */
+export type SqlValue = (value: string | number) => string;
+
+/** The WHERE conditions of each non-range filter of the contract, when the query has it. */
+const FILTER_SQL: Readonly<
+  Record<string, (q: InfluencerQuery, v: SqlValue, d: SqlDialect) => readonly string[]>
+> = {
+  product_category_id: (q, v, d) =>
+    q.productCategoryIds && q.productCategoryIds.length > 0
+      ? [d.anyProductCategory(q.productCategoryIds.map(v))]
+      : [],
+  influencer_category_name: (q, v) =>
+    q.category !== undefined ? [`lower(category) = ${v(q.category)}`] : [],
+  influencer_language: (q, v) => (q.language !== undefined ? [`lower(language) = ${v(q.language)}`] : []),
+  gender: (q, v) => (q.gender !== undefined ? [`lower(gender) = ${v(q.gender)}`] : []),
+  show_case_flag: (q, v) => (q.showCaseFlag !== undefined ? [`show_case_flag = ${v(q.showCaseFlag)}`] : []),
+  sales_flag: (q) => {
+    switch (q.salesFlag) {
+      case 1:
+        return ['sales_flag IN (1, 3)'];
+      case 2:
+        return ['sales_flag IN (2, 3)'];
+      case 3:
+        return ['sales_flag = 3'];
+      case 4:
+        return ['show_case_flag = 1'];
+      default:
+        return [];
+    }
+  },
+};
+
+/** The contract's filters that have no reference SQL (a test asserts there are none). */
+export function filtersWithoutSql(): string[] {
+  return FILTERS.filter((f) => f.range === undefined && !(f.name in FILTER_SQL)).map((f) => f.name);
+}
+
+/**
+ * The SQL returning `columns` of the query's page, in order, over `source` (a table, or DuckDB's
+ * read_parquet('…/influencers.parquet')). `value` writes parameters: DuckDB gets literals, SQLite and
+ * PostgreSQL placeholders (see referenceStatement).
+ */
+export function referenceSql(
+  q: InfluencerQuery,
+  source: string,
+  columns: string,
+  d: SqlDialect = DUCKDB,
+  value: SqlValue = literal,
+): string {
+  const where: string[] = [`region = ${value(q.region)}`];
+  for (const filter of FILTERS) {
+    const field = filter.range;
+    if (field !== undefined) {
+      const r = q.ranges[field];
+      if (r?.min !== undefined) where.push(`${field} >= ${value(r.min)}`);
+      if (r?.max !== undefined) where.push(`${field} <= ${value(r.max)}`);
+    } else {
+      where.push(...(FILTER_SQL[filter.name]?.(q, value, d) ?? []));
+    }
+  }
+  const dir = q.descending ? 'DESC' : 'ASC';
+  const order =
+    q.sortField === 0
+      ? `${d.userIdOrder} ${dir}`
+      : `${SORT_FIELDS[q.sortField]} ${dir}, ${d.userIdOrder} ASC`;
+  const offset = (q.pageNum - 1) * q.pageSize;
+  return `SELECT ${columns} FROM ${source} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${q.pageSize} OFFSET ${offset}`;
+}
+
+/** The reference SQL with positional parameters: `?` for SQLite, `$n` for PostgreSQL. */
+export function referenceStatement(
+  q: InfluencerQuery,
+  source: string,
+  columns: string,
+  d: SqlDialect,
+): { sql: string; params: (string | number)[] } {
+  const params: (string | number)[] = [];
+  const placeholder: SqlValue = (v) => {
+    params.push(v);
+    return d.name === 'postgres' ? `$${params.length}` : '?';
+  };
+  return { sql: referenceSql(q, source, columns, d, placeholder), params };
+}
+
+/** A value written as a SQL literal. */
+export const literal: SqlValue = (v) => (typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
