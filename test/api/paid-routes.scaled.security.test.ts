@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisRateLimiter } from '../../src/accounts/redis-limiter.ts';
 import { TEST_REDIS_URL, unavailable } from '../support/services.ts';
-import { accountSuite } from './account-suite.ts';
+import { routeSuite } from './route-suite.ts';
 import { LIST, SCALED_BACKEND, SQLITE_BACKEND, get, listen, testSnapshot } from './support.ts';
 
-accountSuite(SCALED_BACKEND);
+routeSuite(SCALED_BACKEND);
 
 const redisDown = await unavailable('redis');
 
