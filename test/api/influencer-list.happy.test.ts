@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { FILTERS, SORTS } from '../../src/api/endpoints/influencer-list.ts';
 import type { InfluencerQuery, RangeField } from '../../src/index/query.ts';
 import { SERVED_FIELDS } from '../../src/snapshot/schema.ts';
 import {
@@ -169,8 +170,10 @@ test('past the last page: an empty page, still a 200', async () => {
   assert.deepEqual(body.data, []);
 });
 
-// Random valid queries over values drawn where the data is, so that most pages are not empty.
-const RANGE_VALUES: Record<RangeField, number[]> = {
+// Random valid queries over the contract's filters and sorts, with values drawn where the data is (for the
+// fields listed here; others get COUNT_VALUES), so that most pages are not empty.
+const COUNT_VALUES = [0, 1, 10, 100, 1000, 10000, 100000];
+const RANGE_VALUES: Partial<Record<RangeField, number[]>> = {
   total_followers_cnt: [0, 500, 1000, 5000, 20000, 100000, 1000000],
   total_digg_cnt: [0, 100, 10000, 100000, 1000000],
   interaction_rate: [0, 0.01, 0.02, 0.035, 0.05, 0.08, 0.15],
@@ -198,11 +201,11 @@ const validRequest = fc
         { arbitrary: fc.integer({ min: 1, max: 10000 }), weight: 1 },
       ),
       pageSize: fc.integer({ min: 1, max: 10 }),
-      sortField: fc.integer({ min: 0, max: 6 }),
+      sortField: fc.constantFrom(...SORTS.map((s) => s.code)),
       descending: fc.boolean(),
       ranges: fc.array(
         fc.record({
-          field: fc.constantFrom(...(Object.keys(RANGE_VALUES) as RangeField[])),
+          field: fc.constantFrom(...FILTERS.flatMap((f) => (f.range ? [f.range] : []))),
           a: fc.nat(6),
           b: sometimes(fc.nat(6)),
         }),
@@ -230,7 +233,7 @@ const validRequest = fc
     const ranges: Partial<Record<RangeField, { min?: number; max?: number }>> = {};
     for (const { field, a, b } of r.ranges) {
       if (ranges[field]) continue; // each parameter at most once
-      const values = RANGE_VALUES[field];
+      const values = RANGE_VALUES[field] ?? COUNT_VALUES;
       const lo = values[Math.min(a, values.length - 1)]!;
       const hi =
         b === null || b === undefined ? undefined : values[Math.min(Math.max(a, b), values.length - 1)]!;

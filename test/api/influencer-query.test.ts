@@ -1,7 +1,7 @@
 // The list endpoint's query parser on its own: every parameter's rules and messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INFLUENCER_LIST_PARAMETERS, parseInfluencerQuery } from '../../src/api/endpoints/influencer-list.ts';
+import { parseInfluencerQuery } from '../../src/api/endpoints/influencer-list.ts';
 import { InvalidParameter } from '../../src/api/parameters.ts';
 import type { InfluencerQuery } from '../../src/index/query.ts';
 
@@ -208,19 +208,4 @@ test('unknown and repeated parameters are rejected by name', () => {
     'Parameter given more than once: page_size',
   );
   assert.equal(rejected('region=US&region=GB').message, 'Parameter given more than once: region');
-});
-
-test("the parameters are exactly the seed contract's 25", () => {
-  const seed = [
-    'product_category_id', 'influencer_category_name', 'influencer_sort_field_v2', 'sort_type',
-    'min_total_followers_cnt', 'max_total_followers_cnt', 'min_total_digg_cnt', 'max_total_digg_cnt',
-    'min_interaction_rate', 'max_interaction_rate', 'min_total_views_cnt', 'max_total_views_cnt',
-    'min_total_views_7d_cnt', 'max_total_views_7d_cnt', 'min_per_video_product_views_avg_cnt',
-    'max_per_video_product_views_avg_cnt', 'min_per_video_product_views_avg_7d_cnt',
-    'max_per_video_product_views_avg_7d_cnt', 'gender', 'influencer_language', 'show_case_flag', 'sales_flag',
-    'region', 'page_num', 'page_size',
-  ]; // prettier-ignore
-  const names = INFLUENCER_LIST_PARAMETERS.map((p) => p.name);
-  assert.equal(new Set(names).size, names.length);
-  assert.deepEqual([...names].sort(), [...seed].sort());
 });
