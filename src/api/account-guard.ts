@@ -73,7 +73,7 @@ export async function serveCharged(
   reply: FastifyReply,
   credits: 0 | 1,
   page: () => Buffer,
-): Promise<Buffer> {
+): Promise<Buffer | FastifyReply> {
   const account = request.account;
   if (!account) throw new Error('serveCharged on a route without requireAccount');
   if (credits === 0) {
@@ -101,6 +101,17 @@ export async function serveCharged(
     throw err;
   }
   const result = await debit;
+  if (result.ok && (reply.sent || reply.raw.destroyed || request.raw.socket?.destroyed === true)) {
+    // This 200 cannot be delivered: the deadline's 503 went out while the debit was committing, or the
+    // client is gone. Nothing delivered, nothing charged.
+    request.creditsCharged = 1;
+    ctx.metrics.creditDebited();
+    await refundIfCharged(ctx, request).catch((refundError: unknown) => {
+      request.log.error({ err: refundError, keyId: account.id }, 'refund of an undelivered answer failed');
+    });
+    if (reply.sent) return reply;
+    throw new ApiError('accounts_unavailable');
+  }
   reply.header('x-credits-remaining', result.remaining);
   if (!result.ok) throw new ApiError('insufficient_credits');
   request.creditsCharged = 1;

@@ -10,13 +10,15 @@ import type { AccountStore, RateLimiter } from '../accounts/types.ts';
 import type { ServingIndex } from '../index/types.ts';
 import { refundIfCharged } from './account-guard.ts';
 import { createContext, type AppContext } from './context.ts';
-import { API_ERRORS, ApiError, errorEnvelope } from './errors.ts';
+import { API_ERRORS, ApiError, errorEnvelope, type ApiErrorCode } from './errors.ts';
 import { createMetrics } from './metrics.ts';
 import { PAID_ENDPOINTS } from './endpoints/registry.ts';
 import { registerPaidEndpoint } from './paid-route.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealth } from './routes/health.ts';
 import { newRequestId } from './request-id.ts';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export interface AppDeps {
   /** The snapshot served now (swapped atomically by the caller on activation), null before the first. */
@@ -33,15 +35,84 @@ export interface AppDeps {
   readonly processMetrics?: boolean;
   /** When set, /metrics answers only requests with `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken?: string;
+  /** Timeouts and size limits of the HTTP layer (defaults: HTTP_LIMITS). */
+  readonly http?: Partial<HttpLimits>;
 }
 
-/** Replaces an API key pasted into a URL by mistake before the URL is logged. */
-function redactKeys(url: string): string {
-  return url.replace(/sk_live_[0-9A-Za-z]*/g, 'sk_live_[redacted]');
+/** How long the server waits on a client, and how much it reads from one (docs/running.md, Configuration). */
+export interface HttpLimits {
+  /** Headers must arrive within this (a slow-header client gets a 408 and is disconnected). */
+  readonly headersTimeoutMs: number;
+  /** The whole request (headers and body) must arrive within this (a stalled body gets a 408). */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** A request must be answered within this, or it gets a 503 and anything charged for it is refunded. */
+  readonly deadlineMs: number;
+  /** Longest URL (path and query string) accepted; longer is a 414. Node refuses headers above 16 KiB (431). */
+  readonly maxUrlLength: number;
+}
+
+export const HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  keepAliveTimeoutMs: 5_000,
+  deadlineMs: 2_000,
+  maxUrlLength: 8_192,
+};
+
+/** The envelope the HTTP layer itself sends on a connection that never became a request (no route ran). */
+function writeClientError(socket: Duplex, code: ApiErrorCode): string {
+  const { status, message } = API_ERRORS[code];
+  const requestId = newRequestId();
+  const body = JSON.stringify(errorEnvelope(status, message, requestId));
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  return requestId;
+}
+
+/** Node's parser and timeout errors, by the status their envelope gets. */
+function clientErrorCode(error: NodeJS.ErrnoException): ApiErrorCode {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'request_timeout';
+  if (error.code === 'HPE_HEADER_OVERFLOW') return 'headers_too_large';
+  return 'bad_request';
+}
+
+/**
+ * The URL as it is logged: percent-decoded where it decodes (so that "sk%5Flive%5F…" cannot slip past), with
+ * any API key pasted into it by mistake replaced.
+ */
+export function redactKeys(url: string): string {
+  let decoded = url;
+  try {
+    decoded = decodeURIComponent(url.replace(/\+/g, ' '));
+  } catch {
+    // Malformed escapes: decode what decodes, byte by byte, so a key split by them is still found.
+    decoded = url.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  return decoded.replace(/sk_live_[0-9A-Za-z]*/gi, 'sk_live_[redacted]');
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...deps.http };
   const app = Fastify({
+    // Timeouts (see HttpLimits): Node checks them every second instead of every 30 s by default.
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    handlerTimeout: limits.deadlineMs,
+    forceCloseConnections: 'idle',
+    // What Node's parser refuses (malformed request, slow client, oversized headers) never reaches a route:
+    // it gets the same envelope and a request id, written on the socket.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const code = clientErrorCode(error);
+      const requestId = socket.writable ? writeClientError(socket, code) : undefined;
+      app.log.info({ requestId, status: API_ERRORS[code].status, err: error.code }, 'client error');
+      socket.destroy();
+    },
     logger: deps.logger ?? false,
     // One "request" log line per request is written in onResponse, with the key id and the latency.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -72,7 +143,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Hooks in callback style: an async hook costs a promise and a microtask per request for nothing here.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
-    done();
+    done(request.url.length > limits.maxUrlLength ? new ApiError('uri_too_long') : undefined);
   });
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -122,7 +193,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (error instanceof ApiError) {
       return reply.code(error.status).send(errorEnvelope(error.status, error.message, request.id));
     }
-    const status = (error as { statusCode?: unknown }).statusCode;
+    const { statusCode: status, code } = error as { statusCode?: unknown; code?: unknown };
+    if (code === 'FST_ERR_HANDLER_TIMEOUT') {
+      // The deadline passed while the request waited on the accounts store (the only thing a paid request
+      // awaits; the limiter falls back locally within its own short timeout).
+      return reply.code(503).send(errorEnvelope(503, API_ERRORS.accounts_unavailable.message, request.id));
+    }
+    if (status === 413) {
+      return reply.code(413).send(errorEnvelope(413, API_ERRORS.payload_too_large.message, request.id));
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Fastify's own client errors (unsupported content type, body too large, …).
       const detail = error instanceof Error ? `: ${error.message}` : '';

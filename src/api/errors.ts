@@ -27,12 +27,25 @@ export const API_ERRORS = {
   insufficient_credits: { status: 402, message: 'apiKey quota is not enough' },
   /** No such route. */
   not_found: { status: 404, message: 'Not found' },
+  /** The request was not received in full within the request timeout (slow headers or a stalled body). */
+  request_timeout: { status: 408, message: 'Request timeout: the request was not received in time' },
+  /** A request body above the limit (the API takes none). */
+  payload_too_large: { status: 413, message: 'Payload too large' },
+  /** A URL longer than the limit. */
+  uri_too_long: { status: 414, message: 'URI too long' },
+  /** Request headers (the request line included) above the limit. */
+  headers_too_large: { status: 431, message: 'Request header fields too large' },
   /** More requests in the current second than the key's QPS limit. */
   qps_limit_exceeded: { status: 429, message: 'qps limit exceeded' },
   /** A bug or an infrastructure failure; the cause is logged under the request id, never sent. */
   internal_error: { status: 500, message: 'Internal server error' },
   /** No snapshot is active yet (first start still ingesting its data). */
   not_ready: { status: 503, message: 'Service not ready: no snapshot is active yet' },
+  /**
+   * The accounts store failed or did not answer within the request deadline; nothing is charged (a debit
+   * that commits after the deadline is refunded). Service resumes by itself when the store is back.
+   */
+  accounts_unavailable: { status: 503, message: 'accounts store unavailable' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -41,10 +41,26 @@ const ERROR_EXAMPLES: Readonly<Record<number, { code: ApiErrorCode; message: str
       description:
         'An unexpected failure. The cause is logged under the requestId; a credit already debited is refunded.',
     },
+    408: {
+      code: 'request_timeout',
+      message: API_ERRORS.request_timeout.message,
+      description:
+        'The request (headers, or headers and body) was not received in time; the connection is closed.',
+    },
+    414: {
+      code: 'uri_too_long',
+      message: API_ERRORS.uri_too_long.message,
+      description: 'The URL is longer than 8,192 characters.',
+    },
+    431: {
+      code: 'headers_too_large',
+      message: API_ERRORS.headers_too_large.message,
+      description: 'The request line and headers exceed 16 KiB.',
+    },
     503: {
       code: 'not_ready',
       message: API_ERRORS.not_ready.message,
-      description: 'The server has not activated its first snapshot yet (first start). Never charged.',
+      description: `The server has not activated its first snapshot yet (first start: "${API_ERRORS.not_ready.message}"), or the accounts store failed or did not answer within the request deadline ("${API_ERRORS.accounts_unavailable.message}"). Never charged.`,
     },
   };
 
@@ -203,7 +219,10 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           type: 'object',
           required: ['code', 'message', 'data', 'requestId'],
           properties: {
-            code: { type: 'integer', description: 'The HTTP status (400, 401, 402, 404, 429, 500, 503)' },
+            code: {
+              type: 'integer',
+              description: 'The HTTP status (400, 401, 402, 404, 408, 413, 414, 429, 431, 500, 503)',
+            },
             message: { type: 'string', description: 'What went wrong; for a 400, names the parameter' },
             data: { type: 'object', nullable: true, description: 'Always null' },
             requestId: { type: 'string', format: 'uuid' },

@@ -220,19 +220,43 @@ export interface GivenParameters {
   get<T>(parameter: Parameter<T>): T | undefined;
 }
 
+/** A query-string component decoded strictly: malformed percent-encoding or invalid UTF-8 is an error. */
+function decodeComponent(raw: string): string | null {
+  if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) return raw;
+  try {
+    // decodeURIComponent rejects "%ZZ", truncated escapes, overlong forms and lone surrogates (URIError);
+    // URLSearchParams would pass them through or turn them into U+FFFD.
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Splits a query string (without "?") into raw values, rejecting unknown and repeated parameter names.
- * Values are parsed lazily, in the order the endpoint asks for them, so the first violation reported is the
- * first in the endpoint's documented order.
+ * Splits a query string (without "?") into raw values, rejecting malformed percent-encoding, invalid UTF-8,
+ * unknown and repeated parameter names. Values are parsed lazily, in the order the endpoint asks for them,
+ * so the first violation reported is the first in the endpoint's documented order.
  */
 export function givenParameters(queryString: string, accepted: readonly Parameter[]): GivenParameters {
   const names = new Set(accepted.map((p) => p.name));
   const raw = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(queryString)) {
-    if (!names.has(name))
+  for (const pair of queryString.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    const name = decodeComponent(rawName);
+    const value = eq < 0 ? '' : decodeComponent(pair.slice(eq + 1));
+    const shownName = (n: string) => (n.length > 60 ? n.slice(0, 60) + '…' : n);
+    if (name === null)
+      throw new InvalidParameter(
+        rawName,
+        `Malformed parameter name ${shown(rawName)}: invalid percent-encoding or UTF-8`,
+      );
+    if (!names.has(name)) throw new InvalidParameter(name, `Unknown parameter: ${shownName(name)}`);
+    if (value === null)
       throw new InvalidParameter(
         name,
-        `Unknown parameter: ${name.length > 60 ? name.slice(0, 60) + '…' : name}`,
+        `${name} has invalid percent-encoding or is not valid UTF-8 (encode each byte of UTF-8 as %XX)`,
       );
     if (raw.has(name)) throw new InvalidParameter(name, `Parameter given more than once: ${name}`);
     raw.set(name, value);
