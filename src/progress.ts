@@ -32,3 +32,34 @@ export function stderrProgress(minIntervalMs = 1000): Progress {
     },
   };
 }
+
+/** Where long work stands, for a status page (the first start's /healthz answer). */
+export interface ProgressState {
+  /** The last one-line message (the step under way). */
+  readonly step: string;
+  /** The last counted stage, e.g. "generate days", with its counts. */
+  readonly stage?: string;
+  readonly done?: number;
+  readonly total?: number;
+  /** Seconds since the work started. */
+  readonly elapsedSeconds: number;
+}
+
+/** A Progress that passes everything on to `inner` and keeps the latest state for state(). */
+export function recordingProgress(inner: Progress): Progress & { state(): ProgressState } {
+  const started = Date.now();
+  let step = 'starting';
+  let counted: { stage: string; done: number; total?: number } | undefined;
+  return {
+    update(stage, done, total) {
+      counted = { stage, done, ...(total !== undefined && { total }) };
+      inner.update(stage, done, total);
+    },
+    log(message) {
+      step = message;
+      counted = undefined;
+      inner.log(message);
+    },
+    state: () => ({ step, ...counted, elapsedSeconds: Math.round((Date.now() - started) / 100) / 10 }),
+  };
+}

@@ -8,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { AccountStore, RateLimiter } from '../accounts/types.ts';
 import type { ServingIndex } from '../index/types.ts';
+import type { ProgressState } from '../progress.ts';
 import { refundIfCharged } from './account-guard.ts';
 import { createContext, type AppContext } from './context.ts';
 import { API_ERRORS, ApiError, errorEnvelope, type ApiErrorCode } from './errors.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   readonly processMetrics?: boolean;
   /** When set, /metrics answers only requests with `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken?: string;
+  /** Where the first start stands while no snapshot is active (the body of /healthz's 503). */
+  readonly startup?: () => ProgressState | null;
   /** Timeouts and size limits of the HTTP layer (defaults: HTTP_LIMITS). */
   readonly http?: Partial<HttpLimits>;
 }
@@ -171,7 +174,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     keyId: string | undefined,
     latencyMs: number,
   ): void => {
-    request.log.info(
+    // Health checks come every few seconds from load balancers: at debug, so they do not bury the rest.
+    const level = request.routeOptions.url === '/healthz' ? 'debug' : 'info';
+    request.log[level](
       {
         method: request.method,
         url: redactKeys(request.url),
@@ -221,7 +226,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   for (const endpoint of PAID_ENDPOINTS) registerPaidEndpoint(app, ctx, endpoint);
-  registerHealth(app, ctx, { metricsToken: deps.metricsToken });
+  registerHealth(app, ctx, { metricsToken: deps.metricsToken, startup: deps.startup });
   registerDocs(app, { publicUrl: deps.publicUrl ?? 'http://127.0.0.1:8080' });
   return app;
 }

@@ -11,7 +11,7 @@ import { openAccounts, type Accounts } from '../accounts/index.ts';
 import { buildApp } from '../api/app.ts';
 import { BufferedLogStream } from '../api/log-stream.ts';
 import { ConfigError, type Config } from '../config.ts';
-import { stderrProgress, type Progress } from '../progress.ts';
+import { recordingProgress, stderrProgress, type Progress } from '../progress.ts';
 import { activePointerPath } from '../snapshot/store.ts';
 import { createFirstKey, FIRST_KEY, makeDemoSnapshot } from './first-start.ts';
 import { LiveSnapshot } from './live-snapshot.ts';
@@ -41,7 +41,9 @@ export interface RunningServer {
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
-  const progress = options.progress ?? stderrProgress();
+  // Kept for /healthz: while the first start makes its demo data, the 503 body says how far it has got.
+  const progress = recordingProgress(options.progress ?? stderrProgress());
+  let starting = false;
   const say = options.say ?? ((line: string) => process.stderr.write(line + '\n'));
   const accounts: Accounts = await openAccounts(config);
   // JSON logs on stdout, gathered into one write per ≤ 100 ms instead of one per request line.
@@ -50,6 +52,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   let live: LiveSnapshot | null = null;
   const app = buildApp({
     index: () => live?.current ?? null,
+    startup: () => (starting ? progress.state() : null),
     accounts: accounts.store,
     limiter: accounts.limiter,
     logger,
@@ -109,7 +112,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       ready = Promise.resolve();
     } else if (options.demoInfluencers > 0) {
       say('No snapshot is active yet: making the demo dataset (requests get 503 until it is served).');
-      ready = makeDemoSnapshot(config.dataDir, options.demoInfluencers, progress).then(() => live!.refresh());
+      starting = true;
+      ready = makeDemoSnapshot(config.dataDir, options.demoInfluencers, progress)
+        .then(() => live!.refresh())
+        .finally(() => (starting = false));
     } else {
       say('No snapshot is active: requests get 503 until `kolscope ingest` activates one.');
       ready = new Promise((resolve) => {

@@ -38,6 +38,15 @@ test('a raw-demo left by a first start that failed afterwards is reused and inge
     say: (line) => lines.push(line),
   });
   try {
+    // While the demo snapshot is being made, /healthz is a 503 that says how far it has got.
+    const starting = await get(`${server.url}/healthz`);
+    assert.equal(starting.status, 503);
+    const progress = (
+      starting.body.data as unknown as { status: string; progress: { step: string; elapsedSeconds: number } }
+    ).progress;
+    assert.equal((starting.body.data as unknown as { status: string }).status, 'starting');
+    assert.ok(progress.step.length > 0);
+    assert.equal(typeof progress.elapsedSeconds, 'number');
     await server.ready;
     assert.ok(
       lines.some((l) => l.startsWith('first start: reusing the demo dataset of an earlier start')),

@@ -1,8 +1,9 @@
 // GET /healthz (is a snapshot served, which one) and GET /metrics (Prometheus text format).
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { ProgressState } from '../../progress.ts';
 import type { AppContext } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { API_ERRORS, ApiError, errorEnvelope } from '../errors.ts';
 
 export interface HealthData {
   readonly status: 'ok';
@@ -19,13 +20,27 @@ function sameSecret(presented: string | undefined, expected: string): boolean {
 export function registerHealth(
   app: FastifyInstance,
   ctx: AppContext,
-  options: { metricsToken?: string | undefined } = {},
+  options: {
+    metricsToken?: string | undefined;
+    /** Where the first start stands while no snapshot is served (shown in /healthz's 503). */
+    startup?: (() => ProgressState | null) | undefined;
+  } = {},
 ): void {
   const metricsAuthorization = options.metricsToken ? `Bearer ${options.metricsToken}` : undefined;
-  app.get('/healthz', async (request) => {
+  app.get('/healthz', async (request, reply) => {
     const index = ctx.index();
-    // 503 until the first snapshot is active, so a load balancer only routes to replicas that can answer.
-    if (!index) throw new ApiError('not_ready');
+    // 503 until the first snapshot is active, so a load balancer only routes to replicas that can answer;
+    // during a first start the body says how far the demo data has got.
+    if (!index) {
+      const progress = options.startup?.() ?? null;
+      if (!progress) throw new ApiError('not_ready');
+      return reply
+        .code(503)
+        .send({
+          ...errorEnvelope(503, API_ERRORS.not_ready.message, request.id),
+          data: { status: 'starting', progress },
+        });
+    }
     const data: HealthData = {
       status: 'ok',
       snapshot: { version: index.version, asOf: index.asOf, regions: index.regions },
