@@ -2,6 +2,9 @@
 // (default "kolscope"), created on start. Concurrent debits and refunds are group-committed: one call of
 // apply_credit_ops() per batch = one round trip and one commit; every balance returned comes from that
 // statement on the primary, never from a read afterwards.
+//
+// Every wait on the database is bounded (connectTimeoutMs, statementTimeoutMs): a database that stalls or
+// drops makes calls fail fast with AccountStoreUnavailable, and the pool reconnects by itself.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import type {
@@ -13,7 +16,15 @@ import type {
   UsageSummary,
 } from './types.ts';
 import { apiKeyPrefix, generateApiKey, generateKeyId, hashApiKey } from './keys.ts';
-import { AccountError, checkCredits, checkKeyInput, checkUsageRecord } from './errors.ts';
+import {
+  AccountError,
+  AccountStoreUnavailable,
+  DependencyUnavailableError,
+  checkCredits,
+  checkKeyInput,
+  checkUsageRecord,
+  redactUrl,
+} from './errors.ts';
 import {
   GroupCommitQueue,
   KeyCache,
@@ -22,7 +33,6 @@ import {
   type CreditOutcome,
   type GroupCommitOptions,
 } from './batching.ts';
-import { redactUrl } from './redis-limiter.ts';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -141,7 +151,17 @@ export interface PostgresAccountStoreOptions extends GroupCommitOptions {
   /** How long authenticate() may reuse a looked-up key (default 1000 ms): the delay before a revocation
    * made by another process is seen. */
   readonly authCacheMs?: number;
+  /** Longest wait for a connection, new or from the pool (default 2000 ms). */
+  readonly connectTimeoutMs?: number | undefined;
+  /**
+   * Longest run of one statement (default 2000 ms): PostgreSQL cancels it (statement_timeout), and the client
+   * gives up 500 ms later if no answer comes at all (a stalled network or server).
+   */
+  readonly statementTimeoutMs?: number | undefined;
 }
+
+export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 2000;
+export const DEFAULT_PG_STATEMENT_TIMEOUT_MS = 2000;
 
 const DEADLOCK = '40P01';
 
@@ -150,6 +170,7 @@ export class PostgresAccountStore implements AccountStore {
   private readonly credits: GroupCommitQueue;
   private readonly usageBuffer: UsageBuffer;
   private closed = false;
+  private readonly connectTimeoutMs: number;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -157,6 +178,7 @@ export class PostgresAccountStore implements AccountStore {
     readonly schema: string,
     options: PostgresAccountStoreOptions,
   ) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS;
     this.cache = new KeyCache(options.authCacheMs);
     this.credits = new GroupCommitQueue((batch) => this.applyCreditOps(batch), {
       maxBatch: options.maxBatch,
@@ -174,27 +196,34 @@ export class PostgresAccountStore implements AccountStore {
     const schema = options.schema ?? 'kolscope';
     if (!SCHEMA_NAME.test(schema))
       throw new AccountError('invalid_input', `PostgreSQL schema must match ${SCHEMA_NAME}, got "${schema}"`);
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_PG_STATEMENT_TIMEOUT_MS;
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + 500,
+      keepAlive: true,
+    });
     // An idle client losing its connection must not crash the process; the next query reports it.
     pool.on('error', () => {});
     try {
       const client = await pool.connect();
+      let failure: unknown;
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`kolscope-accounts:${schema}`]);
         await client.query(schemaSql(schema));
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        failure = error;
         throw error;
       } finally {
-        client.release();
+        client.release(failure !== undefined); // a failed connection is closed, not reused
       }
     } catch (error) {
-      await pool.end().catch(() => {});
-      throw new Error(
-        `cannot use PostgreSQL at ${redactUrl(options.connectionString)}: ${(error as Error).message}`,
-      );
+      void pool.end().catch(() => {}); // not awaited: ending a stalled connection may never finish
+      throw new DependencyUnavailableError('PostgreSQL', redactUrl(options.connectionString), error);
     }
     return new PostgresAccountStore(pool, schema, options);
   }
@@ -220,7 +249,10 @@ export class PostgresAccountStore implements AccountStore {
     const key = generateApiKey();
     const id = generateKeyId();
     const s = this.schema;
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw storeError(error);
+    });
+    let failure: unknown;
     try {
       await client.query('BEGIN');
       if (onlyIfNone) {
@@ -244,27 +276,27 @@ export class PostgresAccountStore implements AccountStore {
       await client.query('COMMIT');
       return { id, key, record: toRecord(rows[0]!) };
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
+      failure = error;
+      // The connection is closed below, which rolls back; a ROLLBACK sent here could wait on a stalled server.
+      throw storeError(error);
     } finally {
-      client.release();
+      client.release(failure !== undefined);
     }
   }
 
   async authenticate(key: string): Promise<ApiKeyRecord | null> {
     this.checkOpen();
     return this.cache.authenticate(key, async (hash) => {
-      const { rows } = await this.pool.query<KeyRow>(
-        `SELECT * FROM ${this.schema}.api_keys WHERE hash = $1`,
-        [hash],
-      );
+      const { rows } = await this.query<KeyRow>(`SELECT * FROM ${this.schema}.api_keys WHERE hash = $1`, [
+        hash,
+      ]);
       return rows[0] ? { hash: rows[0].hash, record: toRecord(rows[0]) } : null;
     });
   }
 
   async listKeys(): Promise<ApiKeyRecord[]> {
     this.checkOpen();
-    const { rows } = await this.pool.query<KeyRow>(
+    const { rows } = await this.query<KeyRow>(
       `SELECT * FROM ${this.schema}.api_keys ORDER BY created_at, id`,
     );
     return rows.map(toRecord);
@@ -274,7 +306,7 @@ export class PostgresAccountStore implements AccountStore {
     this.checkOpen();
     checkCredits(credits, 'credits', 1);
     const s = this.schema;
-    const { rows } = await this.pool.query<KeyRow>(
+    const { rows } = await this.query<KeyRow>(
       `WITH k AS (UPDATE ${s}.api_keys SET credits = credits + $2 WHERE id = $1 RETURNING *),
        l AS (INSERT INTO ${s}.ledger (key_id, request_id, delta, reason) SELECT id, $3, $2, 'topup' FROM k)
        SELECT * FROM k`,
@@ -287,7 +319,7 @@ export class PostgresAccountStore implements AccountStore {
 
   async revoke(id: string): Promise<ApiKeyRecord> {
     this.checkOpen();
-    const { rows } = await this.pool.query<KeyRow>(
+    const { rows } = await this.query<KeyRow>(
       `UPDATE ${this.schema}.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *`,
       [id],
     );
@@ -316,7 +348,7 @@ export class PostgresAccountStore implements AccountStore {
     this.checkOpen();
     await this.usageBuffer.flush();
     const s = this.schema;
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.query<{
       key_id: string;
       requests: number;
       ok: number;
@@ -356,7 +388,26 @@ export class PostgresAccountStore implements AccountStore {
     await this.credits.drain();
     await this.usageBuffer.flush();
     this.closed = true;
-    await this.pool.end();
+    // Ending a connection to a stalled server waits for an answer that may never come: bounded.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.connectTimeoutMs);
+      this.pool.end().then(
+        () => (clearTimeout(timer), resolve()),
+        () => (clearTimeout(timer), resolve()),
+      );
+    });
+  }
+
+  /** pool.query with the database's unavailability turned into AccountStoreUnavailable. */
+  private async query<R extends pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   private checkOpen(): void {
@@ -369,7 +420,7 @@ export class PostgresAccountStore implements AccountStore {
     const ops = order.map((i) => batch[i]!);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ o_idx: number; o_outcome: string; o_remaining: string }>(
+        const { rows } = await this.query<{ o_idx: number; o_outcome: string; o_remaining: string }>(
           `SELECT o_idx, o_outcome, o_remaining FROM ${this.schema}.apply_credit_ops($1::text[], $2::text[], $3::text[])`,
           [ops.map((o) => o.kind), ops.map((o) => o.keyId), ops.map((o) => o.requestId)],
         );
@@ -389,7 +440,7 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   private async writeUsage(rows: readonly UsageRecord[]): Promise<void> {
-    await this.pool.query(
+    await this.query(
       `INSERT INTO ${this.schema}.usage (key_id, request_id, at, status, credits, latency_ms)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::integer[], $5::integer[], $6::float8[])`,
       [
@@ -402,6 +453,33 @@ export class PostgresAccountStore implements AccountStore {
       ],
     );
   }
+}
+
+// SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57 (operator intervention,
+// including 57014: cancelled by statement_timeout), and the errors of pg and the socket on a lost or
+// stalled connection.
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const UNAVAILABLE_MESSAGE =
+  /Query read timeout|timeout exceeded when trying to connect|Connection terminated|timeout expired|connection error|Cannot use a pool after calling end/;
+
+/** AccountStoreUnavailable when the error says the database cannot answer now; the error itself otherwise. */
+function storeError(error: unknown): unknown {
+  if (error instanceof AccountStoreUnavailable || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const unavailable =
+    typeof code === 'string' && (/^(08|53|57)/.test(code) || UNAVAILABLE_SOCKET_CODES.has(code))
+      ? true
+      : UNAVAILABLE_MESSAGE.test(error.message);
+  return unavailable ? new AccountStoreUnavailable(error) : error;
 }
 
 function cmp(a: string, b: string): number {

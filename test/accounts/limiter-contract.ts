@@ -51,21 +51,23 @@ export function rateLimiterContract(name: string, skip: string | false, harness:
     });
 
     test('N + k concurrent hits on a key at rest: exactly N allowed (the burst), remaining counts down', async () => {
+      await limiter.hit(`warm-${run}`, 1); // connection, script and slot map ready before the burst
+      const started = performance.now();
       const decisions = await Promise.all(Array.from({ length: 13 }, () => limiter.hit(`a-${run}`, 10)));
-      assert.equal(decisions.filter((d) => d.allowed).length, 10 * BURST_SECONDS);
-      assert.ok(decisions.every((d) => d.limit === 10 && d.resetMs > 0 && d.resetMs <= 1000));
+      // A token comes back every 100 ms: on a machine slow enough to spend that long, one more may pass.
+      const refilled = Math.floor((performance.now() - started) / 100);
       const allowed = decisions.filter((d) => d.allowed).map((d) => d.remaining);
-      assert.deepEqual(
-        allowed.sort((a, b) => b - a),
-        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-      );
+      assert.ok(allowed.length >= 10 && allowed.length <= 10 + refilled, `${allowed.length} allowed`);
+      assert.ok(decisions.every((d) => d.limit === 10 && d.resetMs > 0 && d.resetMs <= 1000));
+      if (refilled === 0)
+        assert.deepEqual(
+          allowed.sort((a, b) => b - a),
+          [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+        );
       const refused = decisions.filter((d) => !d.allowed);
       assert.ok(refused.every((d) => d.remaining === 0));
       // Refused: the wait until one token is back (1/qps s at most), not a whole window.
-      assert.ok(
-        refused.every((d) => d.resetMs <= 100),
-        JSON.stringify(refused),
-      );
+      assert.ok(refused.length > 0 && refused.every((d) => d.resetMs <= 100), JSON.stringify(refused));
     });
 
     test('keys are limited independently', async () => {
