@@ -1,7 +1,7 @@
 // Errors of the accounts stage that callers act on (the CLI turns them into exit code 2, the API into 4xx).
 // Expected outcomes of a request (not enough credits, over the QPS limit) are values, not these.
 
-export type AccountErrorCode = 'unknown_key' | 'invalid_input' | 'request_id_conflict';
+export type AccountErrorCode = 'unknown_key' | 'invalid_input' | 'request_id_conflict' | 'request_refunded';
 
 export class AccountError extends Error {
   override readonly name = 'AccountError';

@@ -78,12 +78,23 @@ DECLARE
   j integer;
   bal bigint;
   owner text;
+  voided boolean;
+  marker text;
 BEGIN
   FOR j IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
     o_idx := j;
+    voided := false;
+    marker := NULL;
+    -- The key row first: a debit and a refund of one request on two connections take turns.
+    PERFORM 1 FROM ${s}.api_keys k WHERE k.id = p_keys[j] FOR UPDATE;
     SELECT l.key_id INTO owner FROM ${s}.ledger l WHERE l.request_id = p_requests[j] AND l.reason = 'debit';
+    IF p_kinds[j] = 'debit' AND owner IS NULL THEN
+      -- refunded before it arrived (its caller gave up on it): never charged
+      SELECT l.key_id INTO marker FROM ${s}.ledger l WHERE l.request_id = p_requests[j] AND l.reason = 'refund';
+      voided := marker = p_keys[j];
+    END IF;
     IF p_kinds[j] = 'debit' THEN
-      IF owner IS NULL THEN
+      IF owner IS NULL AND marker IS NULL THEN
         UPDATE ${s}.api_keys k SET credits = k.credits - 1 WHERE k.id = p_keys[j] AND k.credits > 0
           RETURNING k.credits INTO bal;
         IF FOUND THEN
@@ -97,6 +108,10 @@ BEGIN
           SELECT l.key_id INTO owner FROM ${s}.ledger l WHERE l.request_id = p_requests[j] AND l.reason = 'debit';
         END IF;
       END IF;
+    ELSIF owner IS NULL THEN -- refund before its debit: a marker of no value, so the debit charges nothing
+      INSERT INTO ${s}.ledger (key_id, request_id, delta, reason)
+        SELECT k.id, p_requests[j], 0, 'refund' FROM ${s}.api_keys k WHERE k.id = p_keys[j]
+        ON CONFLICT (request_id, reason) DO NOTHING;
     ELSIF owner = p_keys[j] THEN -- refund of a debit of this key
       INSERT INTO ${s}.ledger (key_id, request_id, delta, reason) VALUES (p_keys[j], p_requests[j], 1, 'refund')
         ON CONFLICT (request_id, reason) DO NOTHING;
@@ -109,6 +124,8 @@ BEGIN
     o_outcome := CASE
       WHEN NOT FOUND THEN 'unknown_key'
       WHEN owner IS NOT NULL AND owner <> p_keys[j] THEN 'conflict'
+      WHEN marker IS NOT NULL AND marker <> p_keys[j] THEN 'conflict'
+      WHEN voided THEN 'voided'
       WHEN p_kinds[j] = 'debit' AND owner IS NULL THEN 'insufficient'
       ELSE 'ok' END;
     RETURN NEXT;
@@ -158,7 +175,12 @@ export interface PostgresAccountStoreOptions extends GroupCommitOptions {
    * gives up 500 ms later if no answer comes at all (a stalled network or server).
    */
   readonly statementTimeoutMs?: number | undefined;
+  /** How often refunds kept while the database was unavailable are retried (default 1000 ms). */
+  readonly refundRetryMs?: number | undefined;
 }
+
+/** Refunds kept while the database is unavailable, at most (beyond, they are logged as lost). */
+const MAX_KEPT_REFUNDS = 100_000;
 
 export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 2000;
 export const DEFAULT_PG_STATEMENT_TIMEOUT_MS = 2000;
@@ -171,6 +193,11 @@ export class PostgresAccountStore implements AccountStore {
   private readonly usageBuffer: UsageBuffer;
   private closed = false;
   private readonly connectTimeoutMs: number;
+  /** Refunds that met an unavailable database: request id → key id, retried by a timer. */
+  private readonly keptRefunds = new Map<string, string>();
+  private refundTimer: NodeJS.Timeout | null = null;
+  private readonly refundRetryMs: number;
+  private readonly report: (error: unknown) => void;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -179,6 +206,9 @@ export class PostgresAccountStore implements AccountStore {
     options: PostgresAccountStoreOptions,
   ) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS;
+    this.refundRetryMs = options.refundRetryMs ?? 1000;
+    this.report =
+      options.onUsageError ?? ((e) => process.stderr.write(`kolscope: ${(e as Error).message}\n`));
     this.cache = new KeyCache(options.authCacheMs);
     this.credits = new GroupCommitQueue((batch) => this.applyCreditOps(batch), {
       maxBatch: options.maxBatch,
@@ -335,7 +365,46 @@ export class PostgresAccountStore implements AccountStore {
 
   async refund(keyId: string, requestId: string): Promise<void> {
     this.checkOpen();
-    return this.credits.refund(keyId, requestId);
+    try {
+      await this.credits.refund(keyId, requestId);
+    } catch (error) {
+      if (!(error instanceof AccountStoreUnavailable)) throw error;
+      this.keepRefund(keyId, requestId);
+    }
+  }
+
+  /** Refunds kept for a retry (the database was unavailable when they were made). */
+  get pendingRefunds(): number {
+    return this.keptRefunds.size;
+  }
+
+  private keepRefund(keyId: string, requestId: string): void {
+    if (this.keptRefunds.size >= MAX_KEPT_REFUNDS && !this.keptRefunds.has(requestId)) {
+      this.report(new Error(`refund of request ${requestId} (key ${keyId}) lost: too many refunds waiting`));
+      return;
+    }
+    this.keptRefunds.set(requestId, keyId);
+    this.refundTimer ??= setTimeout(() => void this.retryRefunds(), this.refundRetryMs).unref();
+  }
+
+  /** One pass over the kept refunds; those the database still cannot take wait for the next pass. */
+  private async retryRefunds(): Promise<void> {
+    this.refundTimer = null;
+    const kept = [...this.keptRefunds];
+    await Promise.all(
+      kept.map(async ([requestId, keyId]) => {
+        try {
+          await this.credits.refund(keyId, requestId);
+          this.keptRefunds.delete(requestId);
+        } catch (error) {
+          if (error instanceof AccountStoreUnavailable) return;
+          this.keptRefunds.delete(requestId);
+          this.report(error);
+        }
+      }),
+    );
+    if (this.keptRefunds.size > 0 && !this.closed)
+      this.refundTimer = setTimeout(() => void this.retryRefunds(), this.refundRetryMs).unref();
   }
 
   recordUsage(record: UsageRecord): void {
@@ -387,7 +456,13 @@ export class PostgresAccountStore implements AccountStore {
     if (this.closed) return;
     await this.credits.drain();
     await this.usageBuffer.flush();
+    if (this.refundTimer) clearTimeout(this.refundTimer);
+    this.refundTimer = null;
+    if (this.keptRefunds.size > 0) await this.retryRefunds(); // a last try, bounded by the timeouts
     this.closed = true;
+    if (this.refundTimer) clearTimeout(this.refundTimer);
+    if (this.keptRefunds.size > 0)
+      this.report(new Error(`${this.keptRefunds.size} refunds not applied: the database stayed unavailable`));
     // Ending a connection to a stalled server waits for an answer that may never come: bounded.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.connectTimeoutMs);
@@ -494,6 +569,14 @@ function toOutcome(op: CreditOp, outcome: string, remaining: number): CreditOutc
       return { kind: 'insufficient', remaining };
     case 'unknown_key':
       return { kind: 'error', error: new AccountError('unknown_key', `no API key with id "${op.keyId}"`) };
+    case 'voided':
+      return {
+        kind: 'error',
+        error: new AccountError(
+          'request_refunded',
+          `request id "${op.requestId}" was refunded before its debit: not charged`,
+        ),
+      };
     case 'conflict':
       return {
         kind: 'error',
