@@ -71,6 +71,7 @@ export class RedisRateLimiter implements RateLimiter {
   private falling = false;
   private probing = false;
   private nextProbeAt = 0;
+  private closed = false;
 
   private constructor(
     private readonly redis: RedisClient,
@@ -129,6 +130,8 @@ export class RedisRateLimiter implements RateLimiter {
 
   async hit(keyId: string, qps: number): Promise<RateDecision> {
     checkQps(qps);
+    // A bug, not an outage: Redis failing is what the fallback is for, a closed limiter is not.
+    if (this.closed) throw new Error('rate limiter is closed');
     if (!this.falling) {
       try {
         return await this.remote(keyId, qps);
@@ -155,6 +158,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.local.close();
     await withDeadline(this.redis.quit(), this.timeoutMs, 'no answer to QUIT').catch(() =>
       this.redis.disconnect(),

@@ -54,6 +54,17 @@ test('two replicas on one Redis share each key’s limit', { skip: skipRedis }, 
   }
 });
 
+test(
+  'a closed Redis limiter refuses hits (a bug to surface, not an outage to fall back from)',
+  { skip: skipRedis },
+  async () => {
+    const limiter = await RedisRateLimiter.connect({ url: TEST_REDIS_URL, keyPrefix: `${prefix}closed:` });
+    assert.equal((await limiter.hit('key', 1)).allowed, true);
+    await limiter.close();
+    await assert.rejects(limiter.hit('key', 1), /closed/);
+  },
+);
+
 test('the Redis limiter refuses to start against an unreachable server: one line naming it', async () => {
   for (const url of ['redis://:secret@127.0.0.1:1', 'redis+cluster://:secret@127.0.0.1:1,127.0.0.1:2']) {
     await assert.rejects(RedisRateLimiter.connect({ url, connectTimeoutMs: 1000 }), (e: unknown) => {
