@@ -11,6 +11,14 @@ export interface Config {
   readonly logLevel: string;
   /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken: string | undefined;
+  /** PostgreSQL: longest wait for a connection (DATABASE_CONNECT_TIMEOUT_MS, default 2000). */
+  readonly databaseConnectTimeoutMs?: number | undefined;
+  /** PostgreSQL: longest run of one statement (DATABASE_STATEMENT_TIMEOUT_MS, default 2000). */
+  readonly databaseStatementTimeoutMs?: number | undefined;
+  /** Redis: longest wait on one QPS check before the per-replica fallback decides (REDIS_TIMEOUT_MS, 150). */
+  readonly redisTimeoutMs?: number | undefined;
+  /** Redis: longest wait for the connection at start (REDIS_CONNECT_TIMEOUT_MS, default 2000). */
+  readonly redisConnectTimeoutMs?: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -20,6 +28,14 @@ function port(raw: string | undefined, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new ConfigError(`PORT must be an integer 0–65535, got "${raw}"`);
+  return n;
+}
+
+function millis(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 600_000)
+    throw new ConfigError(`${name} must be an integer number of milliseconds 1–600000, got "${raw}"`);
   return n;
 }
 
@@ -37,6 +53,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     redisUrl: env.REDIS_URL || undefined,
     logLevel,
     metricsToken: env.METRICS_TOKEN || undefined,
+    databaseConnectTimeoutMs: millis('DATABASE_CONNECT_TIMEOUT_MS', env.DATABASE_CONNECT_TIMEOUT_MS),
+    databaseStatementTimeoutMs: millis('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS),
+    redisTimeoutMs: millis('REDIS_TIMEOUT_MS', env.REDIS_TIMEOUT_MS),
+    redisConnectTimeoutMs: millis('REDIS_CONNECT_TIMEOUT_MS', env.REDIS_CONNECT_TIMEOUT_MS),
     ...overrides,
   };
 }

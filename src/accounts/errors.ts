@@ -1,7 +1,7 @@
 // Errors of the accounts stage that callers act on (the CLI turns them into exit code 2, the API into 4xx).
 // Expected outcomes of a request (not enough credits, over the QPS limit) are values, not these.
 
-export type AccountErrorCode = 'unknown_key' | 'invalid_input' | 'request_id_conflict';
+export type AccountErrorCode = 'unknown_key' | 'invalid_input' | 'request_id_conflict' | 'request_refunded';
 
 export class AccountError extends Error {
   override readonly name = 'AccountError';
@@ -11,6 +11,48 @@ export class AccountError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A dependency (PostgreSQL, Redis) that cannot be used when the accounts are opened. The message is one
+ * line naming the dependency and its URL with the password masked; the CLI prints it and exits with 2.
+ */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+  constructor(
+    readonly dependency: 'PostgreSQL' | 'Redis',
+    /** The URL as given, password masked. */
+    readonly redactedUrl: string,
+    cause: unknown,
+  ) {
+    super(`cannot reach ${dependency} at ${redactedUrl}: ${oneLine(cause)}`, { cause });
+  }
+}
+
+/**
+ * The account store did not answer within its timeouts, or lost its connection, while serving: the API
+ * answers 503 "accounts store unavailable". Nothing to fix in the request; the store reconnects by itself
+ * once the database answers again.
+ */
+export class AccountStoreUnavailable extends Error {
+  override readonly name = 'AccountStoreUnavailable';
+  readonly code = 'accounts_store_unavailable';
+  constructor(cause: unknown) {
+    super(`accounts store unavailable: ${oneLine(cause)}`, { cause });
+  }
+}
+
+function oneLine(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message || cause.name : String(cause);
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** A connection URL with its password (in the user info or a password= parameter) masked, for messages. */
+export function redactUrl(url: string): string {
+  const masked = url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^/?#]*@/i, '$1***@')
+    .replace(/([?&]password=)[^&#]*/gi, '$1***');
+  return masked.length > 300 ? `${masked.slice(0, 300)}…` : masked;
 }
 
 /** Largest number of credits accepted in one grant or top-up (keeps every balance a safe integer). */

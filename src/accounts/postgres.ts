@@ -2,6 +2,9 @@
 // (default "kolscope"), created on start. Concurrent debits and refunds are group-committed: one call of
 // apply_credit_ops() per batch = one round trip and one commit; every balance returned comes from that
 // statement on the primary, never from a read afterwards.
+//
+// Every wait on the database is bounded (connectTimeoutMs, statementTimeoutMs): a database that stalls or
+// drops makes calls fail fast with AccountStoreUnavailable, and the pool reconnects by itself.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import type {
@@ -13,7 +16,15 @@ import type {
   UsageSummary,
 } from './types.ts';
 import { apiKeyPrefix, generateApiKey, generateKeyId, hashApiKey } from './keys.ts';
-import { AccountError, checkCredits, checkKeyInput, checkUsageRecord } from './errors.ts';
+import {
+  AccountError,
+  AccountStoreUnavailable,
+  DependencyUnavailableError,
+  checkCredits,
+  checkKeyInput,
+  checkUsageRecord,
+  redactUrl,
+} from './errors.ts';
 import {
   GroupCommitQueue,
   KeyCache,
@@ -22,7 +33,6 @@ import {
   type CreditOutcome,
   type GroupCommitOptions,
 } from './batching.ts';
-import { redactUrl } from './redis-limiter.ts';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -68,12 +78,23 @@ DECLARE
   j integer;
   bal bigint;
   owner text;
+  voided boolean;
+  marker text;
 BEGIN
   FOR j IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
     o_idx := j;
+    voided := false;
+    marker := NULL;
+    -- The key row first: a debit and a refund of one request on two connections take turns.
+    PERFORM 1 FROM ${s}.api_keys k WHERE k.id = p_keys[j] FOR UPDATE;
     SELECT l.key_id INTO owner FROM ${s}.ledger l WHERE l.request_id = p_requests[j] AND l.reason = 'debit';
+    IF p_kinds[j] = 'debit' AND owner IS NULL THEN
+      -- refunded before it arrived (its caller gave up on it): never charged
+      SELECT l.key_id INTO marker FROM ${s}.ledger l WHERE l.request_id = p_requests[j] AND l.reason = 'refund';
+      voided := marker = p_keys[j];
+    END IF;
     IF p_kinds[j] = 'debit' THEN
-      IF owner IS NULL THEN
+      IF owner IS NULL AND marker IS NULL THEN
         UPDATE ${s}.api_keys k SET credits = k.credits - 1 WHERE k.id = p_keys[j] AND k.credits > 0
           RETURNING k.credits INTO bal;
         IF FOUND THEN
@@ -87,6 +108,10 @@ BEGIN
           SELECT l.key_id INTO owner FROM ${s}.ledger l WHERE l.request_id = p_requests[j] AND l.reason = 'debit';
         END IF;
       END IF;
+    ELSIF owner IS NULL THEN -- refund before its debit: a marker of no value, so the debit charges nothing
+      INSERT INTO ${s}.ledger (key_id, request_id, delta, reason)
+        SELECT k.id, p_requests[j], 0, 'refund' FROM ${s}.api_keys k WHERE k.id = p_keys[j]
+        ON CONFLICT (request_id, reason) DO NOTHING;
     ELSIF owner = p_keys[j] THEN -- refund of a debit of this key
       INSERT INTO ${s}.ledger (key_id, request_id, delta, reason) VALUES (p_keys[j], p_requests[j], 1, 'refund')
         ON CONFLICT (request_id, reason) DO NOTHING;
@@ -99,6 +124,8 @@ BEGIN
     o_outcome := CASE
       WHEN NOT FOUND THEN 'unknown_key'
       WHEN owner IS NOT NULL AND owner <> p_keys[j] THEN 'conflict'
+      WHEN marker IS NOT NULL AND marker <> p_keys[j] THEN 'conflict'
+      WHEN voided THEN 'voided'
       WHEN p_kinds[j] = 'debit' AND owner IS NULL THEN 'insufficient'
       ELSE 'ok' END;
     RETURN NEXT;
@@ -141,7 +168,22 @@ export interface PostgresAccountStoreOptions extends GroupCommitOptions {
   /** How long authenticate() may reuse a looked-up key (default 1000 ms): the delay before a revocation
    * made by another process is seen. */
   readonly authCacheMs?: number;
+  /** Longest wait for a connection, new or from the pool (default 2000 ms). */
+  readonly connectTimeoutMs?: number | undefined;
+  /**
+   * Longest run of one statement (default 2000 ms): PostgreSQL cancels it (statement_timeout), and the client
+   * gives up 500 ms later if no answer comes at all (a stalled network or server).
+   */
+  readonly statementTimeoutMs?: number | undefined;
+  /** How often refunds kept while the database was unavailable are retried (default 1000 ms). */
+  readonly refundRetryMs?: number | undefined;
 }
+
+/** Refunds kept while the database is unavailable, at most (beyond, they are logged as lost). */
+const MAX_KEPT_REFUNDS = 100_000;
+
+export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 2000;
+export const DEFAULT_PG_STATEMENT_TIMEOUT_MS = 2000;
 
 const DEADLOCK = '40P01';
 
@@ -150,6 +192,12 @@ export class PostgresAccountStore implements AccountStore {
   private readonly credits: GroupCommitQueue;
   private readonly usageBuffer: UsageBuffer;
   private closed = false;
+  private readonly connectTimeoutMs: number;
+  /** Refunds that met an unavailable database: request id → key id, retried by a timer. */
+  private readonly keptRefunds = new Map<string, string>();
+  private refundTimer: NodeJS.Timeout | null = null;
+  private readonly refundRetryMs: number;
+  private readonly report: (error: unknown) => void;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -157,6 +205,10 @@ export class PostgresAccountStore implements AccountStore {
     readonly schema: string,
     options: PostgresAccountStoreOptions,
   ) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS;
+    this.refundRetryMs = options.refundRetryMs ?? 1000;
+    this.report =
+      options.onUsageError ?? ((e) => process.stderr.write(`kolscope: ${(e as Error).message}\n`));
     this.cache = new KeyCache(options.authCacheMs);
     this.credits = new GroupCommitQueue((batch) => this.applyCreditOps(batch), {
       maxBatch: options.maxBatch,
@@ -174,27 +226,34 @@ export class PostgresAccountStore implements AccountStore {
     const schema = options.schema ?? 'kolscope';
     if (!SCHEMA_NAME.test(schema))
       throw new AccountError('invalid_input', `PostgreSQL schema must match ${SCHEMA_NAME}, got "${schema}"`);
-    const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+    const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_PG_STATEMENT_TIMEOUT_MS;
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + 500,
+      keepAlive: true,
+    });
     // An idle client losing its connection must not crash the process; the next query reports it.
     pool.on('error', () => {});
     try {
       const client = await pool.connect();
+      let failure: unknown;
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`kolscope-accounts:${schema}`]);
         await client.query(schemaSql(schema));
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        failure = error;
         throw error;
       } finally {
-        client.release();
+        client.release(failure !== undefined); // a failed connection is closed, not reused
       }
     } catch (error) {
-      await pool.end().catch(() => {});
-      throw new Error(
-        `cannot use PostgreSQL at ${redactUrl(options.connectionString)}: ${(error as Error).message}`,
-      );
+      void pool.end().catch(() => {}); // not awaited: ending a stalled connection may never finish
+      throw new DependencyUnavailableError('PostgreSQL', redactUrl(options.connectionString), error);
     }
     return new PostgresAccountStore(pool, schema, options);
   }
@@ -220,7 +279,10 @@ export class PostgresAccountStore implements AccountStore {
     const key = generateApiKey();
     const id = generateKeyId();
     const s = this.schema;
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw storeError(error);
+    });
+    let failure: unknown;
     try {
       await client.query('BEGIN');
       if (onlyIfNone) {
@@ -244,27 +306,27 @@ export class PostgresAccountStore implements AccountStore {
       await client.query('COMMIT');
       return { id, key, record: toRecord(rows[0]!) };
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
+      failure = error;
+      // The connection is closed below, which rolls back; a ROLLBACK sent here could wait on a stalled server.
+      throw storeError(error);
     } finally {
-      client.release();
+      client.release(failure !== undefined);
     }
   }
 
   async authenticate(key: string): Promise<ApiKeyRecord | null> {
     this.checkOpen();
     return this.cache.authenticate(key, async (hash) => {
-      const { rows } = await this.pool.query<KeyRow>(
-        `SELECT * FROM ${this.schema}.api_keys WHERE hash = $1`,
-        [hash],
-      );
+      const { rows } = await this.query<KeyRow>(`SELECT * FROM ${this.schema}.api_keys WHERE hash = $1`, [
+        hash,
+      ]);
       return rows[0] ? { hash: rows[0].hash, record: toRecord(rows[0]) } : null;
     });
   }
 
   async listKeys(): Promise<ApiKeyRecord[]> {
     this.checkOpen();
-    const { rows } = await this.pool.query<KeyRow>(
+    const { rows } = await this.query<KeyRow>(
       `SELECT * FROM ${this.schema}.api_keys ORDER BY created_at, id`,
     );
     return rows.map(toRecord);
@@ -274,7 +336,7 @@ export class PostgresAccountStore implements AccountStore {
     this.checkOpen();
     checkCredits(credits, 'credits', 1);
     const s = this.schema;
-    const { rows } = await this.pool.query<KeyRow>(
+    const { rows } = await this.query<KeyRow>(
       `WITH k AS (UPDATE ${s}.api_keys SET credits = credits + $2 WHERE id = $1 RETURNING *),
        l AS (INSERT INTO ${s}.ledger (key_id, request_id, delta, reason) SELECT id, $3, $2, 'topup' FROM k)
        SELECT * FROM k`,
@@ -287,7 +349,7 @@ export class PostgresAccountStore implements AccountStore {
 
   async revoke(id: string): Promise<ApiKeyRecord> {
     this.checkOpen();
-    const { rows } = await this.pool.query<KeyRow>(
+    const { rows } = await this.query<KeyRow>(
       `UPDATE ${this.schema}.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *`,
       [id],
     );
@@ -303,7 +365,46 @@ export class PostgresAccountStore implements AccountStore {
 
   async refund(keyId: string, requestId: string): Promise<void> {
     this.checkOpen();
-    return this.credits.refund(keyId, requestId);
+    try {
+      await this.credits.refund(keyId, requestId);
+    } catch (error) {
+      if (!(error instanceof AccountStoreUnavailable)) throw error;
+      this.keepRefund(keyId, requestId);
+    }
+  }
+
+  /** Refunds kept for a retry (the database was unavailable when they were made). */
+  get pendingRefunds(): number {
+    return this.keptRefunds.size;
+  }
+
+  private keepRefund(keyId: string, requestId: string): void {
+    if (this.keptRefunds.size >= MAX_KEPT_REFUNDS && !this.keptRefunds.has(requestId)) {
+      this.report(new Error(`refund of request ${requestId} (key ${keyId}) lost: too many refunds waiting`));
+      return;
+    }
+    this.keptRefunds.set(requestId, keyId);
+    this.refundTimer ??= setTimeout(() => void this.retryRefunds(), this.refundRetryMs).unref();
+  }
+
+  /** One pass over the kept refunds; those the database still cannot take wait for the next pass. */
+  private async retryRefunds(): Promise<void> {
+    this.refundTimer = null;
+    const kept = [...this.keptRefunds];
+    await Promise.all(
+      kept.map(async ([requestId, keyId]) => {
+        try {
+          await this.credits.refund(keyId, requestId);
+          this.keptRefunds.delete(requestId);
+        } catch (error) {
+          if (error instanceof AccountStoreUnavailable) return;
+          this.keptRefunds.delete(requestId);
+          this.report(error);
+        }
+      }),
+    );
+    if (this.keptRefunds.size > 0 && !this.closed)
+      this.refundTimer = setTimeout(() => void this.retryRefunds(), this.refundRetryMs).unref();
   }
 
   recordUsage(record: UsageRecord): void {
@@ -316,7 +417,7 @@ export class PostgresAccountStore implements AccountStore {
     this.checkOpen();
     await this.usageBuffer.flush();
     const s = this.schema;
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.query<{
       key_id: string;
       requests: number;
       ok: number;
@@ -355,8 +456,33 @@ export class PostgresAccountStore implements AccountStore {
     if (this.closed) return;
     await this.credits.drain();
     await this.usageBuffer.flush();
+    if (this.refundTimer) clearTimeout(this.refundTimer);
+    this.refundTimer = null;
+    if (this.keptRefunds.size > 0) await this.retryRefunds(); // a last try, bounded by the timeouts
     this.closed = true;
-    await this.pool.end();
+    if (this.refundTimer) clearTimeout(this.refundTimer);
+    if (this.keptRefunds.size > 0)
+      this.report(new Error(`${this.keptRefunds.size} refunds not applied: the database stayed unavailable`));
+    // Ending a connection to a stalled server waits for an answer that may never come: bounded.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.connectTimeoutMs);
+      this.pool.end().then(
+        () => (clearTimeout(timer), resolve()),
+        () => (clearTimeout(timer), resolve()),
+      );
+    });
+  }
+
+  /** pool.query with the database's unavailability turned into AccountStoreUnavailable. */
+  private async query<R extends pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(sql, params);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   private checkOpen(): void {
@@ -369,7 +495,7 @@ export class PostgresAccountStore implements AccountStore {
     const ops = order.map((i) => batch[i]!);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ o_idx: number; o_outcome: string; o_remaining: string }>(
+        const { rows } = await this.query<{ o_idx: number; o_outcome: string; o_remaining: string }>(
           `SELECT o_idx, o_outcome, o_remaining FROM ${this.schema}.apply_credit_ops($1::text[], $2::text[], $3::text[])`,
           [ops.map((o) => o.kind), ops.map((o) => o.keyId), ops.map((o) => o.requestId)],
         );
@@ -389,7 +515,7 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   private async writeUsage(rows: readonly UsageRecord[]): Promise<void> {
-    await this.pool.query(
+    await this.query(
       `INSERT INTO ${this.schema}.usage (key_id, request_id, at, status, credits, latency_ms)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::integer[], $5::integer[], $6::float8[])`,
       [
@@ -404,6 +530,33 @@ export class PostgresAccountStore implements AccountStore {
   }
 }
 
+// SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57 (operator intervention,
+// including 57014: cancelled by statement_timeout), and the errors of pg and the socket on a lost or
+// stalled connection.
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const UNAVAILABLE_MESSAGE =
+  /Query read timeout|timeout exceeded when trying to connect|Connection terminated|timeout expired|connection error|Cannot use a pool after calling end/;
+
+/** AccountStoreUnavailable when the error says the database cannot answer now; the error itself otherwise. */
+function storeError(error: unknown): unknown {
+  if (error instanceof AccountStoreUnavailable || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const unavailable =
+    typeof code === 'string' && (/^(08|53|57)/.test(code) || UNAVAILABLE_SOCKET_CODES.has(code))
+      ? true
+      : UNAVAILABLE_MESSAGE.test(error.message);
+  return unavailable ? new AccountStoreUnavailable(error) : error;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -416,6 +569,14 @@ function toOutcome(op: CreditOp, outcome: string, remaining: number): CreditOutc
       return { kind: 'insufficient', remaining };
     case 'unknown_key':
       return { kind: 'error', error: new AccountError('unknown_key', `no API key with id "${op.keyId}"`) };
+    case 'voided':
+      return {
+        kind: 'error',
+        error: new AccountError(
+          'request_refunded',
+          `request id "${op.requestId}" was refunded before its debit: not charged`,
+        ),
+      };
     case 'conflict':
       return {
         kind: 'error',

@@ -148,6 +148,8 @@ export class CreditWriter {
     if (balance === null) {
       return this.sql.ledgerOwner.get(op.requestId, 'debit') ? conflict(op) : unknownKey(op.keyId);
     }
+    const refunded = this.sql.ledgerOwner.get(op.requestId, 'refund');
+    if (refunded) return refunded.key_id === op.keyId ? voided(op) : conflict(op);
     if (balance > 0 && this.sql.insertLedgerOnce.run(op.keyId, op.requestId, -1, 'debit', at).changes === 1) {
       balances.set(op.keyId, balance - 1);
       return { kind: 'ok', remaining: balance - 1 };
@@ -162,7 +164,11 @@ export class CreditWriter {
     const balance = balances.get(op.keyId);
     if (balance === null) return unknownKey(op.keyId);
     const debited = this.sql.ledgerOwner.get(op.requestId, 'debit');
-    if (!debited) return { kind: 'ok', remaining: balance }; // nothing was charged
+    if (!debited) {
+      // Nothing charged (yet): a marker of no value, so that this debit, if it comes late, charges nothing.
+      this.sql.insertLedgerOnce.run(op.keyId, op.requestId, 0, 'refund', at);
+      return { kind: 'ok', remaining: balance };
+    }
     if (debited.key_id !== op.keyId) return conflict(op);
     if (this.sql.insertLedgerOnce.run(op.keyId, op.requestId, 1, 'refund', at).changes === 0)
       return { kind: 'ok', remaining: balance }; // refunded before
@@ -206,6 +212,14 @@ class Balances {
 
 function unknownKey(keyId: string): WireOutcome {
   return { kind: 'refused', code: 'unknown_key', message: `no API key with id "${keyId}"` };
+}
+
+function voided(op: CreditOp): WireOutcome {
+  return {
+    kind: 'refused',
+    code: 'request_refunded',
+    message: `request id "${op.requestId}" was refunded before its debit: not charged`,
+  };
 }
 
 function conflict(op: CreditOp): WireOutcome {

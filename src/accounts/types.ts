@@ -62,7 +62,13 @@ export interface AccountStore {
    * entry are committed (group-committed with concurrent debits). Idempotent per requestId.
    */
   debit(keyId: string, requestId: string): Promise<DebitResult>;
-  /** Gives back a debit whose request failed afterwards. Idempotent per requestId. */
+  /**
+   * Gives back a debit whose request failed afterwards (or was abandoned: its debit timed out, the client
+   * left). Idempotent per requestId. A refund that comes before its debit (a debit stalled on the way)
+   * leaves a marker so that the debit, if it ever arrives, charges nothing (it is refused with
+   * AccountError "request_refunded"). When the database cannot be reached (AccountStoreUnavailable), the
+   * refund is kept in the process and retried until it is applied; the promise resolves once it is kept.
+   */
   refund(keyId: string, requestId: string): Promise<void>;
   /** Records a finished request; buffered, flushed in batches. */
   recordUsage(record: UsageRecord): void;

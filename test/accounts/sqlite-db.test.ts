@@ -66,6 +66,8 @@ test('one batch over several keys: per-op outcomes in order, balances and ledger
       { key_id: 'b', request_id: 'r2', delta: -1, reason: 'debit' },
       { key_id: 'a', request_id: 'r3', delta: -1, reason: 'debit' },
       { key_id: 'a', request_id: 'r3', delta: 1, reason: 'refund' },
+      // a refund without its debit leaves a marker of no value (a late debit then charges nothing)
+      { key_id: 'a', request_id: 'never-charged', delta: 0, reason: 'refund' },
     ]);
   }));
 

@@ -216,8 +216,29 @@ export function accountStoreContract(
       assert.deepEqual(ledger.map((r) => [r.reason, r.delta]).sort(), [
         ['debit', -1],
         ['grant', 5],
+        ['refund', 0], // the marker of the refund that came without its debit
         ['refund', 1],
       ]);
+    });
+
+    test('a refund that comes before its debit (a debit stalled on the way) voids it: never charged', async () => {
+      const created = await store.createKey({ name: 'late', credits: 3, qps: 10 });
+      const rid = `${created.id}-late`;
+      await store.refund(created.id, rid);
+      await assert.rejects(store.debit(created.id, rid), isAccountError('request_refunded'));
+      await store.refund(created.id, rid);
+      assert.equal(await balance(store, created.id), 3);
+      assert.deepEqual((await store.debit(created.id, `${created.id}-next`)).ok, true);
+      assert.equal(await balance(store, created.id), 2);
+      // The marker belongs to its key: another key's debit under that request id is a conflict.
+      const other = await store.createKey({ name: 'other', credits: 1, qps: 10 });
+      await store.refund(other.id, `${created.id}-mine`);
+      await assert.rejects(
+        store.debit(created.id, `${created.id}-mine`),
+        isAccountError('request_id_conflict'),
+      );
+      assert.equal(await balance(store, created.id), 2);
+      assert.equal(await balance(store, other.id), 1);
     });
 
     test('a refund queued right behind its debit is applied after it', async () => {

@@ -1,0 +1,44 @@
+// The RateLimiter contract against a Redis Cluster of three masters that this test starts on loopback
+// ports (Debian's redis-server and redis-cli), chosen by a redis+cluster:// URL as in production.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { openRateLimiter } from '../../src/accounts/index.ts';
+import { RedisRateLimiter } from '../../src/accounts/redis-limiter.ts';
+import { rateLimiterContract } from './limiter-contract.ts';
+import { redisServerMissing, startRedisCluster, type RedisCluster } from './servers.ts';
+
+const skip = redisServerMissing();
+let cluster: RedisCluster | undefined;
+
+rateLimiterContract('Redis Cluster', skip, {
+  open: async () => {
+    cluster = await startRedisCluster();
+    return openRateLimiter({ redisUrl: cluster.url });
+  },
+  cleanup: async () => {
+    await cluster?.stop();
+  },
+});
+
+test('keys of one limiter spread over the three masters of a cluster', { skip }, async () => {
+  const own = await startRedisCluster();
+  const limiter = await RedisRateLimiter.connect({ url: own.url, keyPrefix: 'spread:' });
+  try {
+    await Promise.all(Array.from({ length: 30 }, (_, i) => limiter.hit(`key-${i}`, 10)));
+    const perNode = own.ports.map((port) =>
+      Number(spawnSync('redis-cli', ['-p', String(port), 'dbsize'], { encoding: 'utf8' }).stdout.trim()),
+    );
+    assert.equal(
+      perNode.reduce((a, b) => a + b, 0),
+      30,
+    );
+    assert.ok(
+      perNode.every((n) => n > 0),
+      `keys per master: ${perNode.join(', ')}`,
+    );
+  } finally {
+    await limiter.close();
+    await own.stop();
+  }
+});
