@@ -19,6 +19,18 @@ export interface Config {
   readonly redisTimeoutMs?: number | undefined;
   /** Redis: longest wait for the connection at start (REDIS_CONNECT_TIMEOUT_MS, default 2000). */
   readonly redisConnectTimeoutMs?: number | undefined;
+  /** HTTP: headers must arrive within this (HTTP_HEADERS_TIMEOUT_MS, 10000); else 408 and closed. */
+  readonly httpHeadersTimeoutMs?: number | undefined;
+  /** HTTP: the whole request within this (HTTP_REQUEST_TIMEOUT_MS, 15000); else 408 and closed. */
+  readonly httpRequestTimeoutMs?: number | undefined;
+  /** HTTP: idle keep-alive connections are closed after this (HTTP_KEEP_ALIVE_TIMEOUT_MS, 5000). */
+  readonly httpKeepAliveTimeoutMs?: number | undefined;
+  /** HTTP: a request is answered within this or gets a 503, nothing charged (HTTP_DEADLINE_MS, 2000). */
+  readonly httpDeadlineMs?: number | undefined;
+  /** Shutdown: in-flight requests get this long before their connections are closed (SHUTDOWN_TIMEOUT_MS, 10000). */
+  readonly shutdownTimeoutMs?: number | undefined;
+  /** Requests per second one client address may send without a valid key (ANONYMOUS_QPS, 20). */
+  readonly anonymousQps?: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -36,6 +48,14 @@ function millis(name: string, raw: string | undefined): number | undefined {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 600_000)
     throw new ConfigError(`${name} must be an integer number of milliseconds 1–600000, got "${raw}"`);
+  return n;
+}
+
+function positive(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+    throw new ConfigError(`${name} must be an integer 1–1000000, got "${raw}"`);
   return n;
 }
 
@@ -57,6 +77,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseStatementTimeoutMs: millis('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS),
     redisTimeoutMs: millis('REDIS_TIMEOUT_MS', env.REDIS_TIMEOUT_MS),
     redisConnectTimeoutMs: millis('REDIS_CONNECT_TIMEOUT_MS', env.REDIS_CONNECT_TIMEOUT_MS),
+    httpHeadersTimeoutMs: millis('HTTP_HEADERS_TIMEOUT_MS', env.HTTP_HEADERS_TIMEOUT_MS),
+    httpRequestTimeoutMs: millis('HTTP_REQUEST_TIMEOUT_MS', env.HTTP_REQUEST_TIMEOUT_MS),
+    httpKeepAliveTimeoutMs: millis('HTTP_KEEP_ALIVE_TIMEOUT_MS', env.HTTP_KEEP_ALIVE_TIMEOUT_MS),
+    httpDeadlineMs: millis('HTTP_DEADLINE_MS', env.HTTP_DEADLINE_MS),
+    shutdownTimeoutMs: millis('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS),
+    anonymousQps: positive('ANONYMOUS_QPS', env.ANONYMOUS_QPS),
     ...overrides,
   };
 }

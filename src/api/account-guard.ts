@@ -4,9 +4,9 @@
 // A credit is debited durably before the 200 is sent and given back if the request fails afterwards.
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { isWellFormedApiKey } from '../accounts/index.ts';
-import type { ApiKeyRecord } from '../accounts/types.ts';
+import type { ApiKeyRecord, RateDecision } from '../accounts/types.ts';
 import type { AppContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, type ApiErrorCode } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,6 +14,8 @@ declare module 'fastify' {
     account: ApiKeyRecord | null;
     /** Credits debited for this request and not given back (0 or 1). */
     creditsCharged: number;
+    /** A debit was sent to the store for this request (it may still be on its way). */
+    debitStarted: boolean;
   }
 }
 
@@ -24,29 +26,47 @@ function bearerToken(header: string | undefined): string | null {
   return match ? (match[1] ?? '') : null;
 }
 
+/** Sets the limit headers of a decision; a refusal is a 429 with Retry-After. */
+function applyRate(reply: FastifyReply, rate: RateDecision): void {
+  const resetSeconds = Math.max(0, Math.ceil(rate.resetMs / 1000));
+  reply
+    .header('x-ratelimit-limit', rate.limit)
+    .header('x-ratelimit-remaining', Math.max(0, rate.remaining))
+    .header('x-ratelimit-reset', resetSeconds);
+  if (!rate.allowed) {
+    reply.header('retry-after', Math.max(1, resetSeconds));
+    throw new ApiError('qps_limit_exceeded');
+  }
+}
+
+/**
+ * A request without a valid key: a 401, unless its client address already sent more than `anonymousQps` of
+ * them (then a 429), so a flood of bad keys is limited like any key.
+ */
+async function refuse(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: ApiErrorCode,
+): Promise<never> {
+  applyRate(reply, await ctx.limiter.hit(`address:${request.ip}`, ctx.anonymousQps));
+  throw new ApiError(code);
+}
+
 /** Route hook: authenticates the Bearer key and counts the request against the key's QPS limit. */
 export function requireAccount(ctx: AppContext): onRequestAsyncHookHandler {
   return async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
-    if (token === '') throw new ApiError('missing_api_key');
+    if (token === '') return refuse(ctx, request, reply, 'missing_api_key');
     // Shape and checksum first: garbage never reaches the store.
-    if (token === null || !isWellFormedApiKey(token)) throw new ApiError('malformed_api_key');
+    if (token === null || !isWellFormedApiKey(token)) return refuse(ctx, request, reply, 'malformed_api_key');
     const account = await ctx.accounts.authenticate(token);
-    if (!account) throw new ApiError('unknown_api_key');
-    if (account.revoked) throw new ApiError('revoked_api_key');
+    if (!account) return refuse(ctx, request, reply, 'unknown_api_key');
+    if (account.revoked) return refuse(ctx, request, reply, 'revoked_api_key');
     request.account = account;
     // No X-Credits-Remaining here: the record is a cached lookup, not the committed balance. The header is
     // set from the debit's committed result (200, 402) only.
-    const rate = await ctx.limiter.hit(account.id, account.qps);
-    const resetSeconds = Math.max(0, Math.ceil(rate.resetMs / 1000));
-    reply
-      .header('x-ratelimit-limit', rate.limit)
-      .header('x-ratelimit-remaining', Math.max(0, rate.remaining))
-      .header('x-ratelimit-reset', resetSeconds);
-    if (!rate.allowed) {
-      reply.header('retry-after', Math.max(1, resetSeconds));
-      throw new ApiError('qps_limit_exceeded');
-    }
+    applyRate(reply, await ctx.limiter.hit(account.id, account.qps));
   };
 }
 
@@ -80,9 +100,11 @@ export async function serveCharged(
     reply.type('application/json; charset=utf-8');
     return successBody(page(), request.id);
   }
+  request.debitStarted = true;
   const debit = ctx.accounts.debit(account.id, request.id).catch(async (error: unknown) => {
     // A failed debit may hide a commit that went through (connection lost after COMMIT): undo it, if any
-    // (a refund without a debit is a no-op), then fail the request with a 500.
+    // (a refund before or without its debit voids it), then fail the request (503 when the store is
+    // unavailable, 500 otherwise).
     await ctx.accounts.refund(account.id, request.id).catch((refundError: unknown) => {
       request.log.error({ err: refundError, keyId: account.id }, 'refund after a failed debit failed');
     });

@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { AccountStoreUnavailable } from '../accounts/index.ts';
 import type { AccountStore, RateLimiter } from '../accounts/types.ts';
 import type { ServingIndex } from '../index/types.ts';
 import type { ProgressState } from '../progress.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
   readonly processMetrics?: boolean;
   /** When set, /metrics answers only requests with `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken?: string;
+  /** Requests per second a client address may send without a valid key (default 20); more get a 429. */
+  readonly anonymousQps?: number;
   /** Where the first start stands while no snapshot is active (the body of /healthz's 503). */
   readonly startup?: () => ProgressState | null;
   /** Timeouts and size limits of the HTTP layer (defaults: HTTP_LIMITS). */
@@ -135,13 +138,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   const metrics = createMetrics(deps.index, { processMetrics: deps.processMetrics ?? false });
   const ctx: AppContext = createContext(
-    { index: deps.index, accounts: deps.accounts, limiter: deps.limiter, metrics },
+    {
+      index: deps.index,
+      accounts: deps.accounts,
+      limiter: deps.limiter,
+      metrics,
+      anonymousQps: deps.anonymousQps ?? 20,
+    },
     deps.pageCacheChars ?? 32 * 1024 * 1024,
   );
 
   const logging = Boolean(deps.logger); // without a logger, skip building the per-request line
   app.decorateRequest('account', null);
   app.decorateRequest('creditsCharged', 0);
+  app.decorateRequest('debitStarted', false);
 
   // Hooks in callback style: an async hook costs a promise and a microtask per request for nothing here.
   app.addHook('onRequest', (request, reply, done) => {
@@ -195,13 +205,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     } catch (refundError) {
       request.log.error({ err: refundError, keyId: request.account?.id }, 'refund failed');
     }
+    if (error instanceof AccountStoreUnavailable) {
+      request.log.warn({ err: error, keyId: request.account?.id }, 'accounts store unavailable');
+      return reply.code(503).send(errorEnvelope(503, API_ERRORS.accounts_unavailable.message, request.id));
+    }
     if (error instanceof ApiError) {
       return reply.code(error.status).send(errorEnvelope(error.status, error.message, request.id));
     }
     const { statusCode: status, code } = error as { statusCode?: unknown; code?: unknown };
     if (code === 'FST_ERR_HANDLER_TIMEOUT') {
       // The deadline passed while the request waited on the accounts store (the only thing a paid request
-      // awaits; the limiter falls back locally within its own short timeout).
+      // awaits; the limiter falls back locally within its own short timeout). A debit still on its way is
+      // voided now: the store's refund is safe before, after or without the debit.
+      if (request.debitStarted && request.creditsCharged === 0 && request.account) {
+        const { id } = request.account;
+        ctx.accounts.refund(id, request.id).catch((refundError: unknown) => {
+          request.log.error({ err: refundError, keyId: id }, 'refund after the deadline failed');
+        });
+      }
       return reply.code(503).send(errorEnvelope(503, API_ERRORS.accounts_unavailable.message, request.id));
     }
     if (status === 413) {

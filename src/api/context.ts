@@ -11,6 +11,8 @@ export interface AppContext {
   readonly accounts: AccountStore;
   readonly limiter: RateLimiter;
   readonly metrics: ApiMetrics;
+  /** Requests per second a client address may send without a valid key (401s beyond it become 429s). */
+  readonly anonymousQps: number;
   /**
    * One page of `index` as the UTF-8 bytes of a JSON array literal (cached per snapshot version); `key` is
    * pageKey(query).
@@ -19,7 +21,7 @@ export interface AppContext {
 }
 
 export function createContext(
-  deps: Pick<AppContext, 'index' | 'accounts' | 'limiter' | 'metrics'>,
+  deps: Pick<AppContext, 'index' | 'accounts' | 'limiter' | 'metrics' | 'anonymousQps'>,
   pageCacheChars: number,
 ): AppContext {
   const cache = new PageCache(pageCacheChars);

@@ -75,8 +75,14 @@ const RATE_HEADERS: { [key: string]: Json } = {
     'string',
   ),
   'X-RateLimit-Limit': header("The key's QPS limit (requests per second).", 'integer'),
-  'X-RateLimit-Remaining': header('Requests left in the current one-second window.', 'integer'),
-  'X-RateLimit-Reset': header('Seconds until the current window resets (rounded up).', 'integer'),
+  'X-RateLimit-Remaining': header(
+    "Requests the key's token bucket would allow right now (it holds at most the QPS limit and refills at that rate).",
+    'integer',
+  ),
+  'X-RateLimit-Reset': header(
+    "Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up).",
+    'integer',
+  ),
   'X-Credits-Remaining': header(
     "The key's credits left after this request's debit, as committed (on 200 and 402 of a paid endpoint; not on other statuses, which touch no credit).",
     'integer',

@@ -1,5 +1,6 @@
 // The kolscope command line: one sub-command per file in ./commands, registered here.
 import { Command } from 'commander';
+import { DependencyUnavailableError } from '../accounts/index.ts';
 import { ConfigError } from '../config.ts';
 
 const program = new Command()
@@ -23,7 +24,12 @@ for (const m of modules as { register(p: Command): void }[]) m.register(program)
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || (err instanceof Error && err.name === 'UsageError')) {
+  // What the operator fixes with a setting or a running server: one line naming it, exit 2, no stack.
+  if (
+    err instanceof ConfigError ||
+    err instanceof DependencyUnavailableError ||
+    (err instanceof Error && err.name === 'UsageError')
+  ) {
     process.stderr.write(`kolscope: ${err.message}\n`);
     process.exit(2);
   }

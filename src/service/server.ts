@@ -39,13 +39,27 @@ export interface RunningServer {
  * Starts the service: listening when this resolves, serving once `ready` resolves. Says the URL, and the
  * first key when it creates one, through `say`; a port it cannot listen on is a ConfigError.
  */
+/** How long a stop waits for in-flight requests before closing their connections (SHUTDOWN_TIMEOUT_MS). */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
+
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
   // Kept for /healthz: while the first start makes its demo data, the 503 body says how far it has got.
   const progress = recordingProgress(options.progress ?? stderrProgress());
   let starting = false;
   const say = options.say ?? ((line: string) => process.stderr.write(line + '\n'));
-  const accounts: Accounts = await openAccounts(config);
+  // Limiter fallback switches (Redis unreachable / back) go to the app's log once it exists.
+  const logTo: { app?: FastifyInstance } = {};
+  const accounts: Accounts = await openAccounts({
+    ...config,
+    onLimiterFallback: (active, cause) =>
+      active
+        ? logTo.app?.log.warn(
+            { err: cause },
+            'Redis unreachable: QPS limits are per replica until it answers',
+          )
+        : logTo.app?.log.info('Redis answers again: QPS limits are global again'),
+  });
   // JSON logs on stdout, gathered into one write per ≤ 100 ms instead of one per request line.
   const logStream = new BufferedLogStream(1);
   const logger = { level: config.logLevel, stream: logStream };
@@ -58,8 +72,18 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     logger,
     publicUrl: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`,
     processMetrics: true,
+    ...(config.anonymousQps !== undefined && { anonymousQps: config.anonymousQps }),
+    http: {
+      ...(config.httpHeadersTimeoutMs !== undefined && { headersTimeoutMs: config.httpHeadersTimeoutMs }),
+      ...(config.httpRequestTimeoutMs !== undefined && { requestTimeoutMs: config.httpRequestTimeoutMs }),
+      ...(config.httpKeepAliveTimeoutMs !== undefined && {
+        keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      }),
+      ...(config.httpDeadlineMs !== undefined && { deadlineMs: config.httpDeadlineMs }),
+    },
     ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }),
   });
+  logTo.app = app;
   live = new LiveSnapshot(config.dataDir, (msg, err) =>
     err ? app.log.error({ err }, msg) : app.log.info(msg),
   );
@@ -70,7 +94,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       unwatchFile(pointer, onPointerChange);
-      await app.close(); // stops accepting; in-flight requests finish (their debits resolve first)
+      // Stops accepting; in-flight requests finish (their debits resolve first), idle keep-alive connections
+      // close at once. Past the shutdown deadline, whatever is still open (a client that never finishes its
+      // request) is cut, so a stop never hangs on a client.
+      const deadline = setTimeout(
+        () => app.server.closeAllConnections(),
+        config.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS,
+      );
+      await app.close();
+      clearTimeout(deadline);
       await live?.close();
       await accounts.store.close(); // flushes buffered usage
       await accounts.limiter.close();

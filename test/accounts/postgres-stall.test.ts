@@ -13,7 +13,7 @@ import {
 } from '../../src/accounts/index.ts';
 import { PostgresAccountStore } from '../../src/accounts/postgres.ts';
 import { TEST_DATABASE_URL, unavailable } from '../support/services.ts';
-import { TcpProxy } from './servers.ts';
+import { TcpProxy } from '../support/servers.ts';
 
 const skip = await unavailable('postgres');
 const schema = `kolscope_test_stall_${process.pid}_${Date.now()}`;

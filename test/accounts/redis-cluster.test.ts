@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { openRateLimiter } from '../../src/accounts/index.ts';
 import { RedisRateLimiter } from '../../src/accounts/redis-limiter.ts';
 import { rateLimiterContract } from './limiter-contract.ts';
-import { redisServerMissing, startRedisCluster, type RedisCluster } from './servers.ts';
+import { redisServerMissing, startRedisCluster, type RedisCluster } from '../support/servers.ts';
 
 const skip = redisServerMissing();
 let cluster: RedisCluster | undefined;

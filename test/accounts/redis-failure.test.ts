@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisRateLimiter } from '../../src/accounts/redis-limiter.ts';
-import { redisServerMissing, startRedis } from './servers.ts';
+import { redisServerMissing, startRedis } from '../support/servers.ts';
 
 const skip = redisServerMissing();
 let server: Awaited<ReturnType<typeof startRedis>>;

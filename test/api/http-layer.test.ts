@@ -186,3 +186,30 @@ test('API keys in URLs are redacted from the logs however they are percent-encod
   assert.ok(!text.includes(encoded.slice(30)), 'nor encoded');
   assert.equal(redactKeys(`/x?k=SK%5FLIVE%5F${secret}`), '/x?k=sk_live_[redacted]');
 });
+
+test('requests without a valid key are limited per client address: 401s, then 429s', async () => {
+  const guarded = await listen({
+    index: () => snapshot.index,
+    accounts: accounts.store,
+    limiter: accounts.limiter,
+    anonymousQps: 3,
+  });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++)
+      statuses.push((await get(`${guarded.url}${LIST}?region=US`, 'sk_live_nope')).status);
+    assert.deepEqual(statuses.slice(0, 3), [401, 401, 401]);
+    assert.ok(
+      statuses.slice(3).every((s) => s === 429),
+      statuses.join(' '),
+    );
+    const limited = await get(`${guarded.url}${LIST}?region=US`);
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    // A valid key is not held back by its address's failures.
+    const { key } = await accounts.store.createKey({ name: 'anon', credits: 5, qps: 100 });
+    assert.equal((await get(`${guarded.url}${LIST}?region=US`, key)).status, 200);
+  } finally {
+    await guarded.close();
+  }
+});

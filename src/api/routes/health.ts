@@ -34,12 +34,10 @@ export function registerHealth(
     if (!index) {
       const progress = options.startup?.() ?? null;
       if (!progress) throw new ApiError('not_ready');
-      return reply
-        .code(503)
-        .send({
-          ...errorEnvelope(503, API_ERRORS.not_ready.message, request.id),
-          data: { status: 'starting', progress },
-        });
+      return reply.code(503).send({
+        ...errorEnvelope(503, API_ERRORS.not_ready.message, request.id),
+        data: { status: 'starting', progress },
+      });
     }
     const data: HealthData = {
       status: 'ok',
