@@ -228,3 +228,32 @@ test('a port already in use stops serve with exit code 2 and a message naming th
     blocker.close();
   }
 });
+
+test('an unreachable PostgreSQL or Redis at start stops serve with exit code 2 and one line naming it', async () => {
+  const { createServer } = await import('node:net');
+  // A port that refuses: listened on, then closed.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const deadPort = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const cases: [Record<string, string>, RegExp][] = [
+    [
+      { DATABASE_URL: `postgres://kolscope:secret@127.0.0.1:${deadPort}/db`, REDIS_URL: '' },
+      /^kolscope: cannot reach PostgreSQL at postgres:\/\/kolscope:\*\*\*@127\.0\.0\.1:\d+\/db/m,
+    ],
+    [{ DATABASE_URL: '', REDIS_URL: `redis://127.0.0.1:${deadPort}` }, /^kolscope: cannot reach Redis at /m],
+  ];
+  for (const [env, message] of cases) {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--demo-influencers', '0'], {
+      env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, message);
+    assert.ok(!stderr.includes('secret'), 'the password is masked');
+    assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+  }
+});
