@@ -25,7 +25,7 @@ import {
   type PlanKind,
   type PostingLists,
   type RegionIndex,
-} from './search.ts';
+} from './search/index.ts';
 import { RANGE_FIELDS, type InfluencerQuery } from './query.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
