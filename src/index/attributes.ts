@@ -42,7 +42,7 @@ export type AttributeArray = Uint16Array | Uint32Array;
 
 async function readWhole(path: string): Promise<ArrayBuffer> {
   const bytes = await readFile(path);
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
 function codeArray(buffer: ArrayBuffer, dictionarySize: number): ArrayLike<number> {

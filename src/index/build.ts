@@ -51,7 +51,7 @@ async function eachChunk(
     if (!chunk || chunk.rowCount === 0) break;
     onChunk(chunk.rowCount, (i) => {
       const vector = chunk.getColumnVector(i);
-      return (row) => vector.getItem(row) as DuckDBValue;
+      return (row) => vector.getItem(row);
     });
   }
 }
@@ -103,7 +103,7 @@ async function inspect(conn: DuckDBConnection, source: string): Promise<Record<s
       const max = values[i++];
       const nulls = values[i++];
       if (nulls !== 0) throw new IndexBuildError(`${SNAPSHOT_ROWS_FILE}: ${nulls} rows have a null ${field}`);
-      const fits = min === null || max === null || (min >= INT32_MIN && max <= INT32_MAX);
+      const fits = min == null || max == null || (min >= INT32_MIN && max <= INT32_MAX);
       columns[field] = fits ? 'int32' : 'float64';
     }
   }

@@ -180,7 +180,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
         throw new IndexLoadError(`serving index row offsets of ${r.region} do not match its manifest`);
       const attributeKind = manifest.attributes.width;
       const rowAttributes = count(
-        (await readArray(join(dir, regionFiles.rowAttributes), attributeKind)) as AttributeArray,
+        await readArray(join(dir, regionFiles.rowAttributes), attributeKind),
       ) as AttributeArray;
       const orderAttributes = new Map<string, AttributeArray>();
       for (const field of ATTRIBUTE_ORDERS) {
