@@ -31,6 +31,7 @@ import {
 import { ATTRIBUTE_ORDERS, attributeLayout, writeAttributeFiles } from './attributes.ts';
 import { RANK_ORDERS, writeRankFiles } from './ranks.ts';
 import { PRODUCT_ORDERS, writeProductFiles } from './products.ts';
+import { diskFiles } from './files.ts';
 
 export class IndexBuildError extends Error {}
 
@@ -327,9 +328,10 @@ async function buildRegion(
   }
   if (row !== rows) throw new IndexBuildError(`region ${region}: serialized ${row} rows, expected ${rows}`);
   await writeArray(join(out, regionFiles.rowOffsets), offsets);
-  const genderCounts = await writeAttributeFiles(out, rows, ctx, ctx.attributes);
-  await writeRankFiles(out, rows);
-  await writeProductFiles(out, rows, ctx.productCategoryWords);
+  const files = diskFiles(out);
+  const genderCounts = await writeAttributeFiles(files, rows, ctx, ctx.attributes);
+  await writeRankFiles(files, rows);
+  await writeProductFiles(files, rows, ctx.productCategoryWords);
   ctx.progress.update(stage, 4, 4);
   return { region, rows, dir, jsonBytes: bytes, genderCounts };
 }
