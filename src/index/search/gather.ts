@@ -31,8 +31,7 @@ export function gather(
   // writes to a small bitset) than as a read of their column for every candidate.
   for (let k = 0; k < plan.marks.length; k++) {
     const mark = plan.marks[k]!;
-    if (s.filterPool.length <= k) s.filterPool.push(new Int32Array((s.maxRegionRows >>> 5) + 1));
-    const bitset = s.filterPool[k]!;
+    const bitset = s.filterBits(k);
     for (const [rows, from, to] of mark.segments)
       for (let i = from; i < to; i++) {
         const row = rows[i]!;

@@ -13,27 +13,31 @@ import { SearchScratch } from './scratch.ts';
 import { walk } from './walk.ts';
 
 const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0 });
+/** This thread's search buffers (see scratch.ts). */
+const SCRATCH = new SearchScratch();
 
 /** Searches the regions of one loaded index. Not re-entrant (shared scratch), which suits one event loop. */
 export class IndexSearcher {
-  private readonly scratch: SearchScratch;
+  private readonly scratch = SCRATCH;
+  /** Plan of the last search, for benchmarks and tests. */
+  lastPlan: PlanKind = 'empty';
 
   constructor(
     private readonly regions: ReadonlyMap<string, RegionIndex>,
     private readonly dictionaries: IndexDictionaries,
-    maxRegionRows: number,
-  ) {
-    this.scratch = new SearchScratch(maxRegionRows);
-  }
-
-  /** Plan of the last search, for benchmarks and tests. */
-  get lastPlan(): PlanKind {
-    return this.scratch.lastPlan;
-  }
+    private readonly maxRegionRows: number,
+  ) {}
 
   search(q: InfluencerQuery): SearchResult {
     const s = this.scratch;
     s.lastPlan = 'empty';
+    s.maxRegionRows = this.maxRegionRows;
+    const result = this.searchWith(s, q);
+    this.lastPlan = s.lastPlan;
+    return result;
+  }
+
+  private searchWith(s: SearchScratch, q: InfluencerQuery): SearchResult {
     // The API validates these; a caller that does not gets an error, never a wrong page.
     if (!Number.isSafeInteger(q.pageNum) || q.pageNum < 1)
       throw new RangeError(`pageNum must be a positive integer, got ${q.pageNum}`);
