@@ -4,7 +4,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { IndexSearcher, type PlanKind, type RegionIndex } from './search/index.ts';
-import { IndexLoadError, type IndexParts } from './read.ts';
+import { IndexLoadError, indexBuffers, type IndexParts } from './read.ts';
 import type { LoadReply } from './load-worker.ts';
 import type { InfluencerQuery } from './query.ts';
 import type { SearchResult, ServingIndex } from './types.ts';
@@ -22,6 +22,17 @@ export interface LoadedServingIndex extends ServingIndex {
 }
 
 const WORKER = new URL('./load-worker.mjs', import.meta.url);
+
+/** Frees the buffers now, off this thread: moved to a thread that then ends, rather than left for a later
+ *  garbage collection of this one (which may be long to come: its heap is small, the buffers outside it). */
+function release(buffers: ArrayBuffer[]): void {
+  const sink = new Worker(
+    `const { parentPort } = require('node:worker_threads'); parentPort.once('message', () => parentPort.close());`,
+    { eval: true, execArgv: [] },
+  );
+  sink.unref();
+  sink.postMessage(null, buffers);
+}
 
 /** Reads the index in a worker thread; its arrays arrive transferred. */
 function readInWorker(snapshotDir: string): Promise<IndexParts> {
@@ -78,6 +89,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
   }
   const { maxRegionRows } = parts;
   const searcher = new IndexSearcher(regions, parts.dictionaries, maxRegionRows);
+  const buffers = indexBuffers(parts);
   let closed = false;
   return {
     version: parts.version,
@@ -98,6 +110,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
       if (closed) return;
       closed = true;
       for (const fd of fds) closeSync(fd);
+      release(buffers);
     },
   };
 }

@@ -1,7 +1,7 @@
 // Reads a snapshot's serving index into typed arrays: each file read whole (no per-row work), older formats
 // upgraded in memory (the snapshot folder is never written). Runs in the load worker (load-worker.ts), off the
 // request path; the arrays then move to the serving thread without a copy.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SNAPSHOT_INDEX_DIR, SNAPSHOT_MANIFEST_FILE } from '../snapshot/schema.ts';
@@ -63,36 +63,82 @@ export interface IndexParts {
 
 type ArrayKind = 'int32' | 'float64' | 'uint8' | 'uint16' | 'uint32';
 
-/** The files of one index folder: derived in memory by an upgrade, else read from disk. */
+/** Region files that stay on disk: the rows (read per returned row), and sales_flag (tested only through the
+ *  packed attributes). */
+const ON_DISK: ReadonlySet<string> = new Set([regionFiles.rowsJson, regionFiles.column('sales_flag')]);
+
+/** Most bytes in one arena (a typed array view holds fewer than 2^32 elements). */
+const ARENA_BYTES = 2 ** 31;
+
+const aligned = (size: number) => Math.ceil(size / 8) * 8;
+
+/**
+ * The files of one index folder, held in memory: derived by an upgrade, else read from disk. Every file the
+ * manifest lists (but those ON_DISK) gets its place, 8-byte aligned, in a few large ArrayBuffers allocated at
+ * once (arenas): the serving thread then takes in one or two buffers, not hundreds, so the memory it is handed
+ * counts against its GC heuristics once, and is given back at once on close (load.ts).
+ */
 class IndexFiles {
+  private readonly places = new Map<string, Uint8Array>();
+  readonly arenas: ArrayBuffer[] = [];
+
   constructor(
     private readonly indexDir: string,
     private readonly derived: ReadonlyMap<string, Uint8Array>,
-  ) {}
+    listed: readonly string[],
+  ) {
+    const sizes: [string, number][] = [];
+    for (const file of listed) {
+      if (ON_DISK.has(file.slice(file.lastIndexOf('/') + 1))) continue;
+      const size = derived.get(file)?.length ?? fileSize(join(indexDir, file));
+      if (size !== null) sizes.push([file, size]);
+    }
+    for (let start = 0; start < sizes.length;) {
+      let end = start;
+      let bytes = 0;
+      while (end < sizes.length && (end === start || bytes + aligned(sizes[end]![1]) <= ARENA_BYTES))
+        bytes += aligned(sizes[end++]![1]);
+      const arena = new ArrayBuffer(bytes);
+      this.arenas.push(arena);
+      let offset = 0;
+      for (const [file, size] of sizes.slice(start, end)) {
+        this.places.set(file, new Uint8Array(arena, offset, size));
+        offset += aligned(size);
+      }
+      start = end;
+    }
+  }
 
-  /** The whole file `name` of `regionDir` as a typed array of `kind`, in an ArrayBuffer of its own. */
+  /** The whole file `name` of `regionDir` as a typed array of `kind`. */
   read(regionDir: string, name: string, kind: 'float64'): Float64Array;
   read(regionDir: string, name: string, kind: 'int32' | 'float64'): NumericColumn;
   read(regionDir: string, name: string, kind: 'uint8'): Uint8Array;
   read(regionDir: string, name: string, kind: 'uint8' | 'uint16' | 'uint32'): CodeColumn;
   read(regionDir: string, name: string, kind: ArrayKind): NumericColumn | CodeColumn {
-    const path = join(this.indexDir, regionDir, name);
-    const bytes = this.derived.get(`${regionDir}/${name}`) ?? readWhole(path);
+    const file = `${regionDir}/${name}`;
+    const path = join(this.indexDir, file);
+    const derived = this.derived.get(file);
+    let bytes = this.places.get(file);
+    if (bytes && derived) bytes.set(derived);
+    // A file the manifest does not list (or whose size changed) gets a buffer of its own.
+    else if (bytes) bytes = readInto(path, bytes) ? bytes : readWhole(path);
+    else bytes = derived ?? readWhole(path);
     const width = kind === 'float64' ? 8 : kind === 'uint8' ? 1 : kind === 'uint16' ? 2 : 4;
     if (bytes.length % width !== 0)
       throw new IndexLoadError(`serving index file ${path} is truncated (${bytes.length} bytes)`);
-    const buffer = bytes.buffer;
+    const { buffer, byteOffset } = bytes;
+    const length = bytes.length / width;
     switch (kind) {
       case 'int32':
-        return new Int32Array(buffer);
+        return new Int32Array(buffer, byteOffset, length);
       case 'float64':
-        return new Float64Array(buffer);
+        return new Float64Array(buffer, byteOffset, length);
       case 'uint8':
         return bytes;
       case 'uint16':
-        return new Uint16Array(buffer);
+        return new Uint16Array(buffer, byteOffset, length);
       case 'uint32':
-        return new Uint32Array(buffer);
+        return new Uint32Array(buffer, byteOffset, length);
     }
   }
 
@@ -106,16 +152,46 @@ class IndexFiles {
   }
 }
 
-/** A file read whole into a fresh ArrayBuffer (aligned for every element type; not zero-filled since it is
- *  read over whole). Synchronous reads: this runs in the load worker, where nothing else waits. */
-function readWhole(path: string): Uint8Array {
-  let fd: number;
+function fileSize(path: string): number | null {
   try {
-    fd = openSync(path, 'r');
+    return statSync(path).size;
+  } catch {
+    return null; // reported when read
+  }
+}
+
+/** Opens a file of the index, or says which and why not. */
+function openIndexFile(path: string): number {
+  try {
+    return openSync(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new IndexLoadError(`serving index file missing or unreadable: ${path} (${code})`);
   }
+}
+
+/** Reads the file into `bytes`: false when it is not that size. Synchronous reads: this runs in the load
+ *  worker, where nothing else waits. */
+function readInto(path: string, bytes: Uint8Array): boolean {
+  const fd = openIndexFile(path);
+  try {
+    if (fstatSync(fd).size !== bytes.length) return false;
+    let done = 0;
+    while (done < bytes.length) {
+      const read = readSync(fd, bytes, done, bytes.length - done, done);
+      if (read === 0) return false;
+      done += read;
+    }
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A file read whole into a fresh ArrayBuffer (aligned for every element type; not zero-filled since it is
+ *  read over whole). Synchronous reads: this runs in the load worker, where nothing else waits. */
+function readWhole(path: string): Uint8Array {
+  const fd = openIndexFile(path);
   try {
     const { size } = fstatSync(fd);
     const bytes = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
@@ -164,7 +240,7 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
     throw new IndexLoadError(
       `serving index of ${snapshotDir} has format ${manifest.formatVersion}, this build reads ${INDEX_FORMAT_VERSION}: rebuild it`,
     );
-  const files = new IndexFiles(indexDir, derived);
+  const files = new IndexFiles(indexDir, derived, manifest.files);
   const regions: RegionArrays[] = [];
   let arrayBytes = 0;
   const count = <T extends ArrayBufferView>(a: T): T => ((arrayBytes += a.byteLength), a);
@@ -172,8 +248,7 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
     const dir = r.dir;
     const columns = new Map<string, NumericColumn>();
     for (const field of NUMERIC_COLUMNS) {
-      // sales_flag is only ever tested through the packed attributes: its column stays on disk.
-      if (field === 'sales_flag') continue;
+      if (ON_DISK.has(regionFiles.column(field))) continue;
       const column = files.read(dir, regionFiles.column(field), manifest.columns[field] ?? 'float64');
       if (column.length !== r.rows)
         throw new IndexLoadError(
