@@ -15,6 +15,7 @@ const PARTS: Record<string, { load: () => Promise<BenchPart>; sizes: number[] }>
   engines: { load: () => import('./engines.ts'), sizes: [1_000_000, 10_000_000] },
   http: { load: () => import('./http.ts'), sizes: [1_000_000] },
   accounts: { load: () => import('./accounts.ts'), sizes: [] },
+  swap: { load: () => import('./swap.ts'), sizes: [1_000_000, 10_000_000] },
 };
 
 function parseSize(raw: string): number {

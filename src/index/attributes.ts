@@ -2,11 +2,9 @@
 // tested with one read of a small integer per row instead of one random read per condition. Besides the copy in
 // row order, every sort order has its own copy in that order's sequence, so a walk of a sort order tests these
 // conditions with sequential reads and touches a row's other columns only when those pass.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { derivedFiles, type RegionFiles } from './files.ts';
 import {
   CODED_FIELDS,
-  INDEX_MANIFEST_FILE,
   codeWidth,
   regionFiles,
   type AttributeLayout,
@@ -40,11 +38,6 @@ export function attributeLayout(dictionarySizes: Readonly<Record<CodedField, num
 
 export type AttributeArray = Uint16Array | Uint32Array;
 
-async function readWhole(path: string): Promise<ArrayBuffer> {
-  const bytes = await readFile(path);
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
 function codeArray(buffer: ArrayBuffer, dictionarySize: number): ArrayLike<number> {
   const width = codeWidth(dictionarySize);
   return width === 'uint8'
@@ -58,18 +51,18 @@ function codeArray(buffer: ArrayBuffer, dictionarySize: number): ArrayLike<numbe
 export type GenderCounts = readonly number[];
 
 /**
- * Writes a region's attribute files from its already written columns, codes and orders (in `regionDir`).
+ * Writes a region's attribute files from its already written columns, codes and orders (in `files`).
  * Returns the region's gender code counts.
  */
 export async function writeAttributeFiles(
-  regionDir: string,
+  files: RegionFiles,
   rows: number,
   manifest: Pick<IndexManifest, 'columns' | 'dictionaries'>,
   layout: AttributeLayout,
 ): Promise<GenderCounts> {
   const attrs = layout.width === 'uint16' ? new Uint16Array(rows) : new Uint32Array(rows);
   const column = async (field: string) => {
-    const buffer = await readWhole(join(regionDir, regionFiles.column(field)));
+    const buffer = await files.read(regionFiles.column(field));
     return manifest.columns[field] === 'int32' ? new Int32Array(buffer) : new Float64Array(buffer);
   };
   const sales = await column('sales_flag');
@@ -86,30 +79,32 @@ export async function writeAttributeFiles(
   const genderCounts = new Array<number>(manifest.dictionaries.gender.length).fill(0);
   for (const field of CODED_FIELDS) {
     const size = manifest.dictionaries[field].length;
-    const codes = codeArray(await readWhole(join(regionDir, regionFiles.codes(field))), size);
+    const codes = codeArray(await files.read(regionFiles.codes(field)), size);
     if (field === 'gender') for (let r = 0; r < rows; r++) genderCounts[codes[r]!]!++;
     const place = layout.fields[field];
     if (!place) continue;
     for (let r = 0; r < rows; r++) attrs[r]! |= codes[r]! << place.shift;
   }
-  const write = (name: string, a: AttributeArray) =>
-    writeFile(join(regionDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  await write(regionFiles.rowAttributes, attrs);
+  await files.write(regionFiles.rowAttributes, attrs);
   const inOrder = layout.width === 'uint16' ? new Uint16Array(rows) : new Uint32Array(rows);
   for (const field of ATTRIBUTE_ORDERS) {
-    const order = new Uint32Array(await readWhole(join(regionDir, regionFiles.order(field))));
+    const order = new Uint32Array(await files.read(regionFiles.order(field)));
     for (let p = 0; p < rows; p++) inOrder[p] = attrs[order[p]!]!;
-    await write(regionFiles.orderAttributes(field), inOrder);
+    await files.write(regionFiles.orderAttributes(field), inOrder);
   }
   return genderCounts;
 }
 
 /**
- * Upgrades a format-1 index (written before packed attributes) to format 2 in place: derives the attribute
- * files from its columns, codes and orders, then rewrites the manifest (last, so an interrupted upgrade is
- * simply redone). Seconds at 10M influencers, instead of rebuilding the index from the parquet.
+ * Upgrades a format-1 index (written before packed attributes) to format 2 in memory: derives the attribute
+ * files from its columns, codes and orders into `derived`. Seconds at 10M influencers, instead of rebuilding
+ * the index from the parquet.
  */
-export async function upgradeFormat1(indexDir: string, manifest: IndexManifest): Promise<IndexManifest> {
+export async function upgradeFormat1(
+  indexDir: string,
+  manifest: IndexManifest,
+  derived: Map<string, Uint8Array>,
+): Promise<IndexManifest> {
   const layout = attributeLayout({
     category: manifest.dictionaries.category.length,
     language: manifest.dictionaries.language.length,
@@ -118,16 +113,13 @@ export async function upgradeFormat1(indexDir: string, manifest: IndexManifest):
   const regions = [];
   const files = [...manifest.files];
   for (const r of manifest.regions) {
-    const genderCounts = await writeAttributeFiles(join(indexDir, r.dir), r.rows, manifest, layout);
+    const region = derivedFiles(indexDir, r.dir, derived);
+    const genderCounts = await writeAttributeFiles(region, r.rows, manifest, layout);
     regions.push({ ...r, genderCounts });
     files.push(
       `${r.dir}/${regionFiles.rowAttributes}`,
       ...ATTRIBUTE_ORDERS.map((f) => `${r.dir}/${regionFiles.orderAttributes(f)}`),
     );
   }
-  const upgraded: IndexManifest = { ...manifest, formatVersion: 2, regions, attributes: layout, files };
-  const path = join(indexDir, INDEX_MANIFEST_FILE);
-  await writeFile(`${path}.tmp`, JSON.stringify(upgraded, null, 2) + '\n');
-  await rename(`${path}.tmp`, path);
-  return upgraded;
+  return { ...manifest, formatVersion: 2, regions, attributes: layout, files };
 }

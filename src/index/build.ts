@@ -31,6 +31,7 @@ import {
 import { ATTRIBUTE_ORDERS, attributeLayout, writeAttributeFiles } from './attributes.ts';
 import { RANK_ORDERS, writeRankFiles } from './ranks.ts';
 import { PRODUCT_ORDERS, writeProductFiles } from './products.ts';
+import { diskFiles } from './files.ts';
 
 export class IndexBuildError extends Error {}
 
@@ -51,7 +52,7 @@ async function eachChunk(
     if (!chunk || chunk.rowCount === 0) break;
     onChunk(chunk.rowCount, (i) => {
       const vector = chunk.getColumnVector(i);
-      return (row) => vector.getItem(row) as DuckDBValue;
+      return (row) => vector.getItem(row);
     });
   }
 }
@@ -103,7 +104,7 @@ async function inspect(conn: DuckDBConnection, source: string): Promise<Record<s
       const max = values[i++];
       const nulls = values[i++];
       if (nulls !== 0) throw new IndexBuildError(`${SNAPSHOT_ROWS_FILE}: ${nulls} rows have a null ${field}`);
-      const fits = min === null || max === null || (min >= INT32_MIN && max <= INT32_MAX);
+      const fits = min == null || max == null || (min >= INT32_MIN && max <= INT32_MAX);
       columns[field] = fits ? 'int32' : 'float64';
     }
   }
@@ -327,9 +328,10 @@ async function buildRegion(
   }
   if (row !== rows) throw new IndexBuildError(`region ${region}: serialized ${row} rows, expected ${rows}`);
   await writeArray(join(out, regionFiles.rowOffsets), offsets);
-  const genderCounts = await writeAttributeFiles(out, rows, ctx, ctx.attributes);
-  await writeRankFiles(out, rows);
-  await writeProductFiles(out, rows, ctx.productCategoryWords);
+  const files = diskFiles(out);
+  const genderCounts = await writeAttributeFiles(files, rows, ctx, ctx.attributes);
+  await writeRankFiles(files, rows);
+  await writeProductFiles(files, rows, ctx.productCategoryWords);
   ctx.progress.update(stage, 4, 4);
   return { region, rows, dir, jsonBytes: bytes, genderCounts };
 }

@@ -2,7 +2,7 @@
 // only from here.
 export { buildServingIndex, IndexBuildError } from './build.ts';
 export { loadServingIndex, IndexLoadError, type LoadedServingIndex } from './load.ts';
-export type { PlanKind } from './search.ts';
+export type { PlanKind } from './search/index.ts';
 export type { SearchResult, ServingIndex } from './types.ts';
 export {
   RANGE_FIELDS,

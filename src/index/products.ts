@@ -2,9 +2,8 @@
 // order, instead of a random read of the row's product mask. Bit i (i < 7) says the row has the region's i-th
 // most common product category id; bit 7 that it has any other. Most influencers have no product at all (byte
 // 0: rejected at once); a row with only "other" ids wanted by the query is checked on its mask.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { INDEX_MANIFEST_FILE, regionFiles, type IndexManifest } from './layout.ts';
+import { regionFiles, type IndexManifest } from './layout.ts';
+import { derivedFiles, type RegionFiles } from './files.ts';
 import { ATTRIBUTE_ORDERS } from './attributes.ts';
 
 export const PRODUCT_TOP = 7;
@@ -27,15 +26,10 @@ export function productBits(starts: Uint32Array): Uint8Array {
   return bits;
 }
 
-async function readU32(path: string): Promise<Uint32Array> {
-  const bytes = await readFile(path);
-  return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
 /** Writes a region's product byte files (`products-<sort field>.u8`) from its mask, postings and orders. */
-export async function writeProductFiles(regionDir: string, rows: number, words: number): Promise<void> {
-  const mask = await readU32(join(regionDir, regionFiles.productCategoryMask));
-  const bits = productBits(await readU32(join(regionDir, regionFiles.postingStarts('product_category'))));
+export async function writeProductFiles(files: RegionFiles, rows: number, words: number): Promise<void> {
+  const mask = new Uint32Array(await files.read(regionFiles.productCategoryMask));
+  const bits = productBits(new Uint32Array(await files.read(regionFiles.postingStarts('product_category'))));
   const byRow = new Uint8Array(rows);
   for (let r = 0; r < rows; r++) {
     let b = 0;
@@ -51,22 +45,22 @@ export async function writeProductFiles(regionDir: string, rows: number, words: 
   }
   const out = new Uint8Array(rows);
   for (const field of PRODUCT_ORDERS) {
-    const order = await readU32(join(regionDir, regionFiles.order(field)));
+    const order = new Uint32Array(await files.read(regionFiles.order(field)));
     for (let p = 0; p < rows; p++) out[p] = byRow[order[p]!]!;
-    await writeFile(join(regionDir, regionFiles.products(field)), out);
+    await files.write(regionFiles.products(field), out);
   }
 }
 
-/** Upgrades a format-3 index (before product bytes) to format 4 in place; the manifest is rewritten last. */
-export async function upgradeFormat3(indexDir: string, manifest: IndexManifest): Promise<IndexManifest> {
+/** Upgrades a format-3 index (before product bytes) to format 4 in memory, into `derived`. */
+export async function upgradeFormat3(
+  indexDir: string,
+  manifest: IndexManifest,
+  derived: Map<string, Uint8Array>,
+): Promise<IndexManifest> {
   const files = [...manifest.files];
   for (const r of manifest.regions) {
-    await writeProductFiles(join(indexDir, r.dir), r.rows, manifest.productCategoryWords);
+    await writeProductFiles(derivedFiles(indexDir, r.dir, derived), r.rows, manifest.productCategoryWords);
     files.push(...PRODUCT_ORDERS.map((f) => `${r.dir}/${regionFiles.products(f)}`));
   }
-  const upgraded: IndexManifest = { ...manifest, formatVersion: 4, files };
-  const path = join(indexDir, INDEX_MANIFEST_FILE);
-  await writeFile(`${path}.tmp`, JSON.stringify(upgraded, null, 2) + '\n');
-  await rename(`${path}.tmp`, path);
-  return upgraded;
+  return { ...manifest, formatVersion: 4, files };
 }

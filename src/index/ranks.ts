@@ -6,9 +6,8 @@
 // sequence, so walking it (or gathering from a range of it) tests ranges with sequential reads; the buckets in
 // row order serve random rows (gathers from posting lists): a read of a byte array a quarter to an eighth the
 // size of the column, so far fewer cache misses.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { INDEX_MANIFEST_FILE, regionFiles, type IndexManifest } from './layout.ts';
+import { regionFiles, type IndexManifest } from './layout.ts';
+import { derivedFiles, type RegionFiles } from './files.ts';
 import { RANGE_FIELDS } from './query.ts';
 import { ATTRIBUTE_ORDERS } from './attributes.ts';
 
@@ -40,26 +39,21 @@ export function rankClasses(lo: number, hi: number, rows: number, into: Uint8Arr
   }
 }
 
-async function readU32(path: string): Promise<Uint32Array> {
-  const bytes = await readFile(path);
-  return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
 /** Writes a region's rank files from its already written orders: `ranks.u8` (row order, one block of `rows`
  *  bytes per range field) and, unless `rowOrderOnly`, `ranks-<sort field>.u8` (one block per ranked field). */
-export async function writeRankFiles(regionDir: string, rows: number, rowOrderOnly = false): Promise<void> {
+export async function writeRankFiles(files: RegionFiles, rows: number, rowOrderOnly = false): Promise<void> {
   const all = new Uint8Array(rows * RANGE_FIELDS.length);
   const buckets = new Map<string, Uint8Array>();
   for (const [k, field] of RANGE_FIELDS.entries()) {
-    const order = await readU32(join(regionDir, regionFiles.order(field)));
+    const order = new Uint32Array(await files.read(regionFiles.order(field)));
     const bucket = all.subarray(k * rows, (k + 1) * rows);
     for (let p = 0; p < rows; p++) bucket[order[p]!] = Math.floor((p * RANK_BUCKETS) / rows);
     buckets.set(field, bucket);
   }
-  await writeFile(join(regionDir, regionFiles.rowRanks), all);
+  await files.write(regionFiles.rowRanks, all);
   if (rowOrderOnly) return;
   for (const sortField of RANK_ORDERS) {
-    const order = await readU32(join(regionDir, regionFiles.order(sortField)));
+    const order = new Uint32Array(await files.read(regionFiles.order(sortField)));
     const fields = rankedFields(sortField);
     const out = new Uint8Array(rows * fields.length);
     fields.forEach((field, k) => {
@@ -67,37 +61,35 @@ export async function writeRankFiles(regionDir: string, rows: number, rowOrderOn
       const base = k * rows;
       for (let p = 0; p < rows; p++) out[base + p] = bucket[order[p]!]!;
     });
-    await writeFile(join(regionDir, regionFiles.ranks(sortField)), out);
+    await files.write(regionFiles.ranks(sortField), out);
   }
 }
 
-/**
- * Upgrades a format-2 index (written before rank files) to format 3 in place: derives the rank files from its
- * orders, then rewrites the manifest (last, so an interrupted upgrade is simply redone).
- */
-export async function upgradeFormat2(indexDir: string, manifest: IndexManifest): Promise<IndexManifest> {
+/** Upgrades a format-2 index (written before rank files) to format 3 in memory: derives the rank files from
+ *  its orders into `derived`. */
+export async function upgradeFormat2(
+  indexDir: string,
+  manifest: IndexManifest,
+  derived: Map<string, Uint8Array>,
+): Promise<IndexManifest> {
   const files = [...manifest.files];
   for (const r of manifest.regions) {
-    await writeRankFiles(join(indexDir, r.dir), r.rows);
+    await writeRankFiles(derivedFiles(indexDir, r.dir, derived), r.rows);
     files.push(...RANK_ORDERS.map((f) => `${r.dir}/${regionFiles.ranks(f)}`));
   }
-  const upgraded: IndexManifest = { ...manifest, formatVersion: 3, files };
-  const path = join(indexDir, INDEX_MANIFEST_FILE);
-  await writeFile(`${path}.tmp`, JSON.stringify(upgraded, null, 2) + '\n');
-  await rename(`${path}.tmp`, path);
-  return upgraded;
+  return { ...manifest, formatVersion: 3, files };
 }
 
-/** Upgrades a format-4 index (before rank buckets in row order) to format 5 in place; manifest last. */
-export async function upgradeFormat4(indexDir: string, manifest: IndexManifest): Promise<IndexManifest> {
+/** Upgrades a format-4 index (before rank buckets in row order) to format 5 in memory, into `derived`. */
+export async function upgradeFormat4(
+  indexDir: string,
+  manifest: IndexManifest,
+  derived: Map<string, Uint8Array>,
+): Promise<IndexManifest> {
   const files = [...manifest.files];
   for (const r of manifest.regions) {
-    await writeRankFiles(join(indexDir, r.dir), r.rows, true);
+    await writeRankFiles(derivedFiles(indexDir, r.dir, derived), r.rows, true);
     files.push(`${r.dir}/${regionFiles.rowRanks}`);
   }
-  const upgraded: IndexManifest = { ...manifest, formatVersion: 5, files };
-  const path = join(indexDir, INDEX_MANIFEST_FILE);
-  await writeFile(`${path}.tmp`, JSON.stringify(upgraded, null, 2) + '\n');
-  await rename(`${path}.tmp`, path);
-  return upgraded;
+  return { ...manifest, formatVersion: 5, files };
 }

@@ -1,7 +1,7 @@
 // buildServingIndex on hand-made snapshots: more than 32 product category ids, wide values, bad input.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -15,6 +15,7 @@ import {
 } from '../../src/index/index.ts';
 import { SERVED_FIELDS, SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE, sqlType } from '../../src/snapshot/schema.ts';
 import { beginSnapshot } from '../../src/snapshot/store.ts';
+import { downgradeIndex, fileHashes } from './support.ts';
 
 let tmp: string;
 let db: DuckDBInstance;
@@ -198,7 +199,7 @@ describe('buildServingIndex', () => {
     await assert.rejects(loadServingIndex(missing), IndexLoadError);
   });
 
-  test('a format-1 index (no packed attributes) is upgraded in place when loaded', async () => {
+  test('a format-1 index (no packed attributes) is upgraded in memory when loaded, its files untouched', async () => {
     const dir = await committedSnapshot(3000, {
       user_id: `CAST(i * 7 + 1 AS VARCHAR)`,
       region: `'US'`,
@@ -210,34 +211,18 @@ describe('buildServingIndex', () => {
       total_followers_cnt: `(i * 37) % 1000`,
     });
     // Make it what an earlier build wrote: no attribute files, no layout, no gender counts.
-    const indexDir = join(dir, 'index');
-    const manifestPath = join(indexDir, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & {
-      regions: Record<string, unknown>[];
-      files: string[];
-    };
-    const derived = (f: string) => f.includes('attrs') || f.includes('ranks') || f.includes('products');
-    for (const file of manifest.files.filter(derived)) await rm(join(indexDir, file));
-    manifest.files = manifest.files.filter((f) => !derived(f));
-    for (const r of manifest.regions) delete r.genderCounts;
-    delete manifest.attributes;
-    manifest.formatVersion = 1;
-    await writeFile(manifestPath, JSON.stringify(manifest));
+    await downgradeIndex(dir, 1);
+    const before = await fileHashes(dir);
     await assertMatches(dir, [
       q({ gender: 'male', sortField: 1, descending: true, pageNum: 3 }),
       q({ language: 'es', salesFlag: 1, sortField: 1 }),
       q({ category: 'pets', showCaseFlag: 0, sortField: 1, descending: true, pageNum: 2 }),
       q({ salesFlag: 4, gender: '', pageNum: 5 }),
     ]);
-    const upgraded = JSON.parse(await readFile(manifestPath, 'utf8')) as {
-      formatVersion: number;
-      files: string[];
-    };
-    assert.equal(upgraded.formatVersion, 5);
-    for (const file of upgraded.files) await readFile(join(indexDir, file)); // every listed file exists
+    assert.deepEqual(await fileHashes(dir), before);
   });
 
-  test('a format-2 index (no rank or product files) is upgraded in place when loaded', async () => {
+  test('a format-2 index (no rank or product files) is upgraded in memory when loaded, its files untouched', async () => {
     const dir = await committedSnapshot(3000, {
       user_id: `CAST(i * 7 + 1 AS VARCHAR)`,
       region: `['US', 'GB'][i % 2 + 1]`,
@@ -249,16 +234,8 @@ describe('buildServingIndex', () => {
       total_views_cnt: `(i * 101) % 5000`,
       product_category_ids: `CASE WHEN i % 3 = 0 THEN ['p' || (i % 11), 'p' || (i % 4)] ELSE [] END`,
     });
-    const indexDir = join(dir, 'index');
-    const manifestPath = join(indexDir, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & {
-      files: string[];
-    };
-    const derived = (f: string) => f.includes('ranks') || f.includes('products');
-    for (const file of manifest.files.filter(derived)) await rm(join(indexDir, file));
-    manifest.files = manifest.files.filter((f) => !derived(f));
-    manifest.formatVersion = 2;
-    await writeFile(manifestPath, JSON.stringify(manifest));
+    await downgradeIndex(dir, 2);
+    const before = await fileHashes(dir);
     await assertMatches(dir, [
       q({ sortField: 2, descending: true, pageNum: 20, ranges: { interaction_rate: { min: 0.05 } } }),
       q({
@@ -275,11 +252,6 @@ describe('buildServingIndex', () => {
         ranges: { interaction_rate: { min: 0.02 } },
       }),
     ]);
-    const upgraded = JSON.parse(await readFile(manifestPath, 'utf8')) as {
-      formatVersion: number;
-      files: string[];
-    };
-    assert.equal(upgraded.formatVersion, 5);
-    for (const file of upgraded.files) await readFile(join(indexDir, file));
+    assert.deepEqual(await fileHashes(dir), before);
   });
 });

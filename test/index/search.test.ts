@@ -147,7 +147,7 @@ const queryArb = () =>
       language: sometimes(fc.constantFrom('en', 'es', 'id', 'de', 'EN', 'xx'), 5),
       gender: sometimes(fc.constantFrom('male', 'female', ''), 5),
       showCaseFlag: sometimes(fc.constantFrom(0, 1), 6),
-      salesFlag: sometimes(fc.constantFrom(0, 1, 2, 3, 4) as fc.Arbitrary<0 | 1 | 2 | 3 | 4>, 4),
+      salesFlag: sometimes(fc.constantFrom<0 | 1 | 2 | 3 | 4>(0, 1, 2, 3, 4), 4),
     })
     .map((r) => {
       // Absent filters are absent keys, as the API builds queries.
