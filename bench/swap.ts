@@ -24,7 +24,7 @@ import { SNAPSHOT_MANIFEST_FILE } from '../src/snapshot/schema.ts';
 import { activeSnapshot } from '../src/snapshot/store.ts';
 import { queryPath } from './http.ts';
 import { realisticMix } from './queries.ts';
-import { writeSyntheticSnapshot } from './synthetic-snapshot.ts';
+import { writeSyntheticSnapshot } from '../src/service/index.ts';
 
 const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
 const SWAPS = 10;

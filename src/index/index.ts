@@ -8,7 +8,6 @@ export {
   RANGE_FIELDS,
   SORT_FIELDS,
   compareUserIds,
-  sqlForQuery,
   type InfluencerQuery,
   type Range,
   type RangeField,

@@ -1,6 +1,6 @@
 // A validated search over one region's influencers: the contract between the API (which parses and
 // validates query parameters into it) and the serving index (which answers it). The reference semantics
-// are the SQL in sqlForQuery(): the index must return exactly those rows in that order.
+// are the SQL of test/oracle/reference-sql.ts: the index must return exactly those rows in that order.
 
 /** Sort fields of influencer_sort_field_v2. 0 (the default) is user_id order. */
 export const SORT_FIELDS = [
@@ -59,49 +59,4 @@ export interface InfluencerQuery {
 export function compareUserIds(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-
-/**
- * The reference semantics of a query as DuckDB SQL over a table or parquet file of snapshot rows
- * (`source`, e.g. `read_parquet('…/influencers.parquet')`). Returns user_id of the requested page, in order.
- * Used by tests and benchmarks as the oracle the serving index must match.
- */
-export function sqlForQuery(q: InfluencerQuery, source: string, columns = 'user_id'): string {
-  const where: string[] = [`region = ${quote(q.region)}`];
-  for (const field of RANGE_FIELDS) {
-    const r = q.ranges[field];
-    if (r?.min !== undefined) where.push(`${field} >= ${r.min}`);
-    if (r?.max !== undefined) where.push(`${field} <= ${r.max}`);
-  }
-  if (q.productCategoryIds && q.productCategoryIds.length > 0) {
-    where.push(`list_has_any(product_category_ids, [${q.productCategoryIds.map(quote).join(', ')}])`);
-  }
-  if (q.category !== undefined) where.push(`lower(category) = ${quote(q.category)}`);
-  if (q.language !== undefined) where.push(`lower(language) = ${quote(q.language)}`);
-  if (q.gender !== undefined) where.push(`lower(gender) = ${quote(q.gender)}`);
-  if (q.showCaseFlag !== undefined) where.push(`show_case_flag = ${q.showCaseFlag}`);
-  switch (q.salesFlag) {
-    case 1:
-      where.push('sales_flag IN (1, 3)');
-      break;
-    case 2:
-      where.push('sales_flag IN (2, 3)');
-      break;
-    case 3:
-      where.push('sales_flag = 3');
-      break;
-    case 4:
-      where.push('show_case_flag = 1');
-      break;
-    default:
-      break;
-  }
-  const userIdOrder = 'CAST(user_id AS HUGEINT)';
-  const dir = q.descending ? 'DESC' : 'ASC';
-  const order =
-    q.sortField === 0 ? `${userIdOrder} ${dir}` : `${SORT_FIELDS[q.sortField]} ${dir}, ${userIdOrder} ASC`;
-  const offset = (q.pageNum - 1) * q.pageSize;
-  return `SELECT ${columns} FROM ${source} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${q.pageSize} OFFSET ${offset}`;
 }

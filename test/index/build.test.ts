@@ -10,12 +10,12 @@ import {
   IndexLoadError,
   buildServingIndex,
   loadServingIndex,
-  sqlForQuery,
   type InfluencerQuery,
 } from '../../src/index/index.ts';
 import { SERVED_FIELDS, SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE, sqlType } from '../../src/snapshot/schema.ts';
 import { beginSnapshot } from '../../src/snapshot/store.ts';
 import { downgradeIndex, fileHashes } from './support.ts';
+import { referenceSql } from '../oracle/reference-sql.ts';
 
 let tmp: string;
 let db: DuckDBInstance;
@@ -72,7 +72,7 @@ async function assertMatches(dir: string, queries: InfluencerQuery[]): Promise<v
   try {
     for (const q of queries) {
       const expected = (
-        await conn.runAndReadAll(sqlForQuery(q, `read_parquet('${join(dir, SNAPSHOT_ROWS_FILE)}')`, served))
+        await conn.runAndReadAll(referenceSql(q, `read_parquet('${join(dir, SNAPSHOT_ROWS_FILE)}')`, served))
       )
         .getRowObjects()
         .map((r) =>

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSyntheticSnapshot } from '../../bench/synthetic-snapshot.ts';
+import { writeSyntheticSnapshot } from '../../src/service/index.ts';
 import { loadServingIndex, type InfluencerQuery } from '../../src/index/index.ts';
 import { downgradeIndex, fileHashes } from './support.ts';
 

@@ -1,5 +1,5 @@
 // The serving index against its oracle: every query must return exactly the rows (and full served rows) that
-// DuckDB returns for sqlForQuery() over the same parquet file.
+// DuckDB returns for referenceSql() over the same parquet file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +11,6 @@ import { writeSyntheticSnapshot } from '../../src/service/index.ts';
 import {
   RANGE_FIELDS,
   loadServingIndex,
-  sqlForQuery,
   type InfluencerQuery,
   type LoadedServingIndex,
   type PlanKind,
@@ -19,6 +18,7 @@ import {
   type SortFieldCode,
 } from '../../src/index/index.ts';
 import { SERVED_FIELDS, SNAPSHOT_ROWS_FILE } from '../../src/snapshot/schema.ts';
+import { referenceSql } from '../oracle/reference-sql.ts';
 
 let tmp: string;
 let index: LoadedServingIndex;
@@ -31,7 +31,7 @@ let categories: string[] = [];
 const served = SERVED_FIELDS.map((f) => f.name);
 
 async function oracle(q: InfluencerQuery): Promise<Record<string, unknown>[]> {
-  const reader = await conn.runAndReadAll(sqlForQuery(q, 'rows', served.map((n) => `"${n}"`).join(', ')));
+  const reader = await conn.runAndReadAll(referenceSql(q, 'rows', served.map((n) => `"${n}"`).join(', ')));
   return reader.getRowObjects().map((row) => {
     const out: Record<string, unknown> = {};
     for (const name of served) {
@@ -166,7 +166,7 @@ const queryArb = () =>
       }),
     );
 
-describe('serving index matches sqlForQuery on DuckDB', () => {
+describe('serving index matches the reference SQL on DuckDB', () => {
   test('random queries return the same rows in the same order', async () => {
     const plans = new Map<PlanKind, number>();
     await fc.assert(

@@ -1,4 +1,4 @@
-// Answers an InfluencerQuery over one region's typed arrays with exactly the semantics of sqlForQuery(): the
+// Answers an InfluencerQuery over one region's typed arrays with exactly the semantics of the reference SQL (test/oracle/reference-sql.ts): the
 // query's conditions set up (conditions.ts), a plan chosen from exact counts (planner.ts), the page found by a
 // walk of the sort order (walk.ts) or a gather from the most selective source (gather.ts), its rows hydrated
 // from rows.json (hydrate.ts). No allocation per row.
