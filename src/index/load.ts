@@ -3,11 +3,17 @@
 // searcher is made and each region's rows.json opened for positioned reads of the returned rows.
 import { closeSync, openSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { IndexSearcher, type PlanKind, type RegionIndex } from './search/index.ts';
+import {
+  IndexSearcher,
+  type IndexDictionaries,
+  type PlanKind,
+  type PostingLists,
+  type RegionIndex,
+} from './search/index.ts';
 import { IndexLoadError, indexBuffers, type IndexParts } from './read.ts';
 import type { LoadReply } from './load-worker.ts';
 import type { InfluencerQuery } from './query.ts';
-import type { SearchResult, ServingIndex } from './types.ts';
+import type { RegionVocabulary, SearchResult, ServingIndex, ValueCount } from './types.ts';
 
 export { IndexLoadError } from './read.ts';
 
@@ -55,6 +61,26 @@ function readInWorker(snapshotDir: string): Promise<IndexParts> {
   });
 }
 
+/** Values of one posting group with their row counts (posting list lengths), most frequent first. */
+function valueCounts(values: Iterable<[string, number]>, postings: PostingLists): ValueCount[] {
+  const counts: ValueCount[] = [];
+  for (const [value, group] of values) {
+    const influencers = postings.starts[group + 1]! - postings.starts[group]!;
+    if (influencers > 0) counts.push({ value, influencers });
+  }
+  return counts.sort((a, b) => b.influencers - a.influencers || (a.value < b.value ? -1 : 1));
+}
+
+function regionVocabulary(r: RegionIndex, dictionaries: IndexDictionaries): RegionVocabulary {
+  return {
+    region: r.region,
+    influencers: r.rows,
+    categories: valueCounts(dictionaries.codes.category, r.postings.category).filter((c) => c.value !== ''),
+    languages: valueCounts(dictionaries.codes.language, r.postings.language).filter((c) => c.value !== ''),
+    productCategories: valueCounts(dictionaries.productCategories, r.postings.product_category),
+  };
+}
+
 /** Loads `<snapshotDir>/index/` (written by buildServingIndex) for searching. */
 export async function loadServingIndex(snapshotDir: string): Promise<LoadedServingIndex> {
   const parts = await readInWorker(snapshotDir);
@@ -88,6 +114,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
     throw new IndexLoadError(`cannot open the rows of ${snapshotDir}: ${(err as Error).message}`);
   }
   const { maxRegionRows } = parts;
+  let vocabulary: readonly RegionVocabulary[] | null = null;
   const searcher = new IndexSearcher(regions, parts.dictionaries, maxRegionRows);
   const buffers = indexBuffers(parts);
   let closed = false;
@@ -105,6 +132,12 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
     search(query: InfluencerQuery): SearchResult {
       if (closed) throw new Error('serving index is closed');
       return searcher.search(query);
+    },
+    vocabulary() {
+      vocabulary ??= [...regions.values()]
+        .filter((r) => r.rows > 0)
+        .map((r) => regionVocabulary(r, parts.dictionaries));
+      return vocabulary;
     },
     close() {
       if (closed) return;

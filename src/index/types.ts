@@ -8,6 +8,22 @@ export interface SearchResult {
   readonly count: number;
 }
 
+/** A value of a coded field and how many influencers have it. */
+export interface ValueCount {
+  /** The value as the index compares it: category names and language codes lower-cased, product category ids. */
+  readonly value: string;
+  readonly influencers: number;
+}
+
+/** What one region of a snapshot holds: its influencers and the values its filters can match. */
+export interface RegionVocabulary {
+  readonly region: string;
+  readonly influencers: number;
+  readonly categories: readonly ValueCount[];
+  readonly languages: readonly ValueCount[];
+  readonly productCategories: readonly ValueCount[];
+}
+
 /** One loaded snapshot, searchable. Immutable: a new snapshot means a new ServingIndex. */
 export interface ServingIndex {
   /** Snapshot version id, e.g. "2026-11-24.1". */
@@ -18,6 +34,8 @@ export interface ServingIndex {
   readonly regions: readonly string[];
   /** Synchronous and allocation-light: this is the request hot path. */
   search(query: InfluencerQuery): SearchResult;
+  /** Per region with influencers, in region order: counts of each value (counted once, on first call). */
+  vocabulary(): readonly RegionVocabulary[];
   /** Releases file handles; searches after close() throw. */
   close(): void;
 }

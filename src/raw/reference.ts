@@ -1,41 +1,11 @@
-// Reference vocabularies: creator categories, TikTok Shop product categories (with ids) and regions.
-// categories.json is a copy of the shared reference, shipped with the code so nothing reads ../shared at
-// run time. The weights below only shape the generated data; they are not part of the raw format.
-import { readFileSync } from 'node:fs';
-
-interface CategoriesFile {
-  influencer_categories: string[];
-  product_categories: { id: string; name: string }[];
-  regions_seen: string[];
-}
-
-function loadCategories(): CategoriesFile {
-  const path = new URL('./categories.json', import.meta.url);
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<CategoriesFile>;
-  if (
-    !Array.isArray(parsed.influencer_categories) ||
-    !Array.isArray(parsed.product_categories) ||
-    !Array.isArray(parsed.regions_seen)
-  )
-    throw new Error(`${path.pathname}: expected influencer_categories, product_categories and regions_seen`);
-  return parsed as CategoriesFile;
-}
-
-const file = loadCategories();
-
-/** Creator category names (profiles.category), in reference order. */
-export const CREATOR_CATEGORIES: readonly string[] = file.influencer_categories;
-
-export interface ProductCategory {
-  readonly id: string;
-  readonly name: string;
-}
-
-/** Top-level TikTok Shop product categories (products.product_category_id), in reference order. */
-export const PRODUCT_CATEGORIES: readonly ProductCategory[] = file.product_categories;
-
-/** Region codes seen in real crawls. */
-export const REGIONS_SEEN: readonly string[] = file.regions_seen;
+// Reference vocabularies (creator categories, TikTok Shop product categories with ids, regions: from the
+// snapshot's taxonomy) and the weights that shape the generated data; they are not part of the raw format.
+export {
+  CREATOR_CATEGORIES,
+  PRODUCT_CATEGORIES,
+  REGIONS_SEEN,
+  type ProductCategory,
+} from '../snapshot/taxonomy.ts';
 
 export interface RegionProfile {
   readonly code: string;
