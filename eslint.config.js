@@ -14,6 +14,7 @@ export default tseslint.config(
       'coverage/',
       '.tmp/',
       '.tmp-*',
+      'examples/kolscope-api.d.ts',
     ],
   },
   js.configs.recommended,
