@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
+import { INFLUENCER_LIST_PARAMETERS } from '../../src/api/endpoints/influencer-list.ts';
 import {
   LIST,
   SQLITE_BACKEND,
@@ -90,6 +91,17 @@ test(
   async (t) => {
     const { key } = await accounts.store.createKey({ name: 'explorer', credits: 100, qps: 50 });
     const { page, requests, errors } = await openExplorer(1280, key);
+    // Every parameter of the list endpoint but paging has a control in the search panel.
+    const controlled = await page.$$eval(
+      'form.search-panel [name], form.search-panel [data-param]',
+      (nodes) => nodes.map((n) => n.getAttribute('name') ?? n.getAttribute('data-param')),
+    );
+    assert.deepEqual(
+      [...new Set(controlled)].sort(),
+      INFLUENCER_LIST_PARAMETERS.map((p) => p.name)
+        .filter((name) => name !== 'page_num' && name !== 'page_size')
+        .sort(),
+    );
     await page.selectOption('label:text-is("Region") + select', 'US');
     await page.fill('input[name="min_total_followers_cnt"]', '1k');
     await page.fill('input[name="min_interaction_rate"]', '2');

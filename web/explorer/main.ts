@@ -68,6 +68,7 @@ async function run(query: URLSearchParams, push = true): Promise<void> {
   }
   const mine = ++sequence;
   resultsSection.setAttribute('aria-busy', 'true');
+
   status.show('Searching…');
   try {
     const page = await fetchPage(pageRequest(query, pageNum));
@@ -92,7 +93,11 @@ async function run(query: URLSearchParams, push = true): Promise<void> {
     pages.show(pageNum, 0);
     status.show(error instanceof ApiFailure ? error.describe() : `Request failed: ${String(error)}`, 'error');
   } finally {
-    if (mine === sequence) resultsSection.removeAttribute('aria-busy');
+    if (mine === sequence) {
+      resultsSection.removeAttribute('aria-busy');
+      // On a phone the results are below the search panel: bring them into view when a person searches.
+      if (push && matchMedia('(max-width: 959px)').matches) resultsSection.scrollIntoView({ block: 'start' });
+    }
   }
 }
 

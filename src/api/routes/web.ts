@@ -2,7 +2,7 @@
 // at /, the API reference at /docs, and their hashed assets under /assets/. Assets are immutable (their
 // names change with their content) and sent precompressed (.br/.gz written by the build); the HTML is
 // revalidated on every load so a new build is picked up. The CSP allows nothing from another origin.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,16 +13,28 @@ const PAGE_POLICY =
 const PAGES: Readonly<Record<string, string>> = { '/': 'index.html', '/docs': 'docs.html' };
 
 interface Page {
+  readonly builtAt: number;
   readonly identity: Buffer;
   readonly br: Buffer;
   readonly gzip: Buffer;
 }
 
-function loadPage(file: string): Page | null {
+/**
+ * A page of the build, read again when the build changes (a rebuild while the server runs replaces the
+ * hashed assets the old HTML points to); null while there is no build.
+ */
+function pageLoader(file: string): () => Page | null {
   const url = new URL(file, WEB_DIST);
-  if (!existsSync(url)) return null;
-  const identity = readFileSync(url);
-  return { identity, br: brotliCompressSync(identity), gzip: gzipSync(identity) };
+  let page: Page | null = null;
+  return () => {
+    const builtAt = statSync(url, { throwIfNoEntry: false })?.mtimeMs;
+    if (builtAt === undefined) return null;
+    if (page?.builtAt !== builtAt) {
+      const identity = readFileSync(url);
+      page = { builtAt, identity, br: brotliCompressSync(identity), gzip: gzipSync(identity) };
+    }
+    return page;
+  };
 }
 
 function sendPage(page: Page, request: FastifyRequest, reply: FastifyReply): Buffer {
@@ -45,8 +57,9 @@ function sendPage(page: Page, request: FastifyRequest, reply: FastifyReply): Buf
 
 export function registerWeb(app: FastifyInstance): void {
   for (const [path, file] of Object.entries(PAGES)) {
-    const page = loadPage(file);
+    const load = pageLoader(file);
     app.get(path, async (request, reply) => {
+      const page = load();
       if (page) return sendPage(page, request, reply);
       reply.code(503).type('text/plain; charset=utf-8');
       return 'The web pages are not built: run npm run build:web (npm install does it).\n';

@@ -8,6 +8,8 @@ export function choiceField(spec: {
   label: string;
   choices: readonly { value: string; label?: string }[];
   placeholder: string;
+  /** Spans the panel's width (long values such as category names). */
+  wide?: boolean;
 }): Control {
   const id = uid(spec.param);
   const list = h('datalist', { id: `${id}-choices` });
@@ -21,7 +23,13 @@ export function choiceField(spec: {
     placeholder: spec.placeholder,
   });
   return {
-    element: h('div', { class: 'field' }, h('label', { for: id }, spec.label), input, list),
+    element: h(
+      'div',
+      { class: `field${spec.wide ? ' wide' : ''}` },
+      h('label', { for: id }, spec.label),
+      input,
+      list,
+    ),
     read: (query) => setParam(query, spec.param, input.value),
     write: (query) => {
       input.value = query.get(spec.param) ?? '';

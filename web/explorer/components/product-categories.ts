@@ -30,7 +30,7 @@ export function productCategories(categories: readonly { id: string; name: strin
   });
   const element = h(
     'details',
-    { class: 'field choices' },
+    { class: 'field choices', 'data-param': PARAM },
     summary,
     h('label', { for: filter.id, class: 'visually-hidden' }, 'Filter product categories'),
     filter,

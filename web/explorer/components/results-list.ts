@@ -42,7 +42,7 @@ function creatorCard(row: Influencer, open: (row: Influencer) => void): HTMLElem
     h(
       'dl',
       { class: 'stats' },
-      stat('Followers', formatCount(num(row, 'total_followers_cnt')), `${formatGrowth(growth)} in 30 days`),
+      stat('Followers', formatCount(num(row, 'total_followers_cnt')), `${formatGrowth(growth)} in 30 d`),
       stat('Interaction', formatPercent(num(row, 'interaction_rate'))),
       stat('Avg views', formatCount(averageViews(row))),
       stat('GMV 30 d', formatMoney(num(row, 'total_sale_gmv_30d_amt'))),

@@ -41,13 +41,14 @@ export function searchPanel(
       param: 'influencer_category_name',
       label: 'Creator category',
       placeholder: 'Any category',
+      wide: true,
       choices: vocabularies.categories.map((value) => ({ value })),
     }),
     productCategories(vocabularies.productCategories),
     choiceField({
       param: 'influencer_language',
       label: 'Language',
-      placeholder: 'Any language (en, es…)',
+      placeholder: 'Any, e.g. en',
       choices: vocabularies.languages.map((l) => ({ value: l.code, label: l.name })),
     }),
     gender,
@@ -67,8 +68,8 @@ export function searchPanel(
       label: 'Showcase',
       options: [ANY, { value: '1', label: 'Open' }, { value: '0', label: 'Closed' }],
     }),
-    ...RANGE_FILTERS.map((spec) => rangeField(spec)),
   ];
+  const ranges = RANGE_FILTERS.map((spec) => rangeField(spec));
   const sort = [
     selectField({
       param: 'influencer_sort_field_v2',
@@ -85,15 +86,23 @@ export function searchPanel(
     }),
   ];
 
+  // The ranges fold away on narrow screens, so the results are not two screens below the search button.
+  const moreFilters = h(
+    'details',
+    { class: 'more-filters' },
+    h('summary', {}, 'Ranges: followers, interaction rate, views, likes'),
+    h('div', { class: 'filters' }, ...ranges.map((c) => c.element)),
+  );
   const button = h('button', { type: 'submit', id: 'search', class: 'primary' }, 'Search');
   const reset = h('button', { type: 'reset' }, 'Clear filters');
   const form = h(
     'form',
     { class: 'search-panel', 'aria-label': 'Search creators', novalidate: true },
     h('div', { class: 'filters' }, ...controls.map((c) => c.element)),
+    moreFilters,
     h('div', { class: 'sort' }, ...sort.map((c) => c.element), h('div', { class: 'actions' }, button, reset)),
   );
-  const all = [...controls, ...sort];
+  const all = [...controls, ...ranges, ...sort];
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const query = new URLSearchParams();
@@ -107,6 +116,8 @@ export function searchPanel(
   const write = (query: URLSearchParams) => {
     for (const control of all) control.write(query);
     syncGender();
+    const anyRange = RANGE_FILTERS.some((r) => query.has(`min_${r.field}`) || query.has(`max_${r.field}`));
+    moreFilters.open = anyRange || matchMedia('(min-width: 960px)').matches;
   };
   return { element: form, write };
 }
