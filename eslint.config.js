@@ -14,6 +14,7 @@ export default tseslint.config(
       'coverage/',
       '.tmp/',
       '.tmp-*',
+      'examples/kolscope-api.d.ts',
     ],
   },
   js.configs.recommended,
@@ -26,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['web/**/*.js'],
+    files: ['web/**/*.{js,ts}'],
     languageOptions: { globals: { ...globals.browser } },
   },
 );

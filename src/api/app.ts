@@ -18,6 +18,7 @@ import { PAID_ENDPOINTS } from './endpoints/registry.ts';
 import { registerPaidEndpoint } from './paid-route.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealth } from './routes/health.ts';
+import { registerWeb } from './routes/web.ts';
 import { newRequestId } from './request-id.ts';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -249,5 +250,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   for (const endpoint of PAID_ENDPOINTS) registerPaidEndpoint(app, ctx, endpoint);
   registerHealth(app, ctx, { metricsToken: deps.metricsToken, startup: deps.startup });
   registerDocs(app, { publicUrl: deps.publicUrl ?? 'http://127.0.0.1:8080' });
+  registerWeb(app); // the explorer (/), the API reference (/docs) and their assets, built from web/
   return app;
 }

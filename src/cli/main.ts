@@ -17,6 +17,7 @@ const modules = await Promise.all([
   import('./commands/export.ts'),
   import('./commands/serve.ts'),
   import('./commands/generate.ts'),
+  import('./commands/mcp.ts'),
   // add new command modules here
 ]);
 for (const m of modules as { register(p: Command): void }[]) m.register(program);

@@ -325,7 +325,7 @@ test('service routes: healthz, openapi.json, docs, metrics', async () => {
   assert.equal(docs.status, 200);
   assert.match(docs.headers.get('content-type')!, /^text\/html/);
   assert.match(docs.headers.get('content-security-policy')!, /default-src 'none'/);
-  assert.match(await docs.text(), /try-form/);
+  assert.match(await docs.text(), /<main id="reference"/); // the built page (dist/web, npm install's prepare)
   const metrics = await fetch(`${server.url}/metrics`);
   const text = await metrics.text();
   assert.match(

@@ -1,0 +1,198 @@
+// The creator panel (a modal dialog: Escape or "Close" returns to the results): every field of the row under
+// the served schema's titles, the video duration / publish-hour / publish-weekday distributions as bar
+// charts (Chart.js, imported when the panel first opens), best-selling categories by name and the most
+// viewed video.
+import type { Influencer } from '../api.ts';
+import {
+  bestSellingCategories,
+  durationDistribution,
+  hourDistribution,
+  mostViewedVideo,
+  weekdayDistribution,
+  type Distribution,
+} from '../distributions.ts';
+import { h } from '../dom.ts';
+import { formatDay, formatInteger, formatMoney, formatPercent, salesChannel } from '../format.ts';
+import type { Vocabularies } from '../vocabularies.ts';
+import { avatar } from './avatar.ts';
+
+/** Fields shown by the charts and lists rather than as raw text. */
+const STRUCTURED = new Set([
+  'influencer_video_duration_level',
+  'influencer_video_publish_hour',
+  'influencer_video_publish_week',
+  'most_category_product',
+  'most_views_video',
+]);
+
+let titles: Promise<Record<string, string>> | null = null;
+
+/** Field titles from the served OpenAPI schema (so the panel's words are the API's), fetched once. */
+function fieldTitles(): Promise<Record<string, string>> {
+  titles ??= fetch('/openapi.json')
+    .then((r) => r.json())
+    .then(
+      (doc: {
+        components?: { schemas?: { Influencer?: { properties?: Record<string, { title?: string }> } } };
+      }) =>
+        Object.fromEntries(
+          Object.entries(doc.components?.schemas?.Influencer?.properties ?? {}).map(([k, v]) => [
+            k,
+            v.title ?? k,
+          ]),
+        ),
+    )
+    .catch(() => ({}));
+  return titles;
+}
+
+function readable(field: string, value: Influencer[string]): string {
+  if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
+  if (typeof value === 'string') return value === '' ? '—' : value;
+  if (field === 'interaction_rate') return formatPercent(value);
+  if (field === 'sales_flag') return `${value} (${salesChannel(value)})`;
+  if (field.endsWith('_amt') || field === 'avg_30d_price') return formatMoney(value);
+  if (field.endsWith('_dt')) return formatDay(value);
+  return Number.isInteger(value) ? formatInteger(value) : String(value);
+}
+
+function chartFigure(title: string, id: string): { figure: HTMLElement; canvas: HTMLCanvasElement } {
+  const canvas = h('canvas', { role: 'img', 'aria-label': title });
+  const figure = h(
+    'figure',
+    { class: 'chart', id },
+    h('figcaption', {}, title),
+    h('div', { class: 'chart-box' }, canvas),
+  );
+  return { figure, canvas };
+}
+
+/** Counts of videos, or shares when the row holds fractions. */
+function valueFormat(data: Distribution): (value: number) => string {
+  return data.values.every(Number.isInteger) ? (v) => formatInteger(v) : (v) => formatPercent(v);
+}
+
+export function creatorPanel(vocabularies: Vocabularies): {
+  element: HTMLElement;
+  open(row: Influencer): void;
+} {
+  const categoryNames = new Map(vocabularies.productCategories.map((c) => [c.id, c.name]));
+  const body = h('div', { class: 'creator-body' });
+  const close = h('button', { type: 'button', class: 'close' }, 'Close');
+  const heading = h('h2', { id: 'creator-title' });
+  const dialog = h(
+    'dialog',
+    { id: 'creator', 'aria-labelledby': 'creator-title' },
+    h('header', { class: 'creator-head' }, heading, close),
+    body,
+  );
+  let freeCharts: (() => void)[] = [];
+  close.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => {
+    for (const free of freeCharts) free();
+    freeCharts = [];
+  });
+
+  let opened: Influencer | null = null;
+  async function open(row: Influencer): Promise<void> {
+    opened = row;
+    for (const free of freeCharts) free();
+    freeCharts = [];
+    const name = String(row.nick_name || row.unique_id);
+    heading.textContent = name;
+    const charts = [
+      { title: 'Videos by duration', id: 'chart-duration', data: durationDistribution(row) },
+      { title: 'Videos by publish hour (UTC)', id: 'chart-hour', data: hourDistribution(row) },
+      { title: 'Videos by weekday', id: 'chart-weekday', data: weekdayDistribution(row) },
+    ].map((c) => ({ ...c, ...chartFigure(c.title, c.id) }));
+    const categories = bestSellingCategories(row);
+    const video = mostViewedVideo(row);
+    const fields = h('dl', { class: 'fields' });
+    body.replaceChildren(
+      h(
+        'div',
+        { class: 'creator-intro' },
+        avatar(name, row.avatar, 'large'),
+        h(
+          'p',
+          {},
+          h('strong', {}, `@${row.unique_id}`),
+          ` · ${row.category || 'no category'} · ${row.region} · ${salesChannel(Number(row.sales_flag))}`,
+          row.signature ? h('span', { class: 'signature' }, String(row.signature)) : null,
+        ),
+      ),
+      h('section', { class: 'charts', 'aria-label': 'Video distributions' }, ...charts.map((c) => c.figure)),
+      h(
+        'section',
+        { 'aria-labelledby': 'best-categories' },
+        h('h3', { id: 'best-categories' }, 'Best-selling categories, 30 days'),
+        categories.length
+          ? h(
+              'ol',
+              { class: 'best-categories' },
+              ...categories.map((c) =>
+                h(
+                  'li',
+                  {},
+                  categoryNames.get(c.id) ?? `category ${c.id}`,
+                  c.share !== undefined && Number.isFinite(c.share)
+                    ? ` (${formatPercent(c.share)} of GMV)`
+                    : '',
+                ),
+              ),
+            )
+          : h('p', {}, 'No sales in the last 30 days.'),
+      ),
+      h(
+        'section',
+        { 'aria-labelledby': 'top-video' },
+        h('h3', { id: 'top-video' }, 'Most viewed video'),
+        video
+          ? h(
+              'p',
+              {},
+              h(
+                'a',
+                {
+                  href: `https://www.tiktok.com/@${row.unique_id}/video/${video.video_id}`,
+                  rel: 'noopener noreferrer',
+                  target: '_blank',
+                },
+                `Video ${video.video_id}`,
+              ),
+              ...Object.entries(video)
+                .filter(([k]) => k !== 'video_id')
+                .map(
+                  ([k, v]) =>
+                    ` · ${k.replace(/_cnt$/, '').replace(/_/g, ' ')}: ${typeof v === 'number' ? formatInteger(v) : v}`,
+                ),
+            )
+          : h('p', {}, 'No video.'),
+      ),
+      h('section', { 'aria-labelledby': 'all-fields' }, h('h3', { id: 'all-fields' }, 'Every field'), fields),
+    );
+    if (!dialog.open) dialog.showModal();
+    close.focus();
+
+    const [names, { drawBars }] = await Promise.all([fieldTitles(), import('../charts.ts')]);
+    fields.replaceChildren(
+      ...Object.entries(row)
+        .filter(([field]) => !STRUCTURED.has(field))
+        .map(([field, value]) =>
+          h(
+            'div',
+            {},
+            h('dt', {}, names[field] ?? field, h('code', {}, field)),
+            h('dd', {}, readable(field, value)),
+          ),
+        ),
+    );
+    if (opened !== row) return; // another creator was opened meanwhile
+    for (const chart of charts)
+      freeCharts.push(
+        drawBars(chart.canvas, { title: chart.title, ...chart.data, format: valueFormat(chart.data) }),
+      );
+  }
+
+  return { element: dialog, open: (row) => void open(row) };
+}

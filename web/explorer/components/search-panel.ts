@@ -1,0 +1,123 @@
+// The search panel: one control per filter of the list endpoint, the sort, and the "Search" button.
+// Gender exists for US data only, so it is enabled only while the region is US.
+import { h } from '../dom.ts';
+import { RANGE_FILTERS, SORTS } from '../query.ts';
+import type { Vocabularies } from '../vocabularies.ts';
+import { choiceField } from './choice-field.ts';
+import type { Control } from './control.ts';
+import { productCategories } from './product-categories.ts';
+import { rangeField } from './range-field.ts';
+import { selectField } from './select-field.ts';
+
+const ANY = { value: '', label: 'Any' };
+
+export function searchPanel(
+  vocabularies: Vocabularies,
+  search: (query: URLSearchParams) => void,
+): { element: HTMLFormElement; write(query: URLSearchParams): void } {
+  const region = selectField({
+    param: 'region',
+    label: 'Region',
+    options: vocabularies.regions.map((r) => ({
+      value: r.code,
+      label: r.count === undefined ? r.code : `${r.code} (${r.count})`,
+    })),
+  });
+  const gender = selectField({
+    param: 'gender',
+    label: 'Gender',
+    hint: 'US only',
+    options: [ANY, { value: 'female', label: 'Female' }, { value: 'male', label: 'Male' }],
+  });
+  const syncGender = () => {
+    gender.select.disabled = region.select.value !== 'US';
+    if (gender.select.disabled) gender.select.value = '';
+  };
+  region.select.addEventListener('change', syncGender);
+
+  const controls: Control[] = [
+    region,
+    choiceField({
+      param: 'influencer_category_name',
+      label: 'Creator category',
+      placeholder: 'Any category',
+      wide: true,
+      choices: vocabularies.categories.map((value) => ({ value })),
+    }),
+    productCategories(vocabularies.productCategories),
+    choiceField({
+      param: 'influencer_language',
+      label: 'Language',
+      placeholder: 'Any, e.g. en',
+      choices: vocabularies.languages.map((l) => ({ value: l.code, label: l.name })),
+    }),
+    gender,
+    selectField({
+      param: 'sales_flag',
+      label: 'Sales channel',
+      options: [
+        ANY,
+        { value: '1', label: 'Sells in videos' },
+        { value: '2', label: 'Sells in lives' },
+        { value: '3', label: 'Sells in videos and lives' },
+        { value: '4', label: 'Showcase open' },
+      ],
+    }),
+    selectField({
+      param: 'show_case_flag',
+      label: 'Showcase',
+      options: [ANY, { value: '1', label: 'Open' }, { value: '0', label: 'Closed' }],
+    }),
+  ];
+  const ranges = RANGE_FILTERS.map((spec) => rangeField(spec));
+  const sort = [
+    selectField({
+      param: 'influencer_sort_field_v2',
+      label: 'Sort by',
+      options: SORTS.map((s) => ({ value: s.code, label: s.label })),
+    }),
+    selectField({
+      param: 'sort_type',
+      label: 'Order',
+      options: [
+        { value: '1', label: 'Highest first' },
+        { value: '0', label: 'Lowest first' },
+      ],
+    }),
+  ];
+
+  // The ranges fold away on narrow screens, so the results are not two screens below the search button.
+  const moreFilters = h(
+    'details',
+    { class: 'more-filters' },
+    h('summary', {}, 'Ranges: followers, interaction rate, views, likes'),
+    h('div', { class: 'filters' }, ...ranges.map((c) => c.element)),
+  );
+  const button = h('button', { type: 'submit', id: 'search', class: 'primary' }, 'Search');
+  const reset = h('button', { type: 'reset' }, 'Clear filters');
+  const form = h(
+    'form',
+    { class: 'search-panel', 'aria-label': 'Search creators', novalidate: true },
+    h('div', { class: 'filters' }, ...controls.map((c) => c.element)),
+    moreFilters,
+    h('div', { class: 'sort' }, ...sort.map((c) => c.element), h('div', { class: 'actions' }, button, reset)),
+  );
+  const all = [...controls, ...ranges, ...sort];
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const control of all) control.read(query);
+    search(query);
+  });
+  form.addEventListener('reset', (event) => {
+    event.preventDefault();
+    write(new URLSearchParams({ region: region.select.value }));
+  });
+  const write = (query: URLSearchParams) => {
+    for (const control of all) control.write(query);
+    syncGender();
+    const anyRange = RANGE_FILTERS.some((r) => query.has(`min_${r.field}`) || query.has(`max_${r.field}`));
+    moreFilters.open = anyRange || matchMedia('(min-width: 960px)').matches;
+  };
+  return { element: form, write };
+}
