@@ -1,5 +1,5 @@
 // Builds the web pages (vite.config.ts) into dist/web. With --if-stale, only when the build is missing or
-// older than a source it is made from (web/, vite.config.ts, src/raw/categories.json, package-lock.json).
+// older than a source it is made from (web/, vite.config.ts, src/snapshot/taxonomy.json, package-lock.json).
 // Runs from `npm install` / `npm ci` (prepare), before `npm start` (prestart) and from the browser tests.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = join(ROOT, 'dist/web/index.html');
-const SOURCES = ['web', 'vite.config.ts', 'src/raw/categories.json', 'package-lock.json'];
+const SOURCES = ['web', 'vite.config.ts', 'src/snapshot/taxonomy.json', 'package-lock.json'];
 
 function newest(path) {
   const stat = statSync(path);

@@ -1,7 +1,7 @@
 // The choices of the search panel. The one place that knows where they come from: today the shipped
-// reference (src/raw/categories.json) and the regions /healthz reports; when the vocabulary endpoints
+// reference (src/snapshot/taxonomy.json) and the regions /healthz reports; when the vocabulary endpoints
 // (/v1/tiktok/meta/*) exist, this module switches to them and nothing else changes.
-import reference from '../../src/raw/categories.json';
+import reference from '../../src/snapshot/taxonomy.json';
 
 export interface Vocabularies {
   /** Region codes served, with their influencer counts when known. */
