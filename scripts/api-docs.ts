@@ -13,6 +13,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 /** The markdown table of an endpoint's parameters; a min_X / max_X pair with one rule is one row. */
 export function parameterTable(endpoint: PaidEndpoint): string {
+  if (endpoint.parameters.length === 0) return 'No parameters.';
   const rows = ['| parameter | rule | default |', '| --- | --- | --- |'];
   const params: readonly Parameter[] = endpoint.parameters;
   for (let i = 0; i < params.length; i++) {

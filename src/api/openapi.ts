@@ -83,6 +83,8 @@ const RATE_HEADERS: { [key: string]: Json } = {
     "Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up).",
     'integer',
   ),
+  'X-Snapshot-Version': header('The version of the snapshot that answered, e.g. 2026-11-24.1.', 'string'),
+  'X-Data-As-Of': header('The day the answering snapshot describes, yyyymmdd (e.g. 20261124).', 'string'),
   'X-Credits-Remaining': header(
     "The key's credits left after this request's debit, as committed (on 200 and 402 of a paid endpoint; not on other statuses, which touch no credit).",
     'integer',

@@ -44,8 +44,13 @@ export function registerPaidEndpoint(app: FastifyInstance, ctx: AppContext, endp
   app.get(endpoint.path, { onRequest: requireAccount(ctx) }, async (request, reply) => {
     const url = request.url;
     const q = url.indexOf('?');
-    const query = queries.get(q < 0 ? '' : url.slice(q + 1));
     const index = ctx.index();
+    // Freshness, on every answer once a snapshot is served: which one answers, and the day it describes.
+    if (index)
+      reply
+        .header('x-snapshot-version', index.version)
+        .header('x-data-as-of', index.asOf.replaceAll('-', ''));
+    const query = queries.get(q < 0 ? '' : url.slice(q + 1));
     if (!index) throw new ApiError('not_ready');
     endpoint.check(index, query);
     // Answered by the snapshot current at this instant, in one synchronous call, so a request never sees a

@@ -16,6 +16,10 @@ import type { PaidEndpoint } from '../endpoint.ts';
 import { ApiError } from '../errors.ts';
 import { INFLUENCER_EXAMPLE, INFLUENCER_SCHEMA } from '../influencer-schema.ts';
 import { pageKey } from '../page-cache.ts';
+import { closest, vocabularyOf } from '../vocabulary.ts';
+import { META_CATEGORIES } from './meta-categories.ts';
+import { META_LANGUAGES } from './meta-languages.ts';
+import { META_PRODUCT_CATEGORIES } from './meta-product-categories.ts';
 import {
   InvalidParameter,
   MAX_COUNT,
@@ -288,6 +292,46 @@ export function parseInfluencerQuery(queryString: string): InfluencerQuery {
   return Object.freeze(query);
 }
 
+/**
+ * A category, language or product category that no region of the snapshot has would return an empty page
+ * for a credit: it is a 400 naming the closest valid values and where to list them, not charged.
+ */
+function checkVocabulary(index: ServingIndex, query: InfluencerQuery): void {
+  const vocabulary = vocabularyOf(index);
+  const unknown = (parameter: string, typed: string, valid: readonly string[], listed: string) =>
+    new ApiError(
+      'invalid_parameter',
+      `${parameter} ${JSON.stringify(typed)} matches no influencer in this snapshot; closest: ${closest(
+        typed,
+        valid,
+      )
+        .map((v) => JSON.stringify(v))
+        .join(', ')} (all values: GET ${listed})`,
+    );
+  if (query.category !== undefined) {
+    const names = vocabulary.categories().map((c) => c.name);
+    if (!names.some((n) => n.toLowerCase() === query.category))
+      throw unknown('influencer_category_name', query.category, names, META_CATEGORIES.path);
+  }
+  if (query.language !== undefined) {
+    const codes = vocabulary.languages().map((l) => l.code);
+    if (!codes.includes(query.language))
+      throw unknown(
+        'influencer_language',
+        query.language,
+        codes,
+        `${META_LANGUAGES.path}?region=${query.region}`,
+      );
+  }
+  if (query.productCategoryIds !== undefined) {
+    const present = new Set(vocabulary.productCategories().map((c) => c.id));
+    const missing = query.productCategoryIds.filter((id) => !present.has(id));
+    // A list matches when any id does: only a list of which no id exists is empty for sure.
+    if (missing.length === query.productCategoryIds.length)
+      throw unknown('product_category_id', missing.join(','), [...present], META_PRODUCT_CATEGORIES.path);
+  }
+}
+
 /** A valid query and its page-cache key. */
 interface ListQuery {
   readonly query: InfluencerQuery;
@@ -331,6 +375,7 @@ export const INFLUENCER_LIST: PaidEndpoint<ListQuery> = {
         'invalid_parameter',
         `region ${query.region} has no influencers in this snapshot; regions served: ${index.regions.join(', ')}`,
       );
+    checkVocabulary(index, query);
   },
   answer(ctx, index, { query, key }) {
     return ctx.page(index, query, key);
