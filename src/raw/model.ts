@@ -43,6 +43,13 @@ export const VIDEO_OBSERVATION_AGES = [0, 1, 7, 30] as const;
  */
 export const BACK_CATALOGUE_DEPTH = 30;
 
+/**
+ * A sum of DOUBLE values that does not depend on the order DuckDB's threads add them in (so a run stays
+ * byte-identical): summed as exact decimals, over the rows where `filter` holds.
+ */
+const exactSum = (x: string, filter?: string) =>
+  `CAST(sum(CAST(${x} AS DECIMAL(38,6)))${filter ? ` FILTER (WHERE ${filter})` : ''} AS DOUBLE)`;
+
 /** Share of a video's lifetime views gained each day after its publish day (time constant 1.6 days). */
 const DAILY_ACCRUAL = 1 - Math.exp(-1 / 1.6);
 
@@ -312,7 +319,7 @@ export function setupSql(p: ModelParams): string[] {
     `CREATE TABLE slots AS
      SELECT i, user_id, slot, i * 1024 + slot AS sk, slot_product(i, slot, pc_lo, pc_count) AS j, sales_scale,
        sells_video, sells_live, first_day, cancel_day,
-       (1.0 / (slot + 1)) / sum(1.0 / (slot + 1)) OVER (PARTITION BY i) AS share
+       (1.0 / (slot + 1)) / list_sum(list_transform(range(1, shop_slots + 1), x -> 1.0 / x)) AS share
      FROM (SELECT *, unnest(range(shop_slots)) AS slot FROM inf WHERE seller_type > 0)`,
 
     // Profile attribute changes (kind: 0–3 bio, 4–5 avatar, 6 name, 7–8 e-mail, 9 showcase opened).
@@ -324,8 +331,9 @@ export function setupSql(p: ModelParams): string[] {
     // Likes received so far come from the views of the whole catalogue (older videos reached fewer viewers).
     `CREATE TABLE state AS
      WITH pre AS (
-       SELECT i, count(*) AS n, sum(lifetime_views * r) AS pending,
-         sum(lifetime_views * r) FILTER (WHERE len(products) > 0) AS pending_pv, sum(lifetime_views * (1 - r)) AS gained
+       SELECT i, count(*) AS n, ${exactSum('lifetime_views * r')} AS pending,
+         ${exactSum('lifetime_views * r', 'len(products) > 0')} AS pending_pv,
+         ${exactSum('lifetime_views * (1 - r)')} AS gained
        FROM (${prewindowDays(p)
          .map(
            (pub) =>
@@ -461,9 +469,9 @@ export function daySql(d: number, firstDay: number): string[] {
     // Views gained today by the account's videos: the pending views of earlier videos decay by the accrual
     // rate; today's videos gain their share of the rest of the day.
     `CREATE OR REPLACE TEMP TABLE n_today AS
-     SELECT i, sum(lifetime_views) AS posted, sum(lifetime_views * g) AS gained,
-       coalesce(sum(lifetime_views) FILTER (WHERE len(products) > 0), 0) AS posted_pv,
-       coalesce(sum(lifetime_views * g) FILTER (WHERE len(products) > 0), 0) AS gained_pv
+     SELECT i, ${exactSum('lifetime_views')} AS posted, ${exactSum('lifetime_views * g')} AS gained,
+       coalesce(${exactSum('lifetime_views', 'len(products) > 0')}, 0) AS posted_pv,
+       coalesce(${exactSum('lifetime_views * g', 'len(products) > 0')}, 0) AS gained_pv
      FROM (SELECT *, 1 - exp(-((86400 - sec) / 86400.0) / 1.6) AS g FROM ${vidsTable(d)}) GROUP BY i`,
     // Counters advance by the day's views: new followers and likes come from them (minus churn);
     // cancelled accounts freeze. state and inf hold the same influencers in the same order.
@@ -619,7 +627,7 @@ export function tableSelect(table: string, d: number): string {
           products AS product_ids
         FROM o ORDER BY i, create_time, video_id`;
     case 'lives':
-      return `WITH g AS (SELECT i, sum(gmv) AS gmv FROM s_today WHERE channel = 'live' GROUP BY i)
+      return `WITH g AS (SELECT i, CAST(sum(CAST(gmv AS DECIMAL(38,2))) AS DOUBLE) AS gmv FROM s_today WHERE channel = 'live' GROUP BY i)
         SELECT ((${d} * 86400 + sec)::UBIGINT << 32) + (2147483648 + i * 4 + k)::UBIGINT AS live_id,
           user_id, make_timestamp((${d} * 86400 + sec) * 1000000) AS start_time, duration_sec,
           viewers AS viewers_cnt,
