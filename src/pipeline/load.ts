@@ -52,14 +52,21 @@ export interface BatchReport {
 }
 
 export interface LoadReport {
+  /** Batches applied to the warehouse by this run (none when the run was refused). */
   readonly loaded: readonly BatchReport[];
+  /** Batches validated by this run, in day order; on a refusal, up to the batch that crossed the limit. */
+  readonly validated: readonly BatchReport[];
   /** Batches found in the raw directory that were already loaded with the same files. */
   readonly skipped: readonly string[];
+  /** Rows loaded per table by this run (all zero when it was refused). */
   readonly rowsByTable: Readonly<Record<string, number>>;
+  /** Rows rejected by this run's validation (also when it was refused). */
   readonly rejected: number;
   readonly rejects: readonly RejectSummary[];
   /** DATA_DIR/quarantine when rows were rejected, else null. */
   readonly quarantineDir: string | null;
+  /** The quarantine files written by this run (DATA_DIR/quarantine/<batch>/<table>.ndjson), in order. */
+  readonly quarantineFiles: readonly string[];
   /** Last loaded day after this run (null: nothing loaded yet). */
   readonly lastDay: string | null;
   readonly maxRejects: number;
@@ -117,8 +124,20 @@ function fingerprint(batch: RawBatch): string {
   return JSON.stringify(batch.files.map((f) => ({ file: `${f.table}.${f.format}`, size: f.size })));
 }
 
-/** Splits the raw directory's batches into already loaded (checked unchanged) and new ones (checked contiguous). */
-async function planBatches(connection: DuckDBConnection, batches: RawBatch[]) {
+/** Today's date in UTC, YYYY-MM-DD: no crawl day can be later. */
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/**
+ * Splits the raw directory's batches into already loaded (checked unchanged) and new ones (checked
+ * contiguous, and not dated after `today` unless allowed).
+ */
+async function planBatches(
+  connection: DuckDBConnection,
+  batches: RawBatch[],
+  future: { today: string; allow: boolean },
+) {
   const loaded = new Set(await loadedDays(connection));
   const last = [...loaded].sort().at(-1) ?? null;
   const skipped: string[] = [];
@@ -140,6 +159,13 @@ async function planBatches(connection: DuckDBConnection, batches: RawBatch[]) {
       skipped.push(batch.day);
       continue;
     }
+    // A crawl day after today is a wrong directory name or a wrong clock; loading it would move the
+    // warehouse past every real day to come (it only moves forward).
+    if (batch.day > future.today && !future.allow)
+      throw new IngestError(
+        `batch ${batch.day} is dated after today (${future.today} UTC); nothing was loaded. ` +
+          `A crawl day cannot be in the future: check the directory name and the crawler's clock`,
+      );
     const expected =
       fresh.length > 0 ? addDays(fresh.at(-1)!.day, 1) : last !== null ? addDays(last, 1) : null;
     if (expected !== null && batch.day !== expected)
@@ -165,19 +191,26 @@ async function summarizeRejects(connection: DuckDBConnection): Promise<RejectSum
 }
 
 /** Writes DATA_DIR/quarantine/<batch>/<table>.ndjson for every table of the batch with rejected rows. */
-async function writeQuarantine(connection: DuckDBConnection, dataDir: string, day: string): Promise<number> {
+async function writeQuarantine(
+  connection: DuckDBConnection,
+  dataDir: string,
+  day: string,
+  written: string[],
+): Promise<number> {
   const dir = join(dataDir, 'quarantine', day);
   await rm(dir, { recursive: true, force: true });
   const result = await connection.runAndReadAll(
-    `SELECT tbl, count(*) FROM rejects WHERE batch = ${sqlString(day)} GROUP BY tbl`,
+    `SELECT tbl, count(*) FROM rejects WHERE batch = ${sqlString(day)} GROUP BY tbl ORDER BY tbl`,
   );
   let total = 0;
   for (const [tbl, n] of result.getRowsJS()) {
     await mkdir(dir, { recursive: true });
+    const path = join(dir, `${String(tbl)}.ndjson`);
     await connection.run(`COPY (
         SELECT file, line, column_name AS "column", reason, message, value, raw FROM rejects
         WHERE batch = ${sqlString(day)} AND tbl = ${sqlString(String(tbl))} ORDER BY line
-      ) TO ${sqlString(join(dir, `${String(tbl)}.ndjson`))} (FORMAT json)`);
+      ) TO ${sqlString(path)} (FORMAT json)`);
+    written.push(path);
     total += Number(n);
   }
   return total;
@@ -196,26 +229,45 @@ const keptTable = (table: RawTable, day: string) => `${stagingTable(table)}_${da
  */
 export async function loadBatches(
   connection: DuckDBConnection,
-  args: { rawDir: string; dataDir: string; maxRejects: number; progress: Progress },
+  args: {
+    rawDir: string;
+    dataDir: string;
+    maxRejects: number;
+    progress: Progress;
+    /** Accept batches dated after `today` (default false: such a batch refuses the run). */
+    allowFutureBatches?: boolean;
+    /** Today in UTC, YYYY-MM-DD (default: the clock's). */
+    today?: string;
+  },
 ): Promise<LoadReport> {
   const { dataDir, maxRejects, progress } = args;
-  const { skipped, fresh, last } = await planBatches(connection, await discoverBatches(args.rawDir));
+  const { skipped, fresh, last } = await planBatches(connection, await discoverBatches(args.rawDir), {
+    today: args.today ?? todayUtc(),
+    allow: args.allowFutureBatches ?? false,
+  });
   const scratchDir = join(dataDir, 'tmp');
   await mkdir(scratchDir, { recursive: true });
   await createRejectsTable(connection);
+  const checked: BatchReport[] = [];
   const loaded: BatchReport[] = [];
-  const rowsByTable: Record<string, number> = Object.fromEntries(RAW_TABLES.map((t) => [t.name, 0]));
+  const quarantineFiles: string[] = [];
   let rejected = 0;
-  const report = async (lastDay: string | null): Promise<LoadReport> => ({
-    loaded,
-    skipped,
-    rowsByTable,
-    rejected,
-    rejects: await summarizeRejects(connection),
-    quarantineDir: rejected > 0 ? join(dataDir, 'quarantine') : null,
-    lastDay,
-    maxRejects,
-  });
+  const report = async (lastDay: string | null): Promise<LoadReport> => {
+    const rowsByTable: Record<string, number> = Object.fromEntries(RAW_TABLES.map((t) => [t.name, 0]));
+    for (const b of loaded) for (const [t, n] of Object.entries(b.rows)) rowsByTable[t] = rowsByTable[t]! + n;
+    return {
+      loaded,
+      validated: checked,
+      skipped,
+      rowsByTable,
+      rejected,
+      rejects: await summarizeRejects(connection),
+      quarantineDir: rejected > 0 ? join(dataDir, 'quarantine') : null,
+      quarantineFiles,
+      lastDay,
+      maxRejects,
+    };
+  };
   if (fresh.length === 0) return report(last);
 
   const dropTemps = async () => {
@@ -233,10 +285,15 @@ export async function loadBatches(
     for (const [i, batch] of fresh.entries()) {
       progress.update('validate batches', i, fresh.length);
       const t0 = Date.now();
-      const { rows, rejected: batchRejected } = await stageBatch(connection, batch, dataDir, scratchDir);
+      const { rows, rejected: batchRejected } = await stageBatch(
+        connection,
+        batch,
+        dataDir,
+        scratchDir,
+        quarantineFiles,
+      );
       rejected += batchRejected;
-      for (const [t, n] of Object.entries(rows)) rowsByTable[t] = rowsByTable[t]! + n;
-      loaded.push({ day: batch.day, rows, rejected: batchRejected });
+      checked.push({ day: batch.day, rows, rejected: batchRejected });
       if (rejected > maxRejects) {
         throw new RejectLimitError(
           `refused: ${rejected} rows rejected (limit --max-rejects ${maxRejects}) by batch ${batch.day}; ` +
@@ -274,6 +331,7 @@ export async function loadBatches(
         throw err;
       }
       for (const table of RAW_TABLES) await connection.run(`DROP TABLE ${stagingTable(table)}`);
+      loaded.push({ day: batch.day, rows, rejected: batchRejected });
       progress.log(
         `batch ${batch.day}: ${total.toLocaleString('en-US')} rows, ${batchRejected} rejected ` +
           `(validated in ${(ms / 1000).toFixed(1)} s, applied in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
@@ -292,6 +350,7 @@ async function stageBatch(
   batch: RawBatch,
   dataDir: string,
   scratchDir: string,
+  quarantineFiles: string[],
 ): Promise<{ rows: Record<string, number>; rejected: number }> {
   const rows: Record<string, number> = {};
   for (const table of RAW_TABLES) {
@@ -341,5 +400,5 @@ async function stageBatch(
     });
     rows[tableName] = rows[tableName]! - crossRejected;
   }
-  return { rows, rejected: await writeQuarantine(connection, dataDir, batch.day) };
+  return { rows, rejected: await writeQuarantine(connection, dataDir, batch.day, quarantineFiles) };
 }

@@ -155,6 +155,15 @@ const json = (expr: string) => `CAST(${expr} AS VARCHAR)`;
 const int = (expr: string) => `CAST(${expr} AS BIGINT)`;
 /** Rounds half away from zero to an integer (a plain CAST of a DOUBLE would round half to even). */
 const roundInt = (expr: string) => `CAST(round(${expr}) AS BIGINT)`;
+/**
+ * num / den rounded half away from zero to `places` decimals, exactly: num and den are non-negative
+ * integers (den > 0), so the quotient is done in integers and the result is an exact DECIMAL. A DOUBLE
+ * quotient would turn ties such as 3 / 20000 = 0.00015 into 0.000149999… and round them down.
+ */
+const ratio = (num: string, den: string, places: number) =>
+  `(CAST((CAST(${num} AS HUGEINT) * ${2 * 10 ** places} + CAST(${den} AS HUGEINT)) // (2 * CAST(${den} AS HUGEINT)) AS DECIMAL(18,0)) * ${(10 ** -places).toFixed(places)})`;
+/** A money sum (DECIMAL with 6 places) as an integer count of micro-dollars, exact. */
+const micros = (expr: string) => `CAST(${expr} * 1000000 AS HUGEINT)`;
 
 /** The snapshot rows for `asOf` from the in_* inputs, every field of SNAPSHOT_FIELDS, in served order. */
 export function snapshotSql(asOf: string): string {
@@ -191,19 +200,21 @@ export function snapshotSql(asOf: string): string {
       .join(', ')}) || '}' END`;
   const fields: Record<string, string> = {
     avatar: 'p.avatar',
-    avg_30d_price: `CASE WHEN coalesce(s30.units, 0) > 0 THEN ${roundInt('s30.gmv / s30.units')} ELSE 0 END`,
+    avg_30d_price: `CASE WHEN coalesce(s30.units, 0) > 0 THEN ${ratio(micros('s30.gmv'), 's30.units * 1000000', 0)} ELSE 0 END`,
     category: 'p.category',
     contact_email: 'p.contact_email',
+    // The engagement and consistency terms are exact decimals (from the served, rounded interaction rate);
+    // the sales term is a logarithm, computed in DOUBLE and taken to 10 places, so the sum's ties round up.
     ec_score: `CASE WHEN p.off_mark > 0 THEN 0.0 ELSE round(
-        2.0 * least(1.0, log10(1 + CAST(coalesce(s30.gmv, 0) AS DOUBLE)) / 5.0)
-      + 1.5 * least(1.0, coalesce(ir.rate, 0.0) / 0.10)
-      + 1.5 * least(1.0, coalesce(act.active_days_30, 0) / 15.0), 2) END`,
+        CAST(2.0 * least(1.0, log10(1 + CAST(coalesce(s30.gmv, 0) AS DOUBLE)) / 5.0) AS DECIMAL(18,10))
+      + least(1.5, 15 * coalesce(ir.rate, 0))
+      + least(1.5, coalesce(act.active_days_30, 0) * 0.1), 2) END`,
     first_crawl_dt: int(`strftime(f.first_day, '%Y%m%d')`),
     gender: 'p.gender',
     influencer_video_duration_level: jsonObject(distributions.duration),
     influencer_video_publish_hour: jsonObject(distributions.hour),
     influencer_video_publish_week: jsonObject(distributions.weekday),
-    interaction_rate: 'coalesce(ir.rate, 0.0)',
+    interaction_rate: 'coalesce(ir.rate, 0)',
     language: 'p.language',
     most_category_product: `coalesce(cat.j, '[]')`,
     most_views_video: `coalesce(top.j, '')`,
@@ -273,7 +284,7 @@ act AS (
     WHERE CAST(create_time AS DATE) BETWEEN ${a} - 29 AND ${a})
   GROUP BY user_id),
 ir AS (
-  SELECT user_id, CASE WHEN coalesce(views_90, 0) > 0 THEN round(CAST(interactions_90 AS DOUBLE) / CAST(views_90 AS DOUBLE), 4) ELSE 0.0 END AS rate
+  SELECT user_id, CASE WHEN coalesce(views_90, 0) > 0 THEN ${ratio('interactions_90', 'views_90', 4)} ELSE 0 END AS rate
   FROM vid),
 top AS (
   SELECT v.user_id, ${json(`json_object('video_id', CAST(v.video_id AS VARCHAR), 'views_cnt', v.views, 'likes_cnt', v.likes,
@@ -287,15 +298,18 @@ s30 AS (
     count(DISTINCT product_id) FILTER (WHERE units > 0) AS products,
     count(DISTINCT product_id) FILTER (WHERE units > 0 AND channel = 'video') AS video_products
   FROM in_sales_w30 GROUP BY user_id),
+-- A category's GMV and units are over all its rows of the window (the sales row's category); the share's
+-- denominator is the window GMV of every row, zero-unit rows included. Listed: categories with units > 0.
 cat_ranked AS (
-  SELECT user_id, category_id, gmv, units,
-    row_number() OVER (PARTITION BY user_id ORDER BY gmv DESC, units DESC, category_id) AS rank,
-    sum(gmv) OVER (PARTITION BY user_id) AS total_gmv
+  SELECT c.user_id, category_id, c.gmv, c.units, s30.gmv AS total_gmv,
+    row_number() OVER (PARTITION BY c.user_id ORDER BY c.gmv DESC, c.units DESC, category_id) AS rank
   FROM (SELECT user_id, product_category_id AS category_id, sum(gmv_amt) AS gmv, sum(units) AS units
-        FROM in_sales_w30 WHERE units > 0 GROUP BY user_id, product_category_id)),
+        FROM in_sales_w30 GROUP BY user_id, product_category_id) c
+  JOIN s30 ON s30.user_id = c.user_id
+  WHERE c.units > 0),
 cat AS (
   SELECT user_id, ${json(`to_json(list(struct_pack(category_id := CAST(category_id AS VARCHAR),
-      gmv_share := CASE WHEN total_gmv > 0 THEN round(CAST(gmv AS DOUBLE) / CAST(total_gmv AS DOUBLE), 4) ELSE 0.0 END)
+      gmv_share := CAST(CASE WHEN total_gmv > 0 THEN ${ratio(micros('gmv'), micros('total_gmv'), 4)} ELSE 0 END AS DOUBLE))
       ORDER BY rank))`)} AS j
   FROM cat_ranked WHERE rank <= 3 GROUP BY user_id),
 pc AS (

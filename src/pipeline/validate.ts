@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RAW_PARQUET_TYPES, type RawColumn, type RawFileExtension, type RawTable } from '../raw/format.ts';
 import { csvToJsonLines } from './csv.ts';
-import { rawSqlType } from './warehouse.ts';
+import { MONEY_LIMIT, MONEY_SQL_TYPE, rawSqlType } from './warehouse.ts';
 
 /** Why a row was rejected (stable codes, documented in docs/metrics.md). */
 export const REJECT_REASONS = [
@@ -151,7 +151,7 @@ function timestampText(v: string): string {
 const TIMESTAMP_PATTERN = `'[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+]00(:?00)?)?'`;
 
 function moneyValue(v: string): string {
-  return `coalesce(TRY_CAST(${v} AS DECIMAL(18,4)), TRY_CAST(TRY_CAST(${v} AS DOUBLE) AS DECIMAL(18,4)))`;
+  return `coalesce(TRY_CAST(${v} AS ${MONEY_SQL_TYPE}), TRY_CAST(TRY_CAST(${v} AS DOUBLE) AS ${MONEY_SQL_TYPE}))`;
 }
 
 /** The list of ids of an id_list column, as text. */
@@ -197,8 +197,8 @@ function typedChecks(c: RawColumn): Check[] {
     case 'money':
       return [
         {
-          // Amounts DECIMAL(18,4) holds after rounding (NaN and infinities are not finite).
-          when: `NOT (isfinite(${v}) AND abs(${v}) < 99999999999999.99)`,
+          // Amounts MONEY_SQL_TYPE holds after rounding (NaN and infinities are not finite).
+          when: `NOT (isfinite(${v}) AND abs(${v}) < ${MONEY_LIMIT})`,
           reason: 'wrong_type',
           message: 'expected a decimal amount (USD)',
         },

@@ -6,7 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { RAW_TABLES, type RawColumnType, type RawTable, type RawTableName } from '../raw/format.ts';
 
 /** Bumped when the warehouse layout changes; an older warehouse must be rebuilt from its raw batches. */
-export const WAREHOUSE_VERSION = 3;
+export const WAREHOUSE_VERSION = 4;
 
 export interface WarehouseOptions {
   /** DuckDB memory_limit, e.g. "4GB" (default: $KOLSCOPE_DUCKDB_MEMORY, else 4GB). */
@@ -23,6 +23,14 @@ export interface Warehouse {
 
 export class WarehouseError extends Error {}
 
+/**
+ * Money as loaded: exact decimals to the micro-dollar (6 places; more places are rounded half away from
+ * zero), below 10^12 per value. Sums of it are exact (DuckDB widens a DECIMAL sum to 38 digits).
+ */
+export const MONEY_SQL_TYPE = 'DECIMAL(18,6)';
+/** Largest money value accepted (exclusive), see MONEY_SQL_TYPE. */
+export const MONEY_LIMIT = '1000000000000';
+
 /** SQL type of a raw column once validated. Ids are HUGEINT: 20 decimal digits exceed UBIGINT. */
 export function rawSqlType(type: RawColumnType): string {
   switch (type) {
@@ -34,7 +42,7 @@ export function rawSqlType(type: RawColumnType): string {
     case 'int':
       return 'BIGINT';
     case 'money':
-      return 'DECIMAL(18,4)';
+      return MONEY_SQL_TYPE;
     case 'timestamp':
       return 'TIMESTAMP';
     case 'id_list':
@@ -87,10 +95,10 @@ const STATE_DDL = [
   `CREATE TABLE IF NOT EXISTS video_latest (video_id ${STATE_ID}, user_id ${STATE_ID}, day DATE, create_time TIMESTAMP, duration_sec BIGINT, views BIGINT, likes BIGINT, comments BIGINT, shares BIGINT, has_products BOOLEAN)`,
   // Distinct (influencer, product) pairs promoted in a video or sold, all time.
   `CREATE TABLE IF NOT EXISTS influencer_products (user_id ${STATE_ID}, product_id ${STATE_ID})`,
-  `CREATE TABLE IF NOT EXISTS product_latest (product_id ${STATE_ID}, day DATE, category_id HUGEINT, price DECIMAL(18,4))`,
+  `CREATE TABLE IF NOT EXISTS product_latest (product_id ${STATE_ID}, day DATE, category_id HUGEINT, price ${MONEY_SQL_TYPE})`,
   // Category of products only ever seen in product_sales: from their latest sales day.
   `CREATE TABLE IF NOT EXISTS product_sale_category (product_id ${STATE_ID}, day DATE, category_id HUGEINT)`,
-  `CREATE TABLE IF NOT EXISTS sales_totals (user_id ${STATE_ID}, units BIGINT, gmv DECIMAL(38,4))`,
+  `CREATE TABLE IF NOT EXISTS sales_totals (user_id ${STATE_ID}, units BIGINT, gmv DECIMAL(38,6))`,
   `CREATE TABLE IF NOT EXISTS live_sessions (live_id ${STATE_ID}, user_id ${STATE_ID}, day DATE)`,
 ];
 

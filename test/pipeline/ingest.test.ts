@@ -283,6 +283,19 @@ describe('validation and quarantine', () => {
           JSON.stringify(err.report.rejects),
         );
         assert.ok(err.report.rejects.every((r) => r.examples.length > 0));
+        // The report tells the truth: nothing loaded, one batch validated, real quarantine paths.
+        assert.deepEqual(err.report.loaded, []);
+        assert.deepEqual(
+          err.report.validated.map((b) => b.day),
+          [d3],
+        );
+        assert.ok(Object.values(err.report.rowsByTable).every((n) => n === 0));
+        assert.deepEqual(
+          err.report.quarantineFiles,
+          ['product_sales', 'profile_stats', 'videos'].map((t) =>
+            join(dataDir, 'quarantine', d3!, `${t}.ndjson`),
+          ),
+        );
         return true;
       },
     );
@@ -371,6 +384,42 @@ describe('validation and quarantine', () => {
     assert.equal((await activeSnapshot(dataDir))!.manifest.version, active);
     assert.deepEqual(await warehouseDays(dataDir), [d1, d2, d3]);
     void d4;
+  });
+
+  it('refuses a batch dated after today unless allowed', async () => {
+    const rawDir = join(root, 'raw-future');
+    const dataDir = join(root, 'data-future');
+    await writeBatch(rawDir, d1!, good('11', d1!));
+    await writeBatch(rawDir, d2!, good('11', d2!));
+    const load = async (allowFutureBatches?: boolean) => {
+      const w = await openWarehouse(dataDir);
+      try {
+        return await loadBatches(w.connection, {
+          rawDir,
+          dataDir,
+          maxRejects: 0,
+          progress: silentProgress,
+          today: d1!,
+          allowFutureBatches,
+        });
+      } finally {
+        w.close();
+      }
+    };
+    await assert.rejects(load(), (err: unknown) => {
+      assert.ok(err instanceof IngestError);
+      assert.match(
+        err.message,
+        /batch 2026-11-02 is dated after today \(2026-11-01 UTC\); nothing was loaded/,
+      );
+      return true;
+    });
+    assert.deepEqual(await warehouseDays(dataDir), []);
+    const allowed = await load(true);
+    assert.deepEqual(
+      allowed.loaded.map((b) => b.day),
+      [d1, d2],
+    );
   });
 
   it('rejects a video that changes author and a live session reported twice', async () => {

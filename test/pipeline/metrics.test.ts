@@ -30,6 +30,11 @@ const C = '103'; // GB: days missing at the window edges, sells by live only
 const D = '104'; // US: showcase open, no sales, cancelled on 2026-11-06
 const E = '105'; // US: profile only
 const F = '106'; // stats without a profile: not an influencer of the snapshot
+const G = '107'; // US: interaction rate 0.0950 and 5 publish days (ec_score tie), five videos tied on views
+const H = '108'; // US: interaction rate 3 / 20,000 = 0.00015 (tie)
+const I = '109'; // US: a zero-unit sales row, a product whose products row has another category
+const J = '18446744073709551616'; // US: 20 digits (above UBIGINT); category shares 0.99985 and 0.00015 (ties)
+const K = '111'; // US: one sale of $0.49996
 
 const v1 = { views: 1000, likes: 50, comments: 10, shares: 10 };
 
@@ -110,6 +115,27 @@ function fixture(): Map<string, Batch> {
   add('2026-11-09', 'product_sales', sale(B, '502', '600003', 'video', 1, 10));
   add('2026-11-05', 'product_sales', sale(C, '503', '600002', 'live', 2, 40));
 
+  for (const id of [G, H, I, J, K]) add('2026-10-01', 'profiles', profile(id, 'US'));
+  // G: 20,000 views and 1,900 interactions in five videos on five days; video ids compare as numbers.
+  for (const [k, id] of ['1006', '999', '1005', '1000', '1007'].entries())
+    add(
+      '2026-11-09',
+      'videos',
+      video(id, G, `2026-11-0${k + 1}T10:00:00Z`, 20, { views: 4000, likes: 300, comments: 40, shares: 40 }),
+    );
+  add(
+    '2026-11-09',
+    'videos',
+    video('1010', H, '2026-11-08T10:00:00Z', 20, { views: 20000, likes: 3, comments: 0, shares: 0 }),
+  );
+  add('2026-11-02', 'products', { product_id: '511', product_category_id: '600004', price_amt: 10 });
+  add('2026-11-02', 'product_sales', sale(I, '511', '600001', 'video', 1, 10));
+  add('2026-11-03', 'product_sales', sale(I, '512', '600002', 'video', 2, 33));
+  add('2026-11-04', 'product_sales', sale(I, '513', '600003', 'video', 0, 5));
+  add('2026-11-04', 'product_sales', sale(J, '521', '600001', 'video', 1, 19997));
+  add('2026-11-05', 'product_sales', sale(J, '522', '600002', 'live', 1, 3));
+  add('2026-11-05', 'product_sales', sale(K, '531', '600001', 'video', 1, 0.49996));
+
   add('2026-10-15', 'lives', live('9001', C, '2026-10-15T19:00:00Z'));
   add('2026-11-05', 'lives', live('9002', C, '2026-11-05T19:00:00Z'));
   add('2026-11-01', 'lives', live('9003', A, '2026-11-01T19:00:00Z'));
@@ -147,7 +173,7 @@ describe('metrics on a hand-computed fixture', () => {
   after(() => rm(root, { recursive: true, force: true }));
 
   it('has every influencer with a profile, in region then numeric user_id order, with every field', () => {
-    assert.deepEqual([...rows.keys()], [C, A, B, D, E]);
+    assert.deepEqual([...rows.keys()], [C, A, B, D, E, G, H, I, K, J]);
     for (const row of rows.values())
       assert.deepEqual(
         Object.keys(row),
@@ -275,6 +301,7 @@ describe('metrics on a hand-computed fixture', () => {
     for (const f of SNAPSHOT_FIELDS) {
       if (f.type === 'int' && f.name !== 'first_crawl_dt') assert.equal(e[f.name], 0, f.name);
     }
+    assert.equal(e.first_crawl_dt, 20261001); // the profile's day
     assert.equal(e.most_views_video, '');
     assert.equal(e.most_category_product, '[]');
     assert.equal(e.influencer_video_duration_level, '{}');
@@ -289,6 +316,49 @@ describe('metrics on a hand-computed fixture', () => {
     assert.equal(rows.get(B)!.ec_score, 2.02); // 2·log10(11)/5 + 1.5 + 0.1
     assert.equal(rows.get(C)!.ec_score, 0.65); // 2·log10(41)/5
     assert.equal(rows.get(E)!.ec_score, 0);
+  });
+
+  it('rounds exact decimals half away from zero (not binary floats)', () => {
+    const g = rows.get(G)!;
+    assert.equal(g.interaction_rate, 0.095); // 1900 / 20000
+    assert.equal(g.ec_score, 1.93); // 1.5 · 0.0950 / 0.10 + 1.5 · 5 / 15 = 1.925
+    const h = rows.get(H)!;
+    assert.equal(h.interaction_rate, 0.0002); // 3 / 20000 = 0.00015
+    assert.equal(h.ec_score, 0.1); // 1.5 · 0.0002 / 0.10 + 1.5 · 1 / 15 = 0.103
+    assert.deepEqual(JSON.parse(String(rows.get(J)!.most_category_product)), [
+      { category_id: '600001', gmv_share: 0.9999 }, // 19997 / 20000 = 0.99985
+      { category_id: '600002', gmv_share: 0.0002 }, // 3 / 20000 = 0.00015
+    ]);
+    assert.equal(rows.get(J)!.user_id, J);
+  });
+
+  it('sums money exactly before rounding it to dollars', () => {
+    const k = rows.get(K)!;
+    assert.equal(k.total_sale_gmv_amt, 0); // $0.49996, not $0.5000 rounded again
+    assert.equal(k.total_sale_gmv_30d_amt, 0);
+    assert.equal(k.total_video_sale_gmv_30d_amt, 0);
+    assert.equal(k.avg_30d_price, 0);
+    assert.equal(k.sales_flag, 1);
+  });
+
+  it('counts zero-unit rows in the window GMV and takes the sales row category', () => {
+    const i = rows.get(I)!;
+    assert.equal(i.total_sale_gmv_30d_amt, 48);
+    assert.equal(i.total_sale_cnt, 3);
+    assert.equal(i.avg_30d_price, 16); // 48 / 3
+    assert.equal(i.total_product_30d_cnt, 2); // 513 sold no units
+    // Shares of the window GMV $48, zero-unit row included; 600003 (no units) is not listed; 511 counts
+    // under its sales row's category 600001, not its products row's 600004.
+    assert.deepEqual(JSON.parse(String(i.most_category_product)), [
+      { category_id: '600002', gmv_share: 0.6875 }, // 33 / 48
+      { category_id: '600001', gmv_share: 0.2083 }, // 10 / 48
+    ]);
+    // product_category_ids use the products row when there is one.
+    assert.deepEqual(i.product_category_ids, ['600002', '600003', '600004']);
+  });
+
+  it('breaks ties on ids as numbers', () => {
+    assert.equal(JSON.parse(String(rows.get(G)!.most_views_video)).video_id, '999'); // not "1000"
   });
 
   it('gives the same rows when recomputed from the raw history', () => {

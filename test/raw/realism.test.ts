@@ -1,6 +1,8 @@
 // The generated crawl has the shape the product's searches need: regions with the US largest, gender only
 // in the US, heavy-tailed reach, a minority of sellers by channel, late and cancelled accounts, and
-// counters that stay consistent from day to day.
+// counters that stay consistent from day to day; and the causes behind the numbers: views bring followers,
+// likes and video sales, the first observation of an account reads its back catalogue, big sellers promote
+// hundreds of products, display names follow region and gender and rarely repeat.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -8,13 +10,15 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { CREATOR_CATEGORIES, PRODUCT_CATEGORIES } from '../../src/raw/reference.ts';
 import { RAW_TABLES } from '../../src/raw/format.ts';
+import { BACK_CATALOGUE_DEPTH } from '../../src/raw/model.ts';
+import { NAME_LISTS, REGION_NAMES } from '../../src/raw/names.ts';
 import { generate, rows, scalar, tempDir, type TempDir } from './support.ts';
 
 let tmp: TempDir;
 let instance: DuckDBInstance;
 let db: DuckDBConnection;
 const INFLUENCERS = 2000;
-const DAYS = 10;
+const DAYS = 31; // a 30-day window: the edge is the first day
 
 before(async () => {
   tmp = await tempDir('realism');
@@ -336,5 +340,150 @@ describe('commerce', () => {
     assert.ok(withoutGmv > 0, 'some hosts go live without selling');
     const [r] = await rows(db, `SELECT min(duration_sec) AS lo, max(duration_sec) AS hi FROM lives`);
     assert.ok(Number(r!.lo) >= 600 && Number(r!.hi) <= 6 * 3600);
+  });
+});
+
+describe('causes', () => {
+  // Per account: followers gained over the last 30 days and views its videos gained over the same days
+  // (latest observation on or before each edge), for accounts observed since the edge.
+  const windowed = `
+    WITH b AS (SELECT max(day) AS a, max(day) - 30 AS e FROM profile_stats),
+    f AS (
+      SELECT user_id, min(day) AS first_day,
+        arg_max(followers_cnt, day) - arg_max(followers_cnt, day) FILTER (WHERE day <= (SELECT e FROM b)) AS gain
+      FROM profile_stats GROUP BY 1),
+    v AS (
+      SELECT user_id, sum(v_a - coalesce(v_e, 0)) AS views30 FROM (
+        SELECT video_id, any_value(user_id) AS user_id, arg_max(views_cnt, day) AS v_a,
+          arg_max(views_cnt, day) FILTER (WHERE day <= (SELECT e FROM b)) AS v_e
+        FROM videos GROUP BY 1) GROUP BY 1)
+    SELECT f.user_id, gain, coalesce(views30, 0) AS views30 FROM f LEFT JOIN v USING (user_id)
+    WHERE first_day <= (SELECT e FROM b)`;
+
+  test('followers come from views: at most 0.5 % gain more followers in 30 days than their 30-day views', async () => {
+    const [r] = await rows(
+      db,
+      `SELECT count(*) AS n, count(*) FILTER (WHERE gain > views30) AS more,
+         count(*) FILTER (WHERE gain > views30 + 100000) AS far_more, count(*) FILTER (WHERE gain > 0) AS growing
+       FROM (${windowed})`,
+    );
+    const [n, more, farMore] = [Number(r!.n), Number(r!.more), Number(r!.far_more)];
+    assert.ok(n > INFLUENCERS * 0.8, `${n} accounts observed over the window`);
+    assert.ok(more <= n * 0.005, `${more} of ${n} gained more followers than views`);
+    assert.equal(farMore, 0);
+    assert.ok(Number(r!.growing) > n * 0.6, `${r!.growing} growing`);
+  });
+
+  test('likes come from views: likes received ≤ views of the observed videos for at least 99 %', async () => {
+    const [r] = await rows(
+      db,
+      `WITH s AS (SELECT user_id, arg_max(likes_received_cnt, day) AS likes FROM profile_stats GROUP BY 1),
+         v AS (SELECT user_id, sum(views) AS views FROM
+                (SELECT video_id, any_value(user_id) AS user_id, max(views_cnt) AS views FROM videos GROUP BY 1) GROUP BY 1)
+       SELECT count(*) AS n, count(*) FILTER (WHERE likes <= views) AS ok FROM s JOIN v USING (user_id)`,
+    );
+    assert.ok(Number(r!.ok) >= Number(r!.n) * 0.99, `${r!.ok} of ${r!.n} with likes ≤ views`);
+    const likesOverViews = await scalar(db, `SELECT count(*) FROM videos WHERE likes_cnt > views_cnt`);
+    assert.equal(likesOverViews, 0);
+  });
+
+  test('video sales come from videos with products: none without views of such a video', async () => {
+    const sellingDays = await scalar(
+      db,
+      `SELECT count(*) FROM (SELECT DISTINCT user_id, day FROM product_sales WHERE channel = 'video' AND units > 0)`,
+    );
+    assert.ok(sellingDays > 100, `${sellingDays} days with video sales`);
+    const withoutViews = await scalar(
+      db,
+      `SELECT count(*) FROM (SELECT DISTINCT user_id, day FROM product_sales s WHERE channel = 'video' AND units > 0
+         AND NOT EXISTS (SELECT 1 FROM videos v WHERE v.user_id = s.user_id AND v.day <= s.day
+                           AND len(v.product_ids) > 0 AND v.views_cnt > 0))`,
+    );
+    assert.equal(withoutViews, 0);
+    // More product-video views, more video sales (over sellers by video).
+    const corr = await scalar(
+      db,
+      `WITH pv AS (SELECT user_id, sum(views) AS views FROM (SELECT video_id, any_value(user_id) AS user_id,
+                     max(views_cnt) AS views FROM videos WHERE len(product_ids) > 0 GROUP BY 1) GROUP BY 1),
+         s AS (SELECT user_id, sum(units) AS units FROM product_sales WHERE channel = 'video' GROUP BY 1)
+       SELECT corr(ln(1 + views), ln(1 + units)) FROM s JOIN pv USING (user_id)`,
+    );
+    assert.ok(corr > 0.3, `correlation of product-video views and video units: ${corr}`);
+  });
+
+  test('the first observation reads the back catalogue: the latest videos, as deep as documented', async () => {
+    // For accounts seen from the first day: videos observed that day = the videos published before it, up
+    // to the depth, plus the day's own; never more videos observed than the profile counts.
+    const [r] = await rows(
+      db,
+      `WITH f AS (SELECT user_id, video_cnt FROM profile_stats WHERE day = (SELECT min(day) FROM profile_stats)),
+         o AS (SELECT user_id, count(*) FILTER (WHERE create_time::DATE < day) AS older,
+                 count(*) FILTER (WHERE create_time::DATE = day) AS today
+               FROM videos WHERE day = (SELECT min(day) FROM videos) GROUP BY 1)
+       SELECT count(*) AS n,
+         count(*) FILTER (WHERE coalesce(older, 0) <> least(${BACK_CATALOGUE_DEPTH}, video_cnt - coalesce(today, 0))
+                             AND coalesce(older, 0) < ${BACK_CATALOGUE_DEPTH}) AS short,
+         avg(coalesce(older, 0)) AS avg_older
+       FROM f LEFT JOIN o USING (user_id)`,
+    );
+    assert.equal(Number(r!.short), 0, `accounts whose first observation misses part of the catalogue`);
+    assert.ok(Number(r!.avg_older) > 20, `average catalogue read ${r!.avg_older}`);
+    assert.equal(
+      await scalar(
+        db,
+        `SELECT count(*) FROM (SELECT user_id, arg_max(video_cnt, day) AS n FROM profile_stats GROUP BY 1) s
+           JOIN (SELECT user_id, count(DISTINCT video_id) AS n FROM videos GROUP BY 1) o USING (user_id)
+         WHERE s.n < o.n`,
+      ),
+      0,
+      'accounts with fewer posted videos than observed videos',
+    );
+  });
+
+  test('big sellers promote hundreds of products', async () => {
+    const [r] = await rows(
+      db,
+      `SELECT max(n) AS max, count(*) FILTER (WHERE n > 12) AS over12, count(*) AS sellers FROM (
+         SELECT user_id, count(DISTINCT p) AS n FROM (
+           SELECT user_id, product_id AS p FROM product_sales UNION ALL SELECT user_id, unnest(product_ids) FROM videos)
+         GROUP BY 1)`,
+    );
+    assert.ok(Number(r!.max) >= 100, `largest product count ${r!.max}`);
+    assert.ok(
+      Number(r!.over12) > Number(r!.sellers) * 0.05,
+      `${r!.over12} of ${r!.sellers} above 12 products`,
+    );
+  });
+
+  test('display names follow region and gender, and at most 20 % repeat within a region', async () => {
+    const repeated = await rows(
+      db,
+      `SELECT region, count(*) AS n, count(*) FILTER (WHERE c > 1) AS repeated FROM (
+         SELECT region, count(*) OVER (PARTITION BY region, nick_name) AS c FROM latest) GROUP BY 1`,
+    );
+    for (const r of repeated)
+      assert.ok(Number(r.repeated) <= Number(r.n) * 0.2, `${r.region}: ${r.repeated} of ${r.n} names repeat`);
+    const lists = new Map(NAME_LISTS);
+    const names = await rows(db, `SELECT region, language, gender, nick_name FROM latest`);
+    let checked = 0;
+    for (const r of names) {
+      const word = String(r.nick_name).split(/ \| | /)[0]!;
+      if (!/^\p{Lu}/u.test(word)) continue; // the lower-case handle-like style
+      const group = r.region === 'US' && r.language === 'es' ? 'es' : REGION_NAMES[String(r.region)]!;
+      const list = lists.get(group)!;
+      const firsts =
+        r.gender === 'female'
+          ? list.female
+          : r.gender === 'male'
+            ? list.male
+            : [...list.female, ...list.male];
+      // (two-word first names such as "Mei Ling" keep their first word)
+      assert.ok(
+        firsts.some((f) => f.split(' ')[0] === word),
+        `${r.region} ${r.gender} "${r.nick_name}": not a ${group} name`,
+      );
+      checked += 1;
+    }
+    assert.ok(checked > names.length * 0.4, `${checked} names checked`);
   });
 });
