@@ -14,6 +14,8 @@ export interface ApiAnswer {
   readonly data: unknown;
   readonly requestId: string | undefined;
   readonly creditsRemaining: number | undefined;
+  /** X-Total-Count: how many influencers match, on a list answer. */
+  readonly totalCount: number | undefined;
   readonly retryAfter: number | undefined;
 }
 
@@ -45,6 +47,7 @@ export function createApiClient(config: ApiClientConfig): {
         data: body.data ?? null,
         requestId: typeof body.requestId === 'string' ? body.requestId : undefined,
         creditsRemaining: numberHeader(response.headers, 'x-credits-remaining'),
+        totalCount: numberHeader(response.headers, 'x-total-count'),
         retryAfter: numberHeader(response.headers, 'retry-after'),
       };
     },

@@ -4,7 +4,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createApiClient, type ApiClientConfig } from './api-client.ts';
-import type { ApiContract, McpTool, ToolResult } from './tool.ts';
+import type { DeclaredEndpoint, McpTool, ToolResult } from './tool.ts';
 import { mcpTools } from './tools/index.ts';
 
 export function createMcpServer(config: ApiClientConfig, tools: readonly McpTool[]): Server {
@@ -38,7 +38,10 @@ export function createMcpServer(config: ApiClientConfig, tools: readonly McpTool
 }
 
 /** Serves the tools on stdin/stdout until stdin closes. */
-export async function runMcpStdio(config: ApiClientConfig, contract: ApiContract): Promise<void> {
-  const server = createMcpServer(config, mcpTools(contract));
+export async function runMcpStdio(
+  config: ApiClientConfig,
+  endpoints: readonly DeclaredEndpoint[],
+): Promise<void> {
+  const server = createMcpServer(config, mcpTools(endpoints));
   await server.connect(new StdioServerTransport());
 }

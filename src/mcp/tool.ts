@@ -23,6 +23,9 @@ export interface McpTool {
  */
 export interface DeclaredEndpoint {
   readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description: string;
   readonly credits: number;
   readonly parameters: readonly {
     readonly name: string;
@@ -31,11 +34,6 @@ export interface DeclaredEndpoint {
     /** An OpenAPI 3.0 schema of a query value (type, minimum, maximum, enum, default, pattern, example…). */
     readonly schema: object & { readonly example?: unknown };
   }[];
-}
-
-/** The endpoints the tools call, by role. */
-export interface ApiContract {
-  readonly influencerList: DeclaredEndpoint;
 }
 
 /** A tool's input schema from an endpoint's declared query parameters (names, schemas, descriptions). */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { INFLUENCER_LIST_PARAMETERS } from '../../src/api/endpoints/influencer-list.ts';
+import { PAID_ENDPOINTS } from '../../src/api/endpoints/registry.ts';
 import {
   LIST,
   SQLITE_BACKEND,
@@ -46,13 +47,13 @@ after(async () => {
   await snapshot?.remove();
 });
 
-test('tools/list: search_influencers takes the list endpoint declared parameters', async () => {
+test('tools/list: a tool per endpoint; search_influencers takes the list endpoint declared parameters', async () => {
   const { tools } = await client.listTools();
-  assert.deepEqual(
-    tools.map((t) => t.name),
-    ['search_influencers'],
-  );
-  const schema = tools[0]!.inputSchema as {
+  assert.equal(tools.length, PAID_ENDPOINTS.length);
+  assert.ok(tools.some((t) => t.name === 'list_regions'));
+  assert.equal(new Set(tools.map((t) => t.name)).size, tools.length, 'names are unique');
+  const search = tools.find((t) => t.name === 'search_influencers')!;
+  const schema = search.inputSchema as {
     properties: Record<string, { description: string }>;
     required: string[];
   };
@@ -104,4 +105,13 @@ test('a 400 of the API is a tool error in the API words, and costs nothing', asy
     'x-credits-remaining',
   );
   assert.equal(Number(afterwards), Number(before) - 1, 'only the check request was charged');
+});
+
+test('list_languages answers the vocabulary of a region without charging', async () => {
+  const result = await client.callTool({ name: 'list_languages', arguments: { region: 'US' } });
+  assert.ok(!result.isError, JSON.stringify(result));
+  const text = (result.content as { type: string; text: string }[])[0]!.text;
+  const answer = JSON.parse(text) as { languages: { code: string; influencers: number }[] };
+  assert.ok(answer.languages.length > 0);
+  assert.ok(answer.languages.every((l) => typeof l.code === 'string' && l.influencers > 0));
 });

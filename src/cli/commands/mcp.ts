@@ -1,7 +1,7 @@
 // `kolscope mcp`: the Model Context Protocol server over stdio (src/mcp). It calls a Kolscope server's HTTP
 // API with KOLSCOPE_API_KEY (KOLSCOPE_URL, default http://127.0.0.1:8080), so credits and limits apply.
 import type { Command } from 'commander';
-import { INFLUENCER_LIST } from '../../api/endpoints/influencer-list.ts';
+import { PAID_ENDPOINTS } from '../../api/endpoints/registry.ts';
 import { runMcpStdio } from '../../mcp/server.ts';
 
 export function register(program: Command): void {
@@ -18,7 +18,8 @@ export function register(program: Command): void {
         throw error;
       }
       const url = process.env.KOLSCOPE_URL?.trim() || 'http://127.0.0.1:8080';
-      // The tools' arguments are the endpoints' declared parameters (src/mcp does not import src/api).
-      await runMcpStdio({ url, apiKey }, { influencerList: INFLUENCER_LIST });
+      // One tool per registered endpoint, its arguments the endpoint's declared parameters (src/mcp does
+      // not import src/api: the declarations are handed in here).
+      await runMcpStdio({ url, apiKey }, PAID_ENDPOINTS);
     });
 }
