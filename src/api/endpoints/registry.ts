@@ -2,10 +2,14 @@
 // route (paid-route.ts), its place in /openapi.json (openapi.ts) and the shared route suite
 // (test/api/route-suite.ts): keys, QPS, credits, refunds, envelope and fuzzing.
 import type { PaidEndpoint } from '../endpoint.ts';
+import { INFLUENCER_DETAIL } from './influencer-detail.ts';
 import { INFLUENCER_LIST } from './influencer-list.ts';
 
 /** An endpoint whose query type is forgotten: parse's result only ever goes back into its own check and answer. */
 const registered = <Query>(endpoint: PaidEndpoint<Query>): PaidEndpoint =>
   endpoint as unknown as PaidEndpoint;
 
-export const PAID_ENDPOINTS: readonly PaidEndpoint[] = [registered(INFLUENCER_LIST)];
+export const PAID_ENDPOINTS: readonly PaidEndpoint[] = [
+  registered(INFLUENCER_LIST),
+  registered(INFLUENCER_DETAIL),
+];
