@@ -15,10 +15,16 @@ import pg from 'pg';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { activeSnapshot } from '../src/snapshot/store.ts';
 import { SERVED_FIELDS, SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE } from '../src/snapshot/schema.ts';
-import { SORT_FIELDS, loadServingIndex, type InfluencerQuery, type PlanKind } from '../src/index/index.ts';
+import {
+  SORT_FIELDS,
+  loadServingIndex,
+  type InfluencerQuery,
+  type LoadedServingIndex,
+  type PlanKind,
+} from '../src/index/index.ts';
 import { stderrProgress } from '../src/progress.ts';
 import { POSTGRES, SQLITE, referenceSql, referenceStatement } from '../test/oracle/reference-sql.ts';
-import { realisticMix, worstMix, type BenchQuery } from './queries.ts';
+import { commerceMix, realisticMix, worstMix, type BenchQuery } from './queries.ts';
 import { writeSyntheticSnapshot } from '../src/service/index.ts';
 
 const SEED = 20261124;
@@ -321,7 +327,11 @@ async function measureSize(size: number, outDir: string, others: readonly string
     `engines: index loaded in ${loadMs.toFixed(0)} ms, ${bytesPerInfluencer.toFixed(1)} bytes/influencer`,
   );
 
-  const mixes = { realistic: realisticMix(SEED, 320), worst: worstMix(SEED, 120) };
+  const mixes = {
+    realistic: realisticMix(SEED, 320),
+    worst: worstMix(SEED, 120),
+    commerce: commerceMix(SEED, 120),
+  };
   const plans = new Map<string, PlanKind>();
   const kolscope: Engine = {
     name: 'Kolscope',
@@ -350,6 +360,21 @@ async function measureSize(size: number, outDir: string, others: readonly string
   };
   const loadBefore = loadavg()[0]!;
   const kolscopeTimes = new Map(Object.entries(mixes).map(([name, mix]) => [name, timeKolscope(mix)]));
+  // What X-Total-Count costs: the same mixes timed again with totals counted and without, twice each,
+  // alternating (the machine is shared); the lower p99 of each.
+  const totals: { mix: string; withTotals: Stats; withoutTotals: Stats }[] = [];
+  for (const [name, mix] of Object.entries(mixes)) {
+    const runs: { on: Stats[]; off: Stats[] } = { on: [], off: [] };
+    for (let pass = 0; pass < 2; pass++)
+      for (const on of [true, false]) {
+        index.countTotals = on;
+        (on ? runs.on : runs.off).push(stats(timeKolscope(mix).map((t) => t.ms)));
+      }
+    index.countTotals = true;
+    const best = (list: Stats[]) => list.reduce((a, b) => (b.p99 < a.p99 ? b : a));
+    totals.push({ mix: name, withTotals: best(runs.on), withoutTotals: best(runs.off) });
+  }
+  const detail = timeDetail(index);
 
   const engines: Engine[] = [];
   const notes: string[] = [];
@@ -444,6 +469,8 @@ async function measureSize(size: number, outDir: string, others: readonly string
     // The machine is shared: the 1-minute load average when Kolscope was timed and at the end.
     loadAverage: { kolscope: loadBefore, end: loadavg()[0]! },
     notes,
+    totals,
+    detail,
     mixes: reports,
     depthSelectivity: grid,
   };
@@ -500,6 +527,49 @@ async function depthSelectivity(
     );
 }
 
+/** Detail lookups of 10 user ids and of 10 handles (found ones, from random pages of the index, and a few
+ *  unknown), timed in process after a warm-up. */
+function timeDetail(index: LoadedServingIndex): { kind: string; stats: Stats }[] {
+  let seed = 7;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed / 2 ** 32);
+  const batches: { ids: string[]; handles: string[] }[] = [];
+  for (let b = 0; b < 200; b++) {
+    const region = index.regions[Math.floor(next() * index.regions.length)]!;
+    const items = JSON.parse(
+      index.search({
+        region,
+        pageNum: 1 + Math.floor(next() * 1000),
+        pageSize: 10,
+        sortField: 0,
+        descending: false,
+        ranges: {},
+      }).dataJson,
+    ) as { user_id: string; unique_id: string }[];
+    // One value in ten unknown; handles in upper case, half with @.
+    batches.push({
+      ids: items.map((r, i) => (i === 9 ? `9${r.user_id}7` : r.user_id)),
+      handles: items.map((r, i) => `${i % 2 === 0 ? '@' : ''}${r.unique_id.toUpperCase()}`),
+    });
+  }
+  const time = (key: 'user_id' | 'unique_id') => {
+    for (const b of batches.slice(0, 50)) index.detail(key, key === 'user_id' ? b.ids : b.handles);
+    return stats(
+      batches.map((b) => {
+        const t0 = process.hrtime.bigint();
+        index.detail(
+          key,
+          key === 'user_id' ? b.ids : b.handles.map((h) => h.replace(/^@/, '').toLowerCase()),
+        );
+        return Number(process.hrtime.bigint() - t0) / 1e6;
+      }),
+    );
+  };
+  return [
+    { kind: '10 user ids', stats: time('user_id') },
+    { kind: '10 handles', stats: time('unique_id') },
+  ];
+}
+
 function markdown(r: {
   size: number;
   loadAverage: { kolscope: number; end: number };
@@ -507,6 +577,8 @@ function markdown(r: {
   budgetMsPerEngineAndMix: number;
   notes: string[];
   mixes: MixReport[];
+  totals: { mix: string; withTotals: Stats; withoutTotals: Stats }[];
+  detail: { kind: string; stats: Stats }[];
   depthSelectivity: { depth: string; selectivity: string; n: number; p50: number; max: number }[];
 }): string {
   const lines = [
@@ -560,6 +632,24 @@ function markdown(r: {
       if (e.firstMismatch) lines.push('', `First mismatch (${name}): \`${e.firstMismatch.slice(0, 600)}\``);
     lines.push('');
   }
+  lines.push(
+    '## X-Total-Count: Kolscope with and without counting totals (same mixes, best of two passes each)',
+    '',
+    '| mix | p50 without | p50 with | p99 without | p99 with | p99 added |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
+  for (const t of r.totals)
+    lines.push(
+      `| ${t.mix} | ${fmt(t.withoutTotals.p50)} | ${fmt(t.withTotals.p50)} | ${fmt(t.withoutTotals.p99)} | ` +
+        `${fmt(t.withTotals.p99)} | ${(((t.withTotals.p99 - t.withoutTotals.p99) / t.withoutTotals.p99) * 100).toFixed(1)} % |`,
+    );
+  lines.push('', '## Detail: Kolscope, 10 values per call, items hydrated', '');
+  lines.push('| lookup | n | p50 | p95 | p99 | max |', '| --- | --- | --- | --- | --- | --- |');
+  for (const d of r.detail)
+    lines.push(
+      `| ${d.kind} | ${d.stats.n} | ${fmt(d.stats.p50)} | ${fmt(d.stats.p95)} | ${fmt(d.stats.p99)} | ${fmt(d.stats.max)} |`,
+    );
+  lines.push('');
   lines.push('## Kolscope latency by depth and selectivity (both mixes, from the timed passes above)', '');
   lines.push('| depth | matches / region | n | p50 | max |', '| --- | --- | --- | --- | --- |');
   for (const c of r.depthSelectivity)

@@ -204,3 +204,47 @@ export function worstMix(seed: number, count = 120): BenchQuery[] {
   }
   return out;
 }
+
+/** The commerce sorts (7–11) and filters of issue 9: GMV, growth (may be negative), ec_score, contact e-mail,
+ *  alone and with the older filters. */
+export function commerceMix(seed: number, count = 120): BenchQuery[] {
+  const d = new Draw(seed ^ 0x27d4eb2f);
+  const out: BenchQuery[] = [];
+  for (let i = 0; i < count; i++) {
+    const q: InfluencerQuery = {
+      region: d.region(),
+      pageNum: d.chance(0.8) ? d.int(1, 5) : d.pick([20, 100, 500]),
+      pageSize: 10,
+      sortField: d.pick([7, 8, 9, 10, 11] as const),
+      descending: d.chance(0.85),
+      ranges: {},
+    };
+    const parts: (Partial<InfluencerQuery> & { ranges?: Ranges })[] = [];
+    for (let k = d.int(0, 2); k > 0; k--)
+      switch (d.int(0, 4)) {
+        case 0:
+          parts.push({ ranges: { total_sale_gmv_30d_amt: { min: d.pick([0.01, 100, 1000, 10_000]) } } });
+          break;
+        case 1:
+          parts.push({
+            ranges: {
+              total_followers_30d_cnt: d.chance(0.3) ? { max: -1 } : { min: d.pick([100, 1000, 10_000]) },
+            },
+          });
+          break;
+        case 2:
+          parts.push({ ranges: { ec_score: { min: d.pick([1, 2.5, 4]) } } });
+          break;
+        case 3:
+          parts.push({ hasContactEmail: 1 });
+          break;
+        default:
+          parts.push(filter(d, q.region));
+      }
+    out.push({
+      kind: parts.length === 0 ? 'commerce sort' : 'commerce sort + filters',
+      query: combine(q, parts),
+    });
+  }
+  return out;
+}

@@ -3,7 +3,7 @@ import type { AccountStore, RateLimiter } from '../accounts/types.ts';
 import type { InfluencerQuery } from '../index/query.ts';
 import type { ServingIndex } from '../index/types.ts';
 import type { ApiMetrics } from './metrics.ts';
-import { PageCache } from './page-cache.ts';
+import { PageCache, type CachedPage } from './page-cache.ts';
 
 export interface AppContext {
   /** The snapshot served now, or null before the first activation. */
@@ -14,10 +14,10 @@ export interface AppContext {
   /** Requests per second a client address may send without a valid key (401s beyond it become 429s). */
   readonly anonymousQps: number;
   /**
-   * One page of `index` as the UTF-8 bytes of a JSON array literal (cached per snapshot version); `key` is
-   * pageKey(query).
+   * One page of `index` as the UTF-8 bytes of a JSON array literal, and its total (cached per snapshot
+   * version); `key` is pageKey(query).
    */
-  page(index: ServingIndex, query: InfluencerQuery, key: string): Buffer;
+  page(index: ServingIndex, query: InfluencerQuery, key: string): CachedPage;
 }
 
 export function createContext(
@@ -28,7 +28,7 @@ export function createContext(
   return {
     ...deps,
     page(index, query, key) {
-      return cache.bytes(index, query, key);
+      return cache.page(index, query, key);
     },
   };
 }

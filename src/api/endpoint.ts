@@ -8,6 +8,9 @@ import type { Parameter } from './parameters.ts';
 /** A JSON value (OpenAPI fragments, examples). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** Response headers of a 200, set by an endpoint's answer (e.g. X-Total-Count). */
+export type AnswerHeaders = Map<string, string>;
+
 export interface PaidEndpoint<Query = unknown> {
   /** URL path, e.g. /v1/tiktok/influencer/list/analytics (GET). */
   readonly path: string;
@@ -38,7 +41,8 @@ export interface PaidEndpoint<Query = unknown> {
   check(index: ServingIndex, query: Query): void;
   /**
    * The `data` of the 200 as UTF-8 JSON bytes. Synchronous, so one snapshot answers the whole request; it
-   * runs while the debit is being committed, and a throw after the debit is refunded.
+   * runs while the debit is being committed, and a throw after the debit is refunded. Headers it sets on
+   * `headers` are sent with the 200 only.
    */
-  answer(ctx: AppContext, index: ServingIndex, query: Query): Buffer;
+  answer(ctx: AppContext, index: ServingIndex, query: Query, headers: AnswerHeaders): Buffer;
 }

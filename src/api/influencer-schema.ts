@@ -87,6 +87,10 @@ export const INFLUENCER_EXAMPLE: { [key: string]: Json } = {
   total_views_cnt: 0,
   unique_id: 'hannahdowns',
   user_id: '1000038',
+  per_views_avg_cnt: 0,
+  total_views_7d_cnt: 0,
+  per_video_product_views_avg_cnt: 0,
+  product_category_ids: [],
 };
 
 /** The OpenAPI schema of one served influencer. */

@@ -19,9 +19,15 @@ function ownBytes(text: string): Buffer {
   return bytes;
 }
 
+/** A cached page and the number of matches over every page (X-Total-Count). */
+export interface CachedPage {
+  readonly bytes: Buffer;
+  readonly total: number;
+}
+
 export class PageCache {
   private owner: ServingIndex | null = null;
-  private readonly pages = new Map<string, Buffer>();
+  private readonly pages = new Map<string, CachedPage>();
   private chars = 0;
 
   /**
@@ -37,7 +43,15 @@ export class PageCache {
 
   /** The page of `query` as UTF-8 bytes; `key` is pageKey(query) (callers may have it already). */
   bytes(index: ServingIndex, query: InfluencerQuery, key: string): Buffer {
-    if (this.maxChars === 0) return Buffer.from(index.search(query).dataJson, 'utf8');
+    return this.page(index, query, key).bytes;
+  }
+
+  /** The page of `query` and its total; `key` is pageKey(query). */
+  page(index: ServingIndex, query: InfluencerQuery, key: string): CachedPage {
+    if (this.maxChars === 0) {
+      const result = index.search(query);
+      return { bytes: Buffer.from(result.dataJson, 'utf8'), total: result.total };
+    }
     if (this.owner !== index) {
       this.pages.clear();
       this.chars = 0;
@@ -49,13 +63,14 @@ export class PageCache {
       this.pages.set(key, hit);
       return hit;
     }
-    const page = ownBytes(index.search(query).dataJson);
+    const result = index.search(query);
+    const page: CachedPage = { bytes: ownBytes(result.dataJson), total: result.total };
     this.pages.set(key, page);
-    this.chars += key.length + page.length;
+    this.chars += key.length + page.bytes.length;
     for (const [oldKey, oldPage] of this.pages) {
       if (this.chars <= this.maxChars) break;
       this.pages.delete(oldKey);
-      this.chars -= oldKey.length + oldPage.length;
+      this.chars -= oldKey.length + oldPage.bytes.length;
     }
     return page;
   }

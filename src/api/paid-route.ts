@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireAccount, serveCharged } from './account-guard.ts';
 import type { AppContext } from './context.ts';
-import type { PaidEndpoint } from './endpoint.ts';
+import type { AnswerHeaders, PaidEndpoint } from './endpoint.ts';
 import { ApiError } from './errors.ts';
 import { InvalidParameter } from './parameters.ts';
 
@@ -55,6 +55,12 @@ export function registerPaidEndpoint(app: FastifyInstance, ctx: AppContext, endp
     endpoint.check(index, query);
     // Answered by the snapshot current at this instant, in one synchronous call, so a request never sees a
     // mix of two snapshots.
-    return serveCharged(ctx, request, reply, endpoint.credits, () => endpoint.answer(ctx, index, query));
+    const headers: AnswerHeaders = new Map();
+    const body = await serveCharged(ctx, request, reply, endpoint.credits, () =>
+      endpoint.answer(ctx, index, query, headers),
+    );
+    // Only on the 200 (serveCharged returns the body): not on an error that follows the answer.
+    if (Buffer.isBuffer(body)) for (const [name, value] of headers) reply.header(name, value);
+    return body;
   });
 }

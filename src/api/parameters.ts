@@ -50,6 +50,7 @@ export const TEXT_MAX_LENGTH = 100;
 
 const DIGITS = /^\d+$/;
 const PLAIN_DECIMAL = /^\d+(\.\d+)?$/;
+const SIGNED_DIGITS = /^[-+]?\d+$/;
 
 interface Documented {
   readonly name: string;
@@ -121,13 +122,24 @@ export function codeParameter(
 }
 
 /** A non-negative decimal number written plainly (0.05, not 5 %, .05 or 5e-2). */
-export function decimalParameter(spec: Documented): Parameter<number> {
-  const { name } = spec;
+export function decimalParameter(
+  spec: Documented & {
+    /** Largest value accepted, and the 400's words past it ("<name> must be <tooLarge>, got …"). */
+    readonly max?: number;
+    readonly tooLarge?: string;
+  },
+): Parameter<number> {
+  const { name, max } = spec;
   return {
     name,
     required: spec.required ?? false,
     description: spec.description,
-    schema: { type: 'number', minimum: 0, ...(spec.example !== undefined && { example: spec.example }) },
+    schema: {
+      type: 'number',
+      minimum: 0,
+      ...(max !== undefined && { maximum: max }),
+      ...(spec.example !== undefined && { example: spec.example }),
+    },
     rule: spec.rule ?? `decimal number ≥ 0`,
     parse(raw) {
       const n = PLAIN_DECIMAL.test(raw) ? Number(raw) : NaN;
@@ -136,7 +148,38 @@ export function decimalParameter(spec: Documented): Parameter<number> {
           name,
           `${name} must be ${spec.mustBe ?? 'a non-negative decimal number'}, got ${shown(raw)}`,
         );
+      if (max !== undefined && n > max)
+        throw new InvalidParameter(
+          name,
+          `${name} must be ${spec.tooLarge ?? `at most ${max}`}, got ${shown(raw)}`,
+        );
       return n;
+    },
+  };
+}
+
+/** An integer that may be negative (a growth): plain decimal digits after an optional sign, |n| ≤ 2^53 − 1. */
+export function signedIntegerParameter(spec: Documented): Parameter<number> {
+  const { name } = spec;
+  return {
+    name,
+    required: spec.required ?? false,
+    description: spec.description,
+    schema: {
+      type: 'integer',
+      minimum: -MAX_COUNT,
+      maximum: MAX_COUNT,
+      ...(spec.example !== undefined && { example: spec.example }),
+    },
+    rule: spec.rule ?? 'integer, may be negative (`-500`)',
+    parse(raw) {
+      const n = SIGNED_DIGITS.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n))
+        throw new InvalidParameter(
+          name,
+          `${name} must be ${spec.mustBe ?? 'an integer, optionally signed (-500), without decimals or exponent'}, got ${shown(raw)}`,
+        );
+      return n === 0 ? 0 : n; // -0 is 0
     },
   };
 }

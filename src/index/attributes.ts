@@ -20,8 +20,9 @@ export const ATTR_SHOWCASE_1 = 4;
 export const ATTR_SHOWCASE_0 = 8;
 const FLAG_BITS = 4;
 
-/** Sort fields with their own attribute copy (user_id order is row order). */
-export const ATTRIBUTE_ORDERS: readonly string[] = SORT_FIELDS.slice(1);
+/** Sort fields with their own attribute copy on disk (user_id order is row order). The commerce sorts of
+ *  format 6 get theirs when the index is read (orderAttributes in read.ts): same bytes, no file. */
+export const ATTRIBUTE_ORDERS: readonly string[] = SORT_FIELDS.slice(1, 7);
 
 export function attributeLayout(dictionarySizes: Readonly<Record<CodedField, number>>): AttributeLayout {
   const fields: Partial<Record<CodedField, { shift: number; bits: number }>> = {};

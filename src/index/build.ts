@@ -21,6 +21,7 @@ import {
   NUMERIC_COLUMNS,
   ORDERED_FIELDS,
   codeWidth,
+  columnSql,
   regionFiles,
   type CodedField,
   type AttributeLayout,
@@ -32,6 +33,7 @@ import { ATTRIBUTE_ORDERS, attributeLayout, writeAttributeFiles } from './attrib
 import { RANK_ORDERS, writeRankFiles } from './ranks.ts';
 import { PRODUCT_ORDERS, writeProductFiles } from './products.ts';
 import { diskFiles } from './files.ts';
+import { LOOKUP_KEYS, lookupFiles, writeLookupFiles } from './lookup.ts';
 
 export class IndexBuildError extends Error {}
 
@@ -62,6 +64,7 @@ async function scalarRows(conn: DuckDBConnection, sql: string): Promise<DuckDBVa
 }
 
 function fieldType(name: string) {
+  if (name === 'has_contact_email') return 'int';
   const field = SNAPSHOT_FIELDS.find((f) => f.name === name);
   if (!field) throw new IndexBuildError(`unknown snapshot field ${name}`);
   return field.type;
@@ -75,7 +78,7 @@ async function inspect(conn: DuckDBConnection, source: string): Promise<Record<s
     "count(*) FILTER (WHERE NOT regexp_full_match(user_id, '[1-9][0-9]{0,37}|0'))",
   ];
   for (const field of NUMERIC_COLUMNS) {
-    const c = ident(field);
+    const c = columnSql(field);
     if (fieldType(field) === 'number')
       checks.push(`count(*) FILTER (WHERE isnan(${c}) OR isinf(${c}) OR ${c} IS NULL)`);
     else checks.push(`min(${c})::DOUBLE`, `max(${c})::DOUBLE`, `count(*) FILTER (WHERE ${c} IS NULL)`);
@@ -186,7 +189,7 @@ async function buildRegion(
   const out = join(ctx.outDir, dir);
   await mkdir(out, { recursive: true });
   const stage = `index ${region}`;
-  const numeric = NUMERIC_COLUMNS.map((f) => `CAST(${ident(f)} AS DOUBLE) AS ${ident(f)}`);
+  const numeric = NUMERIC_COLUMNS.map((f) => `CAST(${columnSql(f)} AS DOUBLE) AS ${ident(f)}`);
   const coded = CODED_FIELDS.map((f) => `lower(CAST(${ident(f)} AS VARCHAR)) AS ${ident(f)}`);
   // rn = position in user_id numeric order, the tie-break of every sort.
   await conn.run(
@@ -329,6 +332,23 @@ async function buildRegion(
   if (row !== rows) throw new IndexBuildError(`region ${region}: serialized ${row} rows, expected ${rows}`);
   await writeArray(join(out, regionFiles.rowOffsets), offsets);
   const files = diskFiles(out);
+  // Lookup tables of the detail endpoint: user ids and handles, row order.
+  const userIds: string[] = [];
+  const handles: string[] = [];
+  await eachChunk(
+    conn,
+    `SELECT CAST(user_id AS VARCHAR), CAST(unique_id AS VARCHAR) FROM ${ctx.source} WHERE region = ${quote(region)} ORDER BY CAST(user_id AS HUGEINT)`,
+    (count, column) => {
+      const id = column(0);
+      const handle = column(1);
+      for (let r = 0; r < count; r++) {
+        userIds.push(String(id(r)));
+        handles.push(String(handle(r) ?? ''));
+      }
+    },
+  );
+  await writeLookupFiles(files, 'user_id', userIds);
+  await writeLookupFiles(files, 'unique_id', handles);
   const genderCounts = await writeAttributeFiles(files, rows, ctx, ctx.attributes);
   await writeRankFiles(files, rows);
   await writeProductFiles(files, rows, ctx.productCategoryWords);
@@ -353,6 +373,7 @@ function regionFileList(dir: string): string[] {
     ...RANK_ORDERS.map(regionFiles.ranks),
     regionFiles.rowRanks,
     ...PRODUCT_ORDERS.map(regionFiles.products),
+    ...LOOKUP_KEYS.flatMap((k) => [lookupFiles.hashes(k), lookupFiles.rows(k)]),
   ];
   return names.map((n) => `${dir}/${n}`);
 }

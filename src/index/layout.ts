@@ -3,19 +3,31 @@
 import { RANGE_FIELDS, SORT_FIELDS } from './query.ts';
 
 // 2: packed attribute arrays (attributes.ts) and per-region gender counts. 3: rank files (ranks.ts).
-// 4: product bytes (products.ts). 5: rank buckets in row order.
-export const INDEX_FORMAT_VERSION = 5;
+// 4: product bytes (products.ts). 5: rank buckets in row order. 6: commerce sorts and filters (commerce.ts),
+// has_contact_email, and rows.json items with per_views_avg_cnt, total_views_7d_cnt,
+// per_video_product_views_avg_cnt and product_category_ids.
+export const INDEX_FORMAT_VERSION = 6;
 export const INDEX_MANIFEST_FILE = 'manifest.json';
 
-/** Numeric columns held in memory: every range filter, every sort field, and the two flags. */
+/** Fields filtered by a range of values: the range filters and has_contact_email (a 0/1 column derived from
+ *  contact_email, filtered as the range [v, v]). Each has rank buckets in row order (ranks.u8). */
+export const FILTERED_FIELDS: readonly string[] = [...RANGE_FIELDS, 'has_contact_email'];
+
+/** Numeric columns held in memory: every filtered field, every sort field, and the two flags. */
 export const NUMERIC_COLUMNS: readonly string[] = [
-  ...new Set<string>([...RANGE_FIELDS, ...SORT_FIELDS.slice(1), 'sales_flag', 'show_case_flag']),
+  ...new Set<string>([...FILTERED_FIELDS, ...SORT_FIELDS.slice(1), 'sales_flag', 'show_case_flag']),
 ];
 
-/** Fields with a presorted order (ascending value, then user_id): sort fields and range filters. */
+/** Fields with a presorted order (ascending value, then user_id): sort fields and filtered fields. */
 export const ORDERED_FIELDS: readonly string[] = [
-  ...new Set<string>([...SORT_FIELDS.slice(1), ...RANGE_FIELDS]),
+  ...new Set<string>([...SORT_FIELDS.slice(1), ...FILTERED_FIELDS]),
 ];
+
+/** SQL (DuckDB, over the snapshot's rows) of a numeric column: the field itself, or what it derives from. */
+export function columnSql(field: string): string {
+  if (field === 'has_contact_email') return `(coalesce(contact_email, '') <> '')::INTEGER`;
+  return `"${field.replace(/"/g, '""')}"`;
+}
 
 /** Text fields compared case-insensitively, stored as dictionary codes of their lower-cased value. */
 export const CODED_FIELDS = ['category', 'language', 'gender'] as const;
@@ -64,6 +76,8 @@ export interface IndexManifest {
   readonly attributes: AttributeLayout;
   /** Every file of the index, relative to the index folder. */
   readonly files: readonly string[];
+  /** rows.json items lack the figures format 6 serves (an upgraded format-5 index): added when read. */
+  readonly rowsWithoutFigures?: boolean;
 }
 
 /** File names inside a region folder. */

@@ -25,6 +25,8 @@ export interface LoadedServingIndex extends ServingIndex {
   readonly residentBytes: number;
   /** Plan used by the last search (for benchmarks and tests). */
   readonly lastPlan: PlanKind;
+  /** Whether searches count their total (X-Total-Count); off only to measure what counting costs. */
+  countTotals: boolean;
 }
 
 const WORKER = new URL('./load-worker.mjs', import.meta.url);
@@ -98,6 +100,8 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
         codes: r.codes,
         postings: r.postings,
         productCategoryMask: r.productCategoryMask,
+        rowsWithoutFigures: r.rowsWithoutFigures,
+        lookups: r.lookups,
         jsonOffsets: r.jsonOffsets,
         jsonFd,
         rowAttributes: r.rowAttributes,
@@ -129,9 +133,19 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
     get lastPlan() {
       return searcher.lastPlan;
     },
+    get countTotals() {
+      return searcher.countTotals;
+    },
+    set countTotals(on: boolean) {
+      searcher.countTotals = on;
+    },
     search(query: InfluencerQuery): SearchResult {
       if (closed) throw new Error('serving index is closed');
       return searcher.search(query);
+    },
+    detail(key, values) {
+      if (closed) throw new Error('serving index is closed');
+      return searcher.detail(key, values);
     },
     vocabulary() {
       vocabulary ??= [...regions.values()]

@@ -11,8 +11,13 @@ export const SORT_FIELDS = [
   'per_views_avg_cnt',
   'interaction_rate',
   'total_product_cnt',
+  'total_sale_gmv_30d_amt',
+  'total_followers_7d_cnt',
+  'ec_score',
+  'total_views_7d_cnt',
+  'total_sale_gmv_amt',
 ] as const;
-export type SortFieldCode = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+export type SortFieldCode = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
 
 /** Range-filtered snapshot fields, keyed by the query parameter stem (min_<stem> / max_<stem>). */
 export const RANGE_FIELDS = [
@@ -23,6 +28,9 @@ export const RANGE_FIELDS = [
   'total_views_7d_cnt',
   'per_video_product_views_avg_cnt',
   'per_video_product_views_avg_7d_cnt',
+  'total_sale_gmv_30d_amt',
+  'total_followers_30d_cnt',
+  'ec_score',
 ] as const;
 export type RangeField = (typeof RANGE_FIELDS)[number];
 
@@ -53,6 +61,8 @@ export interface InfluencerQuery {
   readonly showCaseFlag?: number;
   /** 0 or absent: none; 1: sales_flag in (1,3); 2: in (2,3); 3: = 3; 4: show_case_flag = 1. */
   readonly salesFlag?: 0 | 1 | 2 | 3 | 4;
+  /** 1: a public contact e-mail (contact_email not empty); 0: none. */
+  readonly hasContactEmail?: 0 | 1;
 }
 
 /** Numeric order of decimal user ids (canonical, no leading zeros): shorter is smaller, then lexicographic. */

@@ -6,7 +6,7 @@
 // sequence, so walking it (or gathering from a range of it) tests ranges with sequential reads; the buckets in
 // row order serve random rows (gathers from posting lists): a read of a byte array a quarter to an eighth the
 // size of the column, so far fewer cache misses.
-import { regionFiles, type IndexManifest } from './layout.ts';
+import { FILTERED_FIELDS, regionFiles, type IndexManifest } from './layout.ts';
 import { derivedFiles, type RegionFiles } from './files.ts';
 import { RANGE_FIELDS } from './query.ts';
 import { ATTRIBUTE_ORDERS } from './attributes.ts';
@@ -20,9 +20,13 @@ export const RANK_CHECK = 2;
 /** Sort orders with rank files (user_id order is row order: its column reads are sequential already). */
 export const RANK_ORDERS: readonly string[] = ATTRIBUTE_ORDERS;
 
+/** Range fields whose buckets the sort orders keep (those of format 5: later filters read their values, so
+ *  resident memory does not grow by a byte per order per filter). */
+const ORDER_RANKED_FIELDS: readonly string[] = RANGE_FIELDS.slice(0, 7);
+
 /** Range fields whose buckets a sort order keeps, in file order (its own field is the walk's slice). */
 export function rankedFields(sortField: string): readonly string[] {
-  return RANGE_FIELDS.filter((f) => f !== sortField);
+  return ORDER_RANKED_FIELDS.filter((f) => f !== sortField);
 }
 
 /** First rank of bucket b in a region of `rows` rows (bucket of rank p: floor(p * 256 / rows)). */
@@ -41,10 +45,15 @@ export function rankClasses(lo: number, hi: number, rows: number, into: Uint8Arr
 
 /** Writes a region's rank files from its already written orders: `ranks.u8` (row order, one block of `rows`
  *  bytes per range field) and, unless `rowOrderOnly`, `ranks-<sort field>.u8` (one block per ranked field). */
-export async function writeRankFiles(files: RegionFiles, rows: number, rowOrderOnly = false): Promise<void> {
-  const all = new Uint8Array(rows * RANGE_FIELDS.length);
+export async function writeRankFiles(
+  files: RegionFiles,
+  rows: number,
+  rowOrderOnly = false,
+  fields: readonly string[] = FILTERED_FIELDS,
+): Promise<void> {
+  const all = new Uint8Array(rows * fields.length);
   const buckets = new Map<string, Uint8Array>();
-  for (const [k, field] of RANGE_FIELDS.entries()) {
+  for (const [k, field] of fields.entries()) {
     const order = new Uint32Array(await files.read(regionFiles.order(field)));
     const bucket = all.subarray(k * rows, (k + 1) * rows);
     for (let p = 0; p < rows; p++) bucket[order[p]!] = Math.floor((p * RANK_BUCKETS) / rows);
@@ -74,7 +83,7 @@ export async function upgradeFormat2(
 ): Promise<IndexManifest> {
   const files = [...manifest.files];
   for (const r of manifest.regions) {
-    await writeRankFiles(derivedFiles(indexDir, r.dir, derived), r.rows);
+    await writeRankFiles(derivedFiles(indexDir, r.dir, derived), r.rows, false, ORDER_RANKED_FIELDS);
     files.push(...RANK_ORDERS.map((f) => `${r.dir}/${regionFiles.ranks(f)}`));
   }
   return { ...manifest, formatVersion: 3, files };
@@ -88,7 +97,8 @@ export async function upgradeFormat4(
 ): Promise<IndexManifest> {
   const files = [...manifest.files];
   for (const r of manifest.regions) {
-    await writeRankFiles(derivedFiles(indexDir, r.dir, derived), r.rows, true);
+    // The fields of format 5 (format 6's upgrade adds the others).
+    await writeRankFiles(derivedFiles(indexDir, r.dir, derived), r.rows, true, ORDER_RANKED_FIELDS);
     files.push(`${r.dir}/${regionFiles.rowRanks}`);
   }
   return { ...manifest, formatVersion: 5, files };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SNAPSHOT_INDEX_DIR, SNAPSHOT_MANIFEST_FILE } from '../snapshot/schema.ts';
 import {
   CODED_FIELDS,
+  FILTERED_FIELDS,
   INDEX_FORMAT_VERSION,
   INDEX_MANIFEST_FILE,
   NUMERIC_COLUMNS,
@@ -25,7 +26,9 @@ import type {
   PostingLists,
   RegionIndex,
 } from './search/index.ts';
-import { RANGE_FIELDS } from './query.ts';
+import { SORT_FIELDS } from './query.ts';
+import { upgradeFormat5 } from './commerce.ts';
+import { LOOKUP_KEYS, lookupFiles, type LookupKey, type LookupTable } from './lookup.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
@@ -44,6 +47,7 @@ const UPGRADES: Readonly<
   2: upgradeFormat2, // rank buckets per sort order
   3: upgradeFormat3, // product bytes
   4: upgradeFormat4, // rank buckets in row order
+  5: upgradeFormat5, // commerce columns and orders, has_contact_email
 };
 
 /** A region's arrays as read; the serving thread adds the open rows.json. */
@@ -285,6 +289,14 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
         throw new IndexLoadError(`serving index attributes of ${r.region} (${field}) have ${a.length} rows`);
       orderAttributes.set(field, count(a));
     }
+    // Sort orders without an attribute file (format 6's commerce sorts): their copy, derived here.
+    for (const field of SORT_FIELDS.slice(1)) {
+      if (orderAttributes.has(field)) continue;
+      const order = orders.get(field)!;
+      const a = rowAttributes instanceof Uint16Array ? new Uint16Array(r.rows) : new Uint32Array(r.rows);
+      for (let p = 0; p < r.rows; p++) a[p] = rowAttributes[order[p]!]!;
+      orderAttributes.set(field, count(a));
+    }
     const ranks = new Map<string, ReadonlyMap<string, Uint8Array>>();
     for (const sortField of RANK_ORDERS) {
       const fields = rankedFields(sortField);
@@ -296,10 +308,10 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
       ranks.set(sortField, new Map(fields.map((f, k) => [f, all.subarray(k * r.rows, (k + 1) * r.rows)])));
     }
     const allRowRanks = count(files.read(dir, regionFiles.rowRanks, 'uint8'));
-    if (allRowRanks.length !== r.rows * RANGE_FIELDS.length)
+    if (allRowRanks.length !== r.rows * FILTERED_FIELDS.length)
       throw new IndexLoadError(`serving index row ranks of ${r.region} have ${allRowRanks.length} bytes`);
     const rowRanks = new Map(
-      RANGE_FIELDS.map((f, k) => [f as string, allRowRanks.subarray(k * r.rows, (k + 1) * r.rows)]),
+      FILTERED_FIELDS.map((f, k) => [f as string, allRowRanks.subarray(k * r.rows, (k + 1) * r.rows)]),
     );
     const productBytes = new Map<string, Uint8Array>();
     for (const sortField of PRODUCT_ORDERS) {
@@ -310,6 +322,12 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
         );
       productBytes.set(sortField, bytes);
     }
+    const lookups = {} as Record<LookupKey, LookupTable>;
+    for (const key of LOOKUP_KEYS)
+      lookups[key] = {
+        hashes: count(files.readU32(dir, lookupFiles.hashes(key), r.rows)),
+        rows: count(files.readU32(dir, lookupFiles.rows(key), r.rows)),
+      };
     if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
       throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
     regions.push({
@@ -329,6 +347,8 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
       productBytes,
       productBits: productBits(postings.product_category.starts),
       genderCounts: r.genderCounts,
+      rowsWithoutFigures: manifest.rowsWithoutFigures === true,
+      lookups,
     });
   }
   const dictionaries: IndexDictionaries = {
@@ -366,6 +386,7 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const m of r.ranks.values()) for (const a of m.values()) add(a);
     for (const a of r.rowRanks.values()) add(a);
     for (const a of r.productBytes.values()) add(a);
+    for (const t of Object.values(r.lookups)) [t.hashes, t.rows].forEach(add);
     [r.productCategoryMask, r.jsonOffsets, r.rowAttributes, r.productBits].forEach(add);
   }
   return [...buffers];

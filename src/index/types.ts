@@ -6,6 +6,8 @@ export interface SearchResult {
   readonly dataJson: string;
   /** Number of rows in the page. */
   readonly count: number;
+  /** Number of influencers matching the query, over every page (X-Total-Count). */
+  readonly total: number;
 }
 
 /** A value of a coded field and how many influencers have it. */
@@ -34,6 +36,11 @@ export interface ServingIndex {
   readonly regions: readonly string[];
   /** Synchronous and allocation-light: this is the request hot path. */
   search(query: InfluencerQuery): SearchResult;
+  /**
+   * The served items of the influencers whose user_id (or handle, unique_id, case-insensitive) is one of
+   * `values`, in the order of `values`, as a JSON array literal; values not found are left out.
+   */
+  detail(key: 'user_id' | 'unique_id', values: readonly string[]): string;
   /** Per region with influencers, in region order: counts of each value (counted once, on first call). */
   vocabulary(): readonly RegionVocabulary[];
   /** Releases file handles; searches after close() throw. */

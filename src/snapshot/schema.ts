@@ -24,12 +24,6 @@ const served = (name: string, type: FieldType, title: string): SnapshotField => 
   served: true,
   title,
 });
-const filterOnly = (name: string, type: FieldType, title: string): SnapshotField => ({
-  name,
-  type,
-  served: false,
-  title,
-});
 
 /** Every field, in the order the API serializes them (the seed's order, plus total_likes_cnt). */
 export const SNAPSHOT_FIELDS: readonly SnapshotField[] = [
@@ -87,10 +81,11 @@ export const SNAPSHOT_FIELDS: readonly SnapshotField[] = [
   served('total_views_cnt', 'int', 'Total video views'),
   served('unique_id', 'string', 'Handle'),
   served('user_id', 'string', 'TikTok user id (decimal string)'),
-  filterOnly('per_views_avg_cnt', 'int', 'Average views per video (sort field 4)'),
-  filterOnly('total_views_7d_cnt', 'int', 'Video views increase in the last 7 days'),
-  filterOnly('per_video_product_views_avg_cnt', 'int', 'Average views of product videos'),
-  filterOnly('product_category_ids', 'string_list', 'Product category ids promoted or sold'),
+  // Served since index format 6 (issue 9), last so that an older index's items get them appended in order.
+  served('per_views_avg_cnt', 'int', 'Average views per video (sort field 4)'),
+  served('total_views_7d_cnt', 'int', 'Video views increase in the last 7 days'),
+  served('per_video_product_views_avg_cnt', 'int', 'Average views of product videos'),
+  served('product_category_ids', 'string_list', 'Product category ids promoted or sold'),
 ];
 
 export const SERVED_FIELDS = SNAPSHOT_FIELDS.filter((f) => f.served);

@@ -12,8 +12,16 @@ import { filtersWithoutSql } from '../oracle/reference-sql.ts';
 
 const SEED = new URL('../../../shared/openapi.seed.yaml', import.meta.url);
 
-/** Parameters Kolscope adds to the seed's list endpoint, each documented in docs/api.md (none yet). */
-const LIST_EXTENSIONS: readonly { name: string; type: string }[] = [];
+/** Parameters Kolscope adds to the seed's list endpoint, each documented in docs/api.md. */
+const LIST_EXTENSIONS: readonly { name: string; type: string }[] = [
+  { name: 'min_total_sale_gmv_30d_amt', type: 'number' },
+  { name: 'max_total_sale_gmv_30d_amt', type: 'number' },
+  { name: 'min_total_followers_30d_cnt', type: 'integer' },
+  { name: 'max_total_followers_30d_cnt', type: 'integer' },
+  { name: 'min_ec_score', type: 'number' },
+  { name: 'max_ec_score', type: 'number' },
+  { name: 'has_contact_email', type: 'integer' },
+];
 
 /** Where the served type deliberately differs from the seed's (docs/api.md, "Decisions"). */
 const TYPE_DECISIONS: Readonly<Record<string, string>> = { page_num: 'integer', page_size: 'integer' };

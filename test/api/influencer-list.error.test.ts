@@ -80,8 +80,8 @@ const BAD_REQUESTS: [string, string][] = [
   ['region=US&page_num=%201', 'page_num must be an integer between 1 and 10000, got " 1"'],
   ['region=US&page_num=abc', 'page_num must be an integer between 1 and 10000, got "abc"'],
   [
-    'region=US&influencer_sort_field_v2=7',
-    'influencer_sort_field_v2 must be an integer between 0 and 6, got "7"',
+    'region=US&influencer_sort_field_v2=12',
+    'influencer_sort_field_v2 must be an integer between 0 and 11, got "12"',
   ],
   ['region=US&sort_type=-1', 'sort_type must be 0 (ascending) or 1 (descending), got "-1"'],
   [
@@ -100,6 +100,28 @@ const BAD_REQUESTS: [string, string][] = [
     'region=US&min_total_views_cnt=10&max_total_views_cnt=9',
     'min_total_views_cnt must not be greater than max_total_views_cnt',
   ],
+  [
+    'region=US&max_interaction_rate=5',
+    'max_interaction_rate must be a fraction from 0 to 1 (0.05 = 5 %), not a percentage, got "5"',
+  ],
+  [
+    'region=US&min_interaction_rate=1.01',
+    'min_interaction_rate must be a fraction from 0 to 1 (0.05 = 5 %), not a percentage, got "1.01"',
+  ],
+  [
+    'region=US&min_total_followers_30d_cnt=1.5',
+    'min_total_followers_30d_cnt must be an integer, optionally signed (-500), without decimals or exponent, got "1.5"',
+  ],
+  [
+    'region=US&min_total_followers_30d_cnt=--5',
+    'min_total_followers_30d_cnt must be an integer, optionally signed (-500), without decimals or exponent, got "--5"',
+  ],
+  [
+    'region=US&min_total_sale_gmv_30d_amt=-1',
+    'min_total_sale_gmv_30d_amt must be a non-negative decimal number, got "-1"',
+  ],
+  ['region=US&min_ec_score=3&max_ec_score=2', 'min_ec_score must not be greater than max_ec_score'],
+  ['region=US&has_contact_email=2', 'has_contact_email must be 0 or 1, got "2"'],
   ['region=GB&gender=male', 'gender is only available for region US, not GB'],
   ['region=US&gender=x', 'gender must be male or female, got "x"'],
   [

@@ -44,9 +44,9 @@ after(async () => {
   await snapshot?.remove();
 });
 
-async function inject(qs: string): Promise<{ status: number; body: Envelope }> {
+async function inject(qs: string): Promise<{ status: number; body: Envelope; total: number }> {
   const res = await server.app.inject({ url: `${LIST}?${qs}`, headers: { authorization: `Bearer ${key}` } });
-  return { status: res.statusCode, body: res.json<Envelope>() };
+  return { status: res.statusCode, body: res.json<Envelope>(), total: Number(res.headers['x-total-count']) };
 }
 
 const base = (): InfluencerQuery => ({
@@ -98,6 +98,8 @@ test('served field types follow the snapshot schema (interaction_rate a fraction
       const v = row[f.name];
       if (f.type === 'int') assert.ok(Number.isSafeInteger(v), `${f.name} integer`);
       else if (f.type === 'number') assert.equal(typeof v, 'number', `${f.name} number`);
+      else if (f.type === 'string_list')
+        assert.ok(Array.isArray(v) && v.every((id) => typeof id === 'string'), `${f.name} list`);
       else assert.equal(typeof v, 'string', `${f.name} string`);
     }
     assert.ok((row.interaction_rate as number) >= 0 && (row.interaction_rate as number) < 10);
@@ -149,15 +151,44 @@ const ONE_BY_ONE: [string, InfluencerQuery][] = [
     { ...base(), ranges: { per_video_product_views_avg_7d_cnt: { max: 500 } } },
   ],
   ['region=US&page_num=10000', { ...base(), pageNum: 10000 }],
+  ...[7, 8, 9, 10, 11].flatMap((code): [string, InfluencerQuery][] => [
+    [
+      `region=US&influencer_sort_field_v2=${code}&sort_type=1`,
+      { ...base(), sortField: code as 7, descending: true },
+    ],
+    [
+      `region=GB&influencer_sort_field_v2=${code}&page_num=3`,
+      { ...base(), region: 'GB', sortField: code as 7, pageNum: 3 },
+    ],
+  ]),
+  [
+    'region=US&min_total_sale_gmv_30d_amt=100.5&max_total_sale_gmv_30d_amt=50000',
+    { ...base(), ranges: { total_sale_gmv_30d_amt: { min: 100.5, max: 50000 } } },
+  ],
+  [
+    'region=US&min_total_followers_30d_cnt=-500&max_total_followers_30d_cnt=%2B2000',
+    { ...base(), ranges: { total_followers_30d_cnt: { min: -500, max: 2000 } } },
+  ],
+  [
+    'region=US&max_total_followers_30d_cnt=-1',
+    { ...base(), ranges: { total_followers_30d_cnt: { max: -1 } } },
+  ],
+  ['region=US&min_ec_score=2.5&max_ec_score=4', { ...base(), ranges: { ec_score: { min: 2.5, max: 4 } } }],
+  ['region=US&has_contact_email=1', { ...base(), hasContactEmail: 1 }],
+  [
+    'region=US&has_contact_email=0&influencer_sort_field_v2=7&sort_type=1',
+    { ...base(), hasContactEmail: 0, sortField: 7, descending: true },
+  ],
 ];
 
 test('every parameter filters, sorts and pages exactly as the reference SQL', async () => {
   let nonEmpty = 0;
   for (const [qs, query] of ONE_BY_ONE) {
-    const { status, body } = await inject(qs);
+    const { status, body, total } = await inject(qs);
     assert.equal(status, 200, `${qs}: ${body.message}`);
     const expected = await oracle.rows(query);
     assert.deepEqual(body.data, expected, qs);
+    assert.equal(total, await oracle.total(query), `X-Total-Count of ${qs}`);
     if (expected.length > 0) nonEmpty++;
   }
   // The cases must actually select rows (the synthetic snapshot has every kind of influencer).
@@ -181,6 +212,9 @@ const RANGE_VALUES: Partial<Record<RangeField, number[]>> = {
   total_views_7d_cnt: [0, 10, 1000, 10000],
   per_video_product_views_avg_cnt: [0, 1, 100, 1000],
   per_video_product_views_avg_7d_cnt: [0, 1, 50, 500],
+  total_sale_gmv_30d_amt: [0, 0.5, 100, 2500.75, 50000],
+  total_followers_30d_cnt: [-1000, -1, 0, 10, 1000, 50000],
+  ec_score: [0, 0.25, 1, 2.5, 4.1],
 };
 
 const randomCase = (s: string) =>
@@ -224,6 +258,7 @@ const validRequest = fc
       gender: sometimes(fc.constantFrom('male', 'female', 'FEMALE')),
       showCaseFlag: sometimes(fc.integer({ min: 0, max: 1 })),
       salesFlag: sometimes(fc.integer({ min: 0, max: 4 })),
+      hasContactEmail: sometimes(fc.integer({ min: 0, max: 1 })),
     },
     { requiredKeys: ['region', 'pageNum', 'pageSize', 'sortField', 'descending', 'ranges'] },
   )
@@ -277,6 +312,10 @@ const validRequest = fc
       params.set('sales_flag', String(r.salesFlag));
       query = { ...query, salesFlag: r.salesFlag as InfluencerQuery['salesFlag'] };
     }
+    if (r.hasContactEmail !== null && r.hasContactEmail !== undefined) {
+      params.set('has_contact_email', String(r.hasContactEmail));
+      query = { ...query, hasContactEmail: r.hasContactEmail as 0 | 1 };
+    }
     return { qs: params.toString(), query };
   });
 
@@ -284,10 +323,11 @@ test('random valid queries return exactly what DuckDB returns for the reference 
   let rows = 0;
   await fc.assert(
     fc.asyncProperty(validRequest, async ({ qs, query }) => {
-      const { status, body } = await inject(qs);
+      const { status, body, total } = await inject(qs);
       assert.equal(status, 200, `${qs}: ${body.message}`);
       const expected = await oracle.rows(query);
       assert.deepEqual(body.data, expected, qs);
+      assert.equal(total, await oracle.total(query), `X-Total-Count of ${qs}`);
       rows += expected.length;
     }),
     { numRuns: 150, seed: 20261124 },
@@ -299,11 +339,12 @@ test('repeated queries (served from the page cache) are still charged one credit
   const credits = async () => (await accounts.store.listKeys()).find((k) => k.id === keyId)!.credits;
   const start = await credits();
   const first = await inject('region=US&influencer_sort_field_v2=1&sort_type=1');
-  for (let i = 0; i < 4; i++)
-    assert.deepEqual(
-      (await inject('region=US&influencer_sort_field_v2=1&sort_type=1')).body.data,
-      first.body.data,
-    );
+  assert.ok(first.total > 10, 'X-Total-Count of a cached page');
+  for (let i = 0; i < 4; i++) {
+    const again = await inject('region=US&influencer_sort_field_v2=1&sort_type=1');
+    assert.deepEqual(again.body.data, first.body.data);
+    assert.equal(again.total, first.total);
+  }
   assert.equal(await credits(), start - 5);
 });
 

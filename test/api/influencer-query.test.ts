@@ -122,7 +122,12 @@ test('integers are plain decimal digits within range', () => {
 
 test('interaction_rate is a non-negative plain decimal fraction', () => {
   assert.equal(ok('region=US&min_interaction_rate=0.0532').ranges.interaction_rate?.min, 0.0532);
-  assert.equal(ok('region=US&max_interaction_rate=2').ranges.interaction_rate?.max, 2);
+  assert.equal(ok('region=US&max_interaction_rate=1').ranges.interaction_rate?.max, 1);
+  // Above 1 is a percentage given by mistake: a 400 that says it is a fraction.
+  assert.match(
+    rejected('region=US&max_interaction_rate=2').message,
+    /^max_interaction_rate must be a fraction from 0 to 1 \(0\.05 = 5 %\), not a percentage/,
+  );
   for (const bad of ['-0.1', '5%', '1e-2', '.5', 'NaN', 'Infinity', '0,5']) {
     const r = rejected(`region=US&min_interaction_rate=${encodeURIComponent(bad)}`);
     assert.equal(r.parameter, 'min_interaction_rate');
@@ -159,13 +164,34 @@ test('enumerated parameters', () => {
     /^sort_type must be 0 \(ascending\) or 1 \(descending\)/,
   );
   assert.match(
-    rejected('region=US&influencer_sort_field_v2=7').message,
-    /^influencer_sort_field_v2 must be an integer between 0 and 6/,
+    rejected('region=US&influencer_sort_field_v2=12').message,
+    /^influencer_sort_field_v2 must be an integer between 0 and 11/,
   );
   assert.match(rejected('region=US&sales_flag=5').message, /^sales_flag must be an integer between 0 and 4/);
   assert.match(rejected('region=US&show_case_flag=2').message, /^show_case_flag must be 0 or 1/);
   assert.equal(ok('region=US&sales_flag=0').salesFlag, 0);
   assert.equal(ok('region=US&influencer_sort_field_v2=6').sortField, 6);
+  assert.equal(ok('region=US&influencer_sort_field_v2=11').sortField, 11);
+  assert.equal(ok('region=US&has_contact_email=1').hasContactEmail, 1);
+  assert.match(rejected('region=US&has_contact_email=2').message, /^has_contact_email must be 0 or 1/);
+});
+
+test('growth bounds accept a sign; amounts accept decimals', () => {
+  assert.deepEqual(
+    ok('region=US&min_total_followers_30d_cnt=-500&max_total_followers_30d_cnt=%2B20').ranges,
+    {
+      total_followers_30d_cnt: { min: -500, max: 20 },
+    },
+  );
+  assert.equal(ok('region=US&min_total_followers_30d_cnt=-0').ranges.total_followers_30d_cnt?.min, 0);
+  for (const bad of ['1.5', '- 1', '--1', '1e3', '9007199254740993'])
+    assert.equal(
+      rejected(`region=US&min_total_followers_30d_cnt=${encodeURIComponent(bad)}`).parameter,
+      'min_total_followers_30d_cnt',
+    );
+  assert.equal(ok('region=US&min_total_sale_gmv_30d_amt=99.95').ranges.total_sale_gmv_30d_amt?.min, 99.95);
+  assert.equal(ok('region=US&max_ec_score=4.5').ranges.ec_score?.max, 4.5);
+  assert.equal(rejected('region=US&min_ec_score=-1').parameter, 'min_ec_score');
 });
 
 test('gender: male or female, region US only', () => {

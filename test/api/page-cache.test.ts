@@ -24,6 +24,7 @@ function counted(index: ServingIndex): { index: ServingIndex; searches: () => nu
       asOf: index.asOf,
       regions: index.regions,
       search: (q) => (n++, index.search(q)),
+      detail: (key, values) => index.detail(key, values),
       vocabulary: () => index.vocabulary(),
       close: () => index.close(),
     },

@@ -19,7 +19,7 @@ import type { ServingIndex } from '../../src/index/types.ts';
 import type { InfluencerQuery } from '../../src/index/query.ts';
 import { SERVED_FIELDS, SNAPSHOT_ROWS_FILE } from '../../src/snapshot/schema.ts';
 import type { SnapshotInfo } from '../../src/snapshot/store.ts';
-import { referenceSql } from '../oracle/reference-sql.ts';
+import { referenceCountSql, referenceSql } from '../oracle/reference-sql.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, unavailable } from '../support/services.ts';
 
 export const LIST = '/v1/tiktok/influencer/list/analytics';
@@ -165,9 +165,11 @@ export async function get(
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** The reference answer: DuckDB running the reference SQL over the snapshot's parquet, full served rows. */
-export async function duckdbOracle(
-  snapshotDir: string,
-): Promise<{ rows(q: InfluencerQuery): Promise<Record<string, unknown>[]>; close(): void }> {
+export async function duckdbOracle(snapshotDir: string): Promise<{
+  rows(q: InfluencerQuery): Promise<Record<string, unknown>[]>;
+  total(q: InfluencerQuery): Promise<number>;
+  close(): void;
+}> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
   const source = `read_parquet('${join(snapshotDir, SNAPSHOT_ROWS_FILE).replace(/'/g, "''")}')`;
@@ -180,6 +182,9 @@ export async function duckdbOracle(
         .map((row) =>
           Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
         );
+    },
+    async total(q) {
+      return Number((await conn.runAndReadAll(referenceCountSql(q, source))).getRows()[0]![0]);
     },
     close() {
       conn.closeSync();

@@ -24,16 +24,65 @@ const ADDED_IN: readonly (readonly [number, RegExp])[] = [
   [5, /\/ranks\.u8$/], // rank buckets in row order
 ];
 
+/** Columns (and orders) and lookup files format 6 added. */
+const FORMAT_6_COLUMNS = [
+  'total_sale_gmv_30d_amt',
+  'total_followers_7d_cnt',
+  'ec_score',
+  'total_sale_gmv_amt',
+  'has_contact_email',
+];
+const FORMAT_6 = new RegExp(`/((col|order)-(${FORMAT_6_COLUMNS.join('|')})\\.(bin|u32)|lookup-.*)$`);
+const FIGURES = [
+  'per_views_avg_cnt',
+  'total_views_7d_cnt',
+  'per_video_product_views_avg_cnt',
+  'product_category_ids',
+];
+
+/** Rewrites a region's rows.json (and offsets) without format 6's figures, as a format-5 build wrote it. */
+async function dropFigures(regionDir: string): Promise<number> {
+  const json = await readFile(join(regionDir, 'rows.json'));
+  const raw = await readFile(join(regionDir, 'rows.offsets.f64'));
+  const offsets = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const parts: Buffer[] = [];
+  const out = new Float64Array(offsets.length);
+  for (let r = 0; r + 1 < offsets.length; r++) {
+    const item = JSON.parse(json.toString('utf8', offsets[r], offsets[r + 1])) as Record<string, unknown>;
+    for (const f of FIGURES) delete item[f];
+    const text = JSON.stringify(item).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    parts.push(Buffer.from(text));
+    out[r + 1] = out[r]! + Buffer.byteLength(text);
+  }
+  await writeFile(join(regionDir, 'rows.json'), Buffer.concat(parts));
+  await writeFile(join(regionDir, 'rows.offsets.f64'), new Uint8Array(out.buffer));
+  return out[out.length - 1]!;
+}
+
 /** Makes the built index of `snapshotDir` what a format-`format` build wrote: the files later formats added
  *  removed, the manifest rewritten. */
-export async function downgradeIndex(snapshotDir: string, format: 1 | 2 | 3 | 4): Promise<void> {
+export async function downgradeIndex(snapshotDir: string, format: 1 | 2 | 3 | 4 | 5): Promise<void> {
   const indexDir = join(snapshotDir, 'index');
   const manifestPath = join(indexDir, 'manifest.json');
   const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & {
     regions: Record<string, unknown>[];
     files: string[];
   };
-  const later = (file: string) => ADDED_IN.some(([since, pattern]) => since > format && pattern.test(file));
+  const later = (file: string) =>
+    ADDED_IN.some(([since, pattern]) => since > format && pattern.test(file)) || FORMAT_6.test(file);
+  // Format 6: rows.json items without the figures it added, and format 5's rank buckets in row order.
+  for (const r of manifest.regions) r.jsonBytes = await dropFigures(join(indexDir, r.dir as string));
+  for (const field of FORMAT_6_COLUMNS) delete (manifest.columns as Record<string, unknown>)[field];
+  delete manifest.rowsWithoutFigures;
+  if (format === 5)
+    for (const r of manifest.regions) {
+      const path = join(indexDir, r.dir as string, 'ranks.u8');
+      const bytes = await readFile(path);
+      await writeFile(path, bytes.subarray(0, 7 * (r.rows as number)));
+    }
   for (const file of manifest.files.filter(later)) await rm(join(indexDir, file));
   manifest.files = manifest.files.filter((f) => !later(f));
   if (format === 1) {
@@ -42,4 +91,14 @@ export async function downgradeIndex(snapshotDir: string, format: 1 | 2 | 3 | 4)
   }
   manifest.formatVersion = format;
   await writeFile(manifestPath, JSON.stringify(manifest));
+}
+
+/** Items of a page with product_category_ids distinct and sorted: an upgraded format-5 index serves them from
+ *  its product mask (distinct, by id), a format-6 build as the snapshot lists them. */
+export function canonicalItems(items: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  return items.map((item) =>
+    Array.isArray(item.product_category_ids)
+      ? { ...item, product_category_ids: [...new Set(item.product_category_ids as string[])].sort() }
+      : item,
+  );
 }

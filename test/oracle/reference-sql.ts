@@ -50,6 +50,10 @@ const FILTER_SQL: Readonly<
   influencer_language: (q, v) => (q.language !== undefined ? [`lower(language) = ${v(q.language)}`] : []),
   gender: (q, v) => (q.gender !== undefined ? [`lower(gender) = ${v(q.gender)}`] : []),
   show_case_flag: (q, v) => (q.showCaseFlag !== undefined ? [`show_case_flag = ${v(q.showCaseFlag)}`] : []),
+  has_contact_email: (q) =>
+    q.hasContactEmail === undefined
+      ? []
+      : [q.hasContactEmail === 1 ? "coalesce(contact_email, '') <> ''" : "coalesce(contact_email, '') = ''"],
   sales_flag: (q) => {
     switch (q.salesFlag) {
       case 1:
@@ -83,6 +87,28 @@ export function referenceSql(
   d: SqlDialect = DUCKDB,
   value: SqlValue = literal,
 ): string {
+  const where = referenceWhere(q, d, value);
+  const dir = q.descending ? 'DESC' : 'ASC';
+  const order =
+    q.sortField === 0
+      ? `${d.userIdOrder} ${dir}`
+      : `${SORT_FIELDS[q.sortField]} ${dir}, ${d.userIdOrder} ASC`;
+  const offset = (q.pageNum - 1) * q.pageSize;
+  return `SELECT ${columns} FROM ${source} WHERE ${where} ORDER BY ${order} LIMIT ${q.pageSize} OFFSET ${offset}`;
+}
+
+/** The reference of X-Total-Count: the number of rows matching the query's WHERE, over every page. */
+export function referenceCountSql(
+  q: InfluencerQuery,
+  source: string,
+  d: SqlDialect = DUCKDB,
+  value: SqlValue = literal,
+): string {
+  return `SELECT count(*) AS total FROM ${source} WHERE ${referenceWhere(q, d, value)}`;
+}
+
+/** The query's conditions, joined by AND. */
+function referenceWhere(q: InfluencerQuery, d: SqlDialect, value: SqlValue): string {
   const where: string[] = [`region = ${value(q.region)}`];
   for (const filter of FILTERS) {
     const field = filter.range;
@@ -94,13 +120,7 @@ export function referenceSql(
       where.push(...(FILTER_SQL[filter.name]?.(q, value, d) ?? []));
     }
   }
-  const dir = q.descending ? 'DESC' : 'ASC';
-  const order =
-    q.sortField === 0
-      ? `${d.userIdOrder} ${dir}`
-      : `${SORT_FIELDS[q.sortField]} ${dir}, ${d.userIdOrder} ASC`;
-  const offset = (q.pageNum - 1) * q.pageSize;
-  return `SELECT ${columns} FROM ${source} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${q.pageSize} OFFSET ${offset}`;
+  return where.join(' AND ');
 }
 
 /** The reference SQL with positional parameters: `?` for SQLite, `$n` for PostgreSQL. */

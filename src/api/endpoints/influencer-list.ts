@@ -26,6 +26,7 @@ import {
   codeParameter,
   decimalParameter,
   givenParameters,
+  signedIntegerParameter,
   idListParameter,
   integerParameter,
   regionParameter,
@@ -54,6 +55,11 @@ export const SORTS: readonly {
   { code: 4, field: 'per_views_avg_cnt', what: 'per_views_avg_cnt (average views per video)' },
   { code: 5, field: 'interaction_rate', what: 'interaction_rate' },
   { code: 6, field: 'total_product_cnt', what: 'total_product_cnt' },
+  { code: 7, field: 'total_sale_gmv_30d_amt', what: 'total_sale_gmv_30d_amt (GMV of the last 30 days)' },
+  { code: 8, field: 'total_followers_7d_cnt', what: 'total_followers_7d_cnt (follower growth, 7 days)' },
+  { code: 9, field: 'ec_score', what: 'ec_score (commercial value rating)' },
+  { code: 10, field: 'total_views_7d_cnt', what: 'total_views_7d_cnt (views gained, 7 days)' },
+  { code: 11, field: 'total_sale_gmv_amt', what: 'total_sale_gmv_amt (GMV, all time)' },
 ];
 
 /** The query being built from a query string, before it is frozen into an InfluencerQuery. */
@@ -72,25 +78,46 @@ export interface Filter {
   apply(given: GivenParameters, query: QueryDraft): void;
 }
 
-function rangeFilter(field: RangeField, what: string, kind: 'count' | 'fraction'): Filter {
+/** How a range filter's bounds are written: a count (integer ≥ 0), a growth (integer, may be negative), an
+ *  amount (decimal ≥ 0: dollars, a rating) or a fraction (decimal in [0, 1]). */
+type RangeKind = 'count' | 'growth' | 'amount' | 'fraction';
+
+function rangeFilter(field: RangeField, what: string, kind: RangeKind): Filter {
   const bound = (side: 'min' | 'max'): Parameter<number> => {
     const name = `${side}_${field}`;
     const cap = `${side === 'min' ? 'Lower' : 'Upper'} bound, inclusive, of ${what}.`;
     const tail = side === 'min' ? ` Must not exceed max_${field}.` : '';
-    return kind === 'count'
-      ? integerParameter({
+    switch (kind) {
+      case 'count':
+        return integerParameter({
           name,
           min: 0,
           max: MAX_COUNT,
           description: `${cap} A non-negative decimal integer (no sign, no decimals, no exponent).${tail}`,
           rule: `integer ≥ 0 (${what})`,
-        })
-      : decimalParameter({
-          name,
-          description: `${cap} A non-negative decimal number written plainly (0.05, not 5 % or 5e-2).${tail}`,
-          rule: 'decimal number ≥ 0, **a fraction**: 0.05 = 5 %',
-          mustBe: 'a non-negative decimal number, a fraction (0.05 = 5 %)',
         });
+      case 'growth':
+        return signedIntegerParameter({
+          name,
+          description: `${cap} A decimal integer, negative for a loss (-500); no decimals, no exponent.${tail}`,
+          rule: `integer, **may be negative** (${what})`,
+        });
+      case 'amount':
+        return decimalParameter({
+          name,
+          description: `${cap} A non-negative decimal number written plainly (1500.50, not 1.5e3).${tail}`,
+          rule: `decimal number ≥ 0 (${what})`,
+        });
+      case 'fraction':
+        return decimalParameter({
+          name,
+          max: 1,
+          description: `${cap} A decimal number from 0 to 1 written plainly: a fraction (0.05 = 5 %, not 5 or 5e-2).${tail}`,
+          rule: 'decimal number from 0 to 1, **a fraction**: 0.05 = 5 %',
+          mustBe: 'a non-negative decimal number, a fraction (0.05 = 5 %)',
+          tooLarge: 'a fraction from 0 to 1 (0.05 = 5 %), not a percentage',
+        });
+    }
   };
   const min = bound('min');
   const max = bound('max');
@@ -142,6 +169,25 @@ export const FILTERS: readonly Filter[] = [
     'per_video_product_views_avg_7d_cnt',
     'average views gained in the last 7 days by product-promoting videos',
     'count',
+  ),
+  rangeFilter('total_sale_gmv_30d_amt', 'GMV of the last 30 days in US dollars, decimals allowed', 'amount'),
+  rangeFilter(
+    'total_followers_30d_cnt',
+    'follower growth over the last 30 days, negative when followers were lost',
+    'growth',
+  ),
+  rangeFilter('ec_score', 'the commercial value rating ec_score, 0 to 5, decimals allowed', 'amount'),
+  valueFilter(
+    codeParameter({
+      name: 'has_contact_email',
+      codes: [
+        [0, 'no public contact e-mail'],
+        [1, 'a public contact e-mail (contact_email not empty)'],
+      ],
+      description: 'Public contact e-mail',
+      rule: '0 or 1',
+    }),
+    'hasContactEmail',
   ),
   valueFilter(
     idListParameter({
@@ -377,7 +423,9 @@ export const INFLUENCER_LIST: PaidEndpoint<ListQuery> = {
       );
     checkVocabulary(index, query);
   },
-  answer(ctx, index, { query, key }) {
-    return ctx.page(index, query, key);
+  answer(ctx, index, { query, key }, headers) {
+    const page = ctx.page(index, query, key);
+    headers.set('x-total-count', String(page.total));
+    return page.bytes;
   },
 };

@@ -2,6 +2,7 @@
 // route (paid-route.ts), its place in /openapi.json (openapi.ts) and the shared route suite
 // (test/api/route-suite.ts): keys, QPS, credits, refunds, envelope and fuzzing.
 import type { PaidEndpoint } from '../endpoint.ts';
+import { INFLUENCER_DETAIL } from './influencer-detail.ts';
 import { INFLUENCER_LIST } from './influencer-list.ts';
 import { META_CATEGORIES } from './meta-categories.ts';
 import { META_LANGUAGES } from './meta-languages.ts';
@@ -14,6 +15,7 @@ const registered = <Query>(endpoint: PaidEndpoint<Query>): PaidEndpoint =>
 
 export const PAID_ENDPOINTS: readonly PaidEndpoint[] = [
   registered(INFLUENCER_LIST),
+  registered(INFLUENCER_DETAIL),
   registered(META_REGIONS),
   registered(META_CATEGORIES),
   registered(META_PRODUCT_CATEGORIES),

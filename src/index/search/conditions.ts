@@ -1,7 +1,7 @@
 // The conditions of one query: RowMatcher, the per-row test (reconfigured per query), and setConditions, which
 // turns an InfluencerQuery into matcher conditions and candidate sources with exact counts for the planner.
-import { RANGE_FIELDS, SORT_FIELDS, type InfluencerQuery } from '../query.ts';
-import type { CodedField } from '../layout.ts';
+import { SORT_FIELDS, type InfluencerQuery, type Range, type RangeField } from '../query.ts';
+import { FILTERED_FIELDS, type CodedField } from '../layout.ts';
 import {
   ATTR_SALES_LIVE,
   ATTR_SALES_VIDEO,
@@ -21,7 +21,7 @@ import {
   type RegionIndex,
 } from './region.ts';
 
-const MAX_RANGES = RANGE_FIELDS.length;
+const MAX_RANGES = FILTERED_FIELDS.length;
 const FLAG_GROUP = { video: 0, live: 1, both: 2, showcase: 3 } as const;
 
 /** The per-row test of a query's conditions, reconfigured per query (one object, one shape: monomorphic). */
@@ -363,8 +363,14 @@ export function setConditions(
   let walkHi = total;
   const sources: Source[] = [];
   const ranges: RangeCondition[] = [];
-  for (const field of RANGE_FIELDS) {
-    const r = q.ranges[field];
+  for (const field of FILTERED_FIELDS) {
+    // has_contact_email is the range [v, v] of its 0/1 column.
+    const r: Range | undefined =
+      field === 'has_contact_email'
+        ? q.hasContactEmail === undefined
+          ? undefined
+          : { min: q.hasContactEmail, max: q.hasContactEmail }
+        : q.ranges[field as RangeField];
     if (!r || (r.min === undefined && r.max === undefined)) continue;
     if (Number.isNaN(r.min)) return null;
     const min = r.min ?? -Infinity;
@@ -399,9 +405,7 @@ export function setConditions(
   }
   // The sort field's own range is enforced by the walk; a gather must test it as well (added then).
   const sortRange =
-    sortColumn && sortOrder && (walkLo > 0 || walkHi < total)
-      ? q.ranges[sortField as (typeof RANGE_FIELDS)[number]]!
-      : null;
+    sortColumn && sortOrder && (walkLo > 0 || walkHi < total) ? q.ranges[sortField as RangeField]! : null;
 
   const coded: [CodedField, string | undefined][] = [
     ['category', q.category],

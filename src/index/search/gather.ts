@@ -25,6 +25,93 @@ export function gather(
   if (s.lastPlan !== 'walk-then-gather') s.lastPlan = 'gather-select';
   const m = s.matcher;
   const source = plan.primary;
+  const bits = s.bits;
+  const walkLength = values ? hi - lo : region.rows;
+  // Every row of the source matches (no other condition): no scan; marked straight into the bitset when
+  // walking pays.
+  if (onlySource(s, plan)) {
+    m.drop(source);
+    const count = source.count;
+    s.total = count;
+    if (offset >= count) return 0;
+    if (bitWalkCost(count, walkLength, offset + size) < selectCost(count)) {
+      for (const [rows, from, to] of source.segments)
+        for (let i = from; i < to; i++) {
+          const row = rows[i]!;
+          bits[row >>> 5]! |= 1 << (row & 31);
+        }
+      s.lastPlan = s.lastPlan === 'walk-then-gather' ? s.lastPlan : 'gather-walk';
+      const budget = selectCost(count) / COST.bit;
+      const n = walk(s, region, q, values, order, lo, hi, offset, size, false, true, budget);
+      bits.fill(0, 0, (region.rows >>> 5) + 1);
+      if (n >= 0) return n;
+    }
+    // Matches clustered late in the sort order, or few: select over them.
+    let k = 0;
+    const cand = s.candidates;
+    for (const [rows, from, to] of source.segments) for (let i = from; i < to; i++) cand[k++] = rows[i]!;
+    return select(s, q, values, count, offset, size);
+  }
+  const count = collect(s, region, plan);
+  s.total = count;
+  if (offset >= count) {
+    if (source.mayRepeat) s.clearBits(count);
+    return 0;
+  }
+  if (bitWalkCost(count, walkLength, offset + size) < selectCost(count)) {
+    // Many matches: mark them in a bitset (small, cache-resident) and walk the sort order over it.
+    const cand = s.candidates;
+    if (!source.mayRepeat) for (let i = 0; i < count; i++) bits[cand[i]! >>> 5]! |= 1 << (cand[i]! & 31);
+    s.lastPlan = s.lastPlan === 'walk-then-gather' ? s.lastPlan : 'gather-walk';
+    // Matches may cluster late in the sort order: past the cost of selecting, select instead.
+    const budget = selectCost(count) / COST.bit;
+    const n = walk(s, region, q, values, order, lo, hi, offset, size, false, true, budget);
+    s.clearBits(count);
+    if (n >= 0) return n;
+  } else if (source.mayRepeat) s.clearBits(count);
+  return select(s, q, values, count, offset, size);
+}
+
+/** Whether every row of the plan's source matches: no other condition, no repeats. */
+function onlySource(s: SearchScratch, plan: GatherPlan): boolean {
+  return s.matcher.conditions === 1 && plan.marks.length === 0 && !plan.primary.mayRepeat;
+}
+
+/** Number of rows matching every condition, by the gather's collection (for a total after a walk). */
+export function countMatches(s: SearchScratch, region: RegionIndex, plan: GatherPlan): number {
+  s.ensureGather();
+  if (onlySource(s, plan)) return plan.primary.count;
+  const count = collect(s, region, plan);
+  if (plan.primary.mayRepeat) s.clearBits(count);
+  return count;
+}
+
+/** The page [offset, offset + size) of the first `count` candidates by sort key: quickselect. */
+function select(
+  s: SearchScratch,
+  q: InfluencerQuery,
+  values: NumericColumn | null,
+  count: number,
+  offset: number,
+  size: number,
+): number {
+  const cand = s.candidates;
+  const end = Math.min(offset + size, count);
+  s.lastPlan = s.lastPlan === 'walk-then-gather' ? s.lastPlan : 'gather-select';
+  const keys = s.keys;
+  const sign = q.descending ? -1 : 1;
+  if (values) for (let i = 0; i < count; i++) keys[i] = sign * values[cand[i]!]!;
+  else for (let i = 0; i < count; i++) keys[i] = sign * cand[i]!;
+  selectRange(keys, cand, count, offset, end);
+  for (let i = offset; i < end; i++) s.page[i - offset] = cand[i]!;
+  return end - offset;
+}
+
+/** Collects into s.candidates the source's rows that pass every condition (rows of a repeating source also
+ *  marked in s.bits: the caller clears them); returns how many. */
+function collect(s: SearchScratch, region: RegionIndex, plan: GatherPlan): number {
+  const m = s.matcher;
+  const source = plan.primary;
   // Every row of the source satisfies its own condition: do not test it again.
   m.drop(source);
   // Conditions cheaper as a bitset (marked from their sorted order or posting list: sequential reads,
@@ -44,26 +131,6 @@ export function gather(
   const cand = s.candidates;
   const bits = s.bits;
   const rowAttrs = region.rowAttributes;
-  const walkLength = values ? hi - lo : region.rows;
-  let tryBitWalk = true;
-  if (m.conditions === 0 && m.filterCount === 0 && !source.mayRepeat) {
-    // Every row of the source matches: no scan; mark it straight into the bitset when walking pays.
-    const count = source.count;
-    if (offset >= count) return 0;
-    if (bitWalkCost(count, walkLength, offset + size) < selectCost(count)) {
-      for (const [rows, from, to] of source.segments)
-        for (let i = from; i < to; i++) {
-          const row = rows[i]!;
-          bits[row >>> 5]! |= 1 << (row & 31);
-        }
-      s.lastPlan = s.lastPlan === 'walk-then-gather' ? s.lastPlan : 'gather-walk';
-      const budget = selectCost(count) / COST.bit;
-      const n = walk(s, region, q, values, order, lo, hi, offset, size, false, true, budget);
-      bits.fill(0, 0, (region.rows >>> 5) + 1);
-      if (n >= 0) return n;
-      tryBitWalk = false; // matches clustered late in the sort order: select instead (below)
-    }
-  }
   let count = 0;
   const sequence = source.orderField === null ? undefined : region.orderAttributes.get(source.orderField);
   if (sequence && !source.mayRepeat) {
@@ -101,29 +168,7 @@ export function gather(
   for (let k = 0; k < m.filterCount; k++) m.filterBits[k]!.fill(0, 0, (region.rows >>> 5) + 1);
   m.filterCount = 0;
   m.filterBits.length = 0;
-  if (offset >= count) {
-    if (source.mayRepeat) s.clearBits(count);
-    return 0;
-  }
-  const end = Math.min(offset + size, count);
-  if (tryBitWalk && bitWalkCost(count, walkLength, offset + size) < selectCost(count)) {
-    // Many matches: mark them in a bitset (small, cache-resident) and walk the sort order over it.
-    if (!source.mayRepeat) for (let i = 0; i < count; i++) bits[cand[i]! >>> 5]! |= 1 << (cand[i]! & 31);
-    s.lastPlan = s.lastPlan === 'walk-then-gather' ? s.lastPlan : 'gather-walk';
-    // Matches may cluster late in the sort order: past the cost of selecting, select instead.
-    const budget = selectCost(count) / COST.bit;
-    const n = walk(s, region, q, values, order, lo, hi, offset, size, false, true, budget);
-    s.clearBits(count);
-    if (n >= 0) return n;
-  } else if (source.mayRepeat) s.clearBits(count);
-  s.lastPlan = s.lastPlan === 'walk-then-gather' ? s.lastPlan : 'gather-select';
-  const keys = s.keys;
-  const sign = q.descending ? -1 : 1;
-  if (values) for (let i = 0; i < count; i++) keys[i] = sign * values[cand[i]!]!;
-  else for (let i = 0; i < count; i++) keys[i] = sign * cand[i]!;
-  selectRange(keys, cand, count, offset, end);
-  for (let i = offset; i < end; i++) s.page[i - offset] = cand[i]!;
-  return end - offset;
+  return count;
 }
 
 /** (keys[i], rows[i]) before (keys[j], rows[j]): by key, then row. */

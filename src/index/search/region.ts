@@ -2,6 +2,7 @@
 // dictionaries shared by every region, and positions in a sorted order (binary searches, runs of equal values).
 import type { AttributeLayout, CodedField, PostingGroup } from '../layout.ts';
 import type { AttributeArray } from '../attributes.ts';
+import type { LookupKey, LookupTable } from '../lookup.ts';
 
 export type NumericColumn = Int32Array | Float64Array;
 export type CodeColumn = Uint8Array | Uint16Array | Uint32Array;
@@ -38,6 +39,10 @@ export interface RegionIndex {
   readonly productBits: Uint8Array;
   /** Rows per gender code. */
   readonly genderCounts: readonly number[];
+  /** Lookup tables of the detail endpoint, per key (lookup.ts). */
+  readonly lookups: Readonly<Record<LookupKey, LookupTable>>;
+  /** rows.json items lack format 6's figures (an upgraded format-5 index): hydration adds them. */
+  readonly rowsWithoutFigures: boolean;
 }
 
 /** Dictionaries shared by every region. */

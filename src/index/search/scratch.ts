@@ -24,6 +24,8 @@ export class SearchScratch {
   runValues = new Float64Array(32);
   /** Plan of the last search, for benchmarks and tests. */
   lastPlan: PlanKind = 'empty';
+  /** Matches of the last search over every page (set by the searcher and the gather). */
+  total = 0;
 
   ensureGather(): void {
     if (this.candidates.length >= this.maxRegionRows) return;

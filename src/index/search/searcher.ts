@@ -4,15 +4,16 @@
 // from rows.json (hydrate.ts). No allocation per row.
 import { SORT_FIELDS, type InfluencerQuery } from '../query.ts';
 import type { SearchResult } from '../types.ts';
-import { addSortRange, setConditions } from './conditions.ts';
+import { addSortRange, setConditions, type QueryConditions } from './conditions.ts';
 import { chooseWalk, gatherPlanFor, type PlanKind } from './planner.ts';
-import { gather } from './gather.ts';
+import { countMatches, gather } from './gather.ts';
 import { hydrate } from './hydrate.ts';
 import type { IndexDictionaries, RegionIndex } from './region.ts';
 import { SearchScratch } from './scratch.ts';
 import { walk } from './walk.ts';
+import { hashRange, lookupHash, lookupValue, type LookupKey } from '../lookup.ts';
 
-const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0 });
+const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0, total: 0 });
 /** This thread's search buffers (see scratch.ts). */
 const SCRATCH = new SearchScratch();
 
@@ -21,12 +22,18 @@ export class IndexSearcher {
   private readonly scratch = SCRATCH;
   /** Plan of the last search, for benchmarks and tests. */
   lastPlan: PlanKind = 'empty';
+  /** Count totals after a walk (a gather counts its matches anyway); off only to measure the cost. */
+  countTotals = true;
+  /** Product category ids by position (the dictionary's insertion order). */
+  private readonly productIds: readonly string[];
 
   constructor(
     private readonly regions: ReadonlyMap<string, RegionIndex>,
     private readonly dictionaries: IndexDictionaries,
     private readonly maxRegionRows: number,
-  ) {}
+  ) {
+    this.productIds = [...dictionaries.productCategories.keys()];
+  }
 
   search(q: InfluencerQuery): SearchResult {
     const s = this.scratch;
@@ -35,6 +42,29 @@ export class IndexSearcher {
     const result = this.searchWith(s, q);
     this.lastPlan = s.lastPlan;
     return result;
+  }
+
+  /** Items of the influencers whose `key` is one of `values` (handles case-insensitive), in the order of
+   *  `values`, as a JSON array; values not found are left out. */
+  detail(key: LookupKey, values: readonly string[]): string {
+    const s = this.scratch;
+    const items: string[] = [];
+    for (const value of values) {
+      const wanted = lookupValue(key, value);
+      const hash = lookupHash(wanted);
+      for (const region of this.regions.values()) {
+        const table = region.lookups[key];
+        const [from, to] = hashRange(table, hash);
+        for (let i = from; i < to; i++) {
+          s.page[0] = table.rows[i]!;
+          const item = hydrate(s, region, 1, this.productIds).slice(1, -1);
+          // The hash matched: the row's own value decides (a collision is left out).
+          const found = (JSON.parse(item) as Record<string, unknown>)[key];
+          if (typeof found === 'string' && lookupValue(key, found) === wanted) items.push(item);
+        }
+      }
+    }
+    return `[${items.join(',')}]`;
   }
 
   private searchWith(s: SearchScratch, q: InfluencerQuery): SearchResult {
@@ -46,9 +76,10 @@ export class IndexSearcher {
     if (q.pageSize > s.page.length) s.page = new Uint32Array(q.pageSize);
     const region = this.regions.get(q.region);
     if (!region) return EMPTY;
+    s.total = 0;
     const n = this.findPage(region, q);
-    if (n === 0) return EMPTY;
-    return { dataJson: hydrate(s, region, n), count: n };
+    if (n === 0) return s.total === 0 ? EMPTY : { dataJson: '[]', count: 0, total: s.total };
+    return { dataJson: hydrate(s, region, n, this.productIds), count: n, total: s.total };
   }
 
   /** Fills the scratch page with the page's row numbers; returns how many. */
@@ -81,7 +112,10 @@ export class IndexSearcher {
         choice.budget,
         choice.testWeight,
       );
-      if (found >= 0) return found;
+      if (found >= 0) {
+        if (this.countTotals) s.total = this.countAfterWalk(region, q, c, found, offset, size);
+        return found;
+      }
       s.lastPlan = 'walk-then-gather';
     }
     // Gathered rows must also pass the sort field's own range: one more condition and source.
@@ -89,4 +123,55 @@ export class IndexSearcher {
     const plan = gatherPlanFor(m, c, total);
     return gather(s, region, q, plan, sortColumn, sortOrder, c.walkLo, c.walkHi, offset, size);
   }
+
+  /**
+   * The total of a query whose page a walk found (a gather counts its matches anyway): the walk's slice
+   * without filters; the walk's own count when it ran out of rows; for packed conditions alone, a sum over
+   * the region's histogram of packed attributes; else the gather's collection, counting only.
+   */
+  private countAfterWalk(
+    region: RegionIndex,
+    q: InfluencerQuery,
+    c: QueryConditions,
+    found: number,
+    offset: number,
+    size: number,
+  ): number {
+    const m = this.scratch.matcher;
+    if (m.conditions === 0) return c.walkHi - c.walkLo;
+    if (found > 0 && found < size) return offset + found;
+    if (m.conditions === m.packedConditions && !c.sortRange) {
+      const { values, counts } = attributeHistogram(region);
+      let n = 0;
+      for (let i = 0; i < values.length; i++)
+        if ((values[i]! & m.packedMask) === m.packedWant) n += counts[i]!;
+      return n;
+    }
+    const sortField = SORT_FIELDS[q.sortField];
+    if (q.sortField !== 0)
+      addSortRange(m, c, region, sortField, region.columns.get(sortField)!, region.orders.get(sortField)!);
+    return countMatches(this.scratch, region, gatherPlanFor(m, c, region.rows));
+  }
+}
+
+/** Distinct packed attribute values of a region and their counts: the total of packed conditions alone. */
+interface AttributeHistogram {
+  readonly values: Uint32Array;
+  readonly counts: Float64Array;
+}
+const HISTOGRAMS = new WeakMap<RegionIndex, AttributeHistogram>();
+
+/** The region's attribute histogram, counted on first use (one pass over the packed attributes). */
+function attributeHistogram(region: RegionIndex): AttributeHistogram {
+  let h = HISTOGRAMS.get(region);
+  if (h) return h;
+  const tally = new Map<number, number>();
+  const attrs = region.rowAttributes;
+  for (let i = 0; i < attrs.length; i++) {
+    const v = attrs[i]!;
+    tally.set(v, (tally.get(v) ?? 0) + 1);
+  }
+  h = { values: Uint32Array.from(tally.keys()), counts: Float64Array.from(tally.values()) };
+  HISTOGRAMS.set(region, h);
+  return h;
 }
