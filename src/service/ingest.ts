@@ -20,6 +20,8 @@ export interface IngestOptions {
   readonly asOf?: string;
   /** Rejected rows tolerated over the run before it is refused (default DEFAULT_MAX_REJECTS). */
   readonly maxRejects?: number;
+  /** Accept batches dated after today (UTC); by default such a batch refuses the run. */
+  readonly allowFutureBatches?: boolean;
 }
 
 export interface IngestReport {
@@ -47,6 +49,7 @@ export async function ingestToActiveSnapshot(
       dataDir,
       maxRejects: options.maxRejects ?? DEFAULT_MAX_REJECTS,
       progress,
+      allowFutureBatches: options.allowFutureBatches ?? false,
     });
     const days = await loadedDays(warehouse.connection);
     const lastDay = days.at(-1);

@@ -26,7 +26,7 @@ describe('kolscope ingest / snapshots / export', () => {
   });
   after(() => rm(root, { recursive: true, force: true }));
 
-  it('refuses a run over --max-rejects with the reasons and exit code 1, then ingests within it', () => {
+  it('refuses a run over --max-rejects with the reasons and exit code 1, then ingests within it', async () => {
     const dataDir = join(root, 'data');
     const refused = kolscope('ingest', join(root, 'raw'), '--data-dir', dataDir, '--max-rejects', '0');
     assert.equal(refused.code, 1, refused.stderr);
@@ -35,12 +35,18 @@ describe('kolscope ingest / snapshots / export', () => {
       /negative_value: 1\n.*profile_stats\.ndjson:2 followers_cnt: counter must not be negative/,
     );
     assert.match(refused.stderr, /refused: 1 rows rejected \(limit --max-rejects 0\)/);
+    // A refused run says nothing was loaded, and what it checked.
+    assert.match(refused.stdout, /^batches loaded: none$/m);
+    assert.match(refused.stdout, /^batches checked: 2 \(2026-11-01 … 2026-11-02\)$/m);
 
     const ok = kolscope('ingest', join(root, 'raw'), '--data-dir', dataDir, '--max-rejects', '1');
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /batches loaded: 2 \(2026-11-01 … 2026-11-02\)/);
     assert.match(ok.stdout, /profile_stats +4/);
-    assert.match(ok.stdout, /quarantine: .*quarantine\/<batch>\/<table>\.ndjson/);
+    const kept = /rejected rows kept aside in 1 file\(s\):\n +(\S+)/.exec(ok.stdout);
+    assert.ok(kept, ok.stdout);
+    assert.ok(!kept[1]!.includes('<'), 'a real path, not a placeholder');
+    assert.match(await readFile(kept[1]!, 'utf8'), /followers_cnt/);
     assert.match(ok.stdout, /snapshot: 2026-11-02\.1 \(as of 2026-11-02\), active/);
     assert.match(ok.stdout, /GB +1\n +US +2/);
     assert.match(ok.stdout, /elapsed: \d+\.\d s/);
@@ -67,5 +73,21 @@ describe('kolscope ingest / snapshots / export', () => {
         ['21', 15, 5],
       ],
     );
+  });
+
+  it('refuses a batch dated after today, unless --allow-future-batches', async () => {
+    const rawDir = join(root, 'future');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await writeBatch(rawDir, tomorrow, {
+      profiles: [profile('31', 'US')],
+      profile_stats: [stats('31', 10, 1)],
+    });
+    const dataDir = join(root, 'future-data');
+    const refused = kolscope('ingest', rawDir, '--data-dir', dataDir);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, new RegExp(`${tomorrow}.*(after today|future)`, 'i'));
+    const allowed = kolscope('ingest', rawDir, '--data-dir', dataDir, '--allow-future-batches');
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stdout, new RegExp(`batches loaded: 1 \\(${tomorrow} … ${tomorrow}\\)`));
   });
 });

@@ -23,11 +23,11 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 export function formatLoadReport(load: LoadReport): string[] {
   const lines: string[] = [];
-  lines.push(
-    load.loaded.length === 0
-      ? 'batches loaded: none'
-      : `batches loaded: ${load.loaded.length} (${load.loaded[0]!.day} … ${load.loaded.at(-1)!.day})`,
-  );
+  const span = (batches: LoadReport['loaded']) =>
+    `${batches.length} (${batches[0]!.day} … ${batches.at(-1)!.day})`;
+  lines.push(load.loaded.length === 0 ? 'batches loaded: none' : `batches loaded: ${span(load.loaded)}`);
+  if (load.loaded.length === 0 && load.validated.length > 0)
+    lines.push(`batches checked: ${span(load.validated)}`);
   if (load.skipped.length > 0) lines.push(`batches already loaded, skipped: ${load.skipped.length}`);
   lines.push('rows per table:');
   for (const [table, rows] of Object.entries(load.rowsByTable))
@@ -37,7 +37,10 @@ export function formatLoadReport(load: LoadReport): string[] {
     lines.push(`  ${r.reason}: ${n(r.count)}`);
     for (const example of r.examples) lines.push(`    ${example}`);
   }
-  if (load.quarantineDir) lines.push(`quarantine: ${load.quarantineDir}/<batch>/<table>.ndjson`);
+  if (load.quarantineFiles.length > 0) {
+    lines.push(`rejected rows kept aside in ${load.quarantineFiles.length} file(s):`);
+    for (const file of load.quarantineFiles) lines.push(`  ${file}`);
+  }
   return lines;
 }
 
@@ -52,40 +55,55 @@ export function register(program: Command): void {
       `refuse the whole ingest when more rows are rejected (default ${DEFAULT_MAX_REJECTS})`,
       parseCount('--max-rejects'),
     )
+    .option(
+      '--allow-future-batches',
+      'accept batches dated after today (UTC); by default they refuse the run',
+    )
     .addOption(dataDirOption())
-    .action(async (dir: string, opts: { asOf?: string; maxRejects?: number; dataDir: string }) => {
-      if (opts.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.asOf))
-        throw usageError(`--as-of must be YYYY-MM-DD, got "${opts.asOf}"`);
-      const progress = stderrProgress();
-      let report: IngestReport;
-      try {
-        report = await ingestToActiveSnapshot(
-          { rawDir: dir, dataDir: opts.dataDir, asOf: opts.asOf, maxRejects: opts.maxRejects },
-          progress,
-        );
-      } catch (err) {
-        if (err instanceof IngestError || err instanceof WarehouseError) {
-          if (err instanceof RejectLimitError)
-            for (const line of formatLoadReport(err.report)) process.stdout.write(line + '\n');
-          process.stderr.write(`kolscope ingest: ${err.message}\n`);
-          process.exitCode = 1;
-          return;
+    .action(
+      async (
+        dir: string,
+        opts: { asOf?: string; maxRejects?: number; allowFutureBatches?: boolean; dataDir: string },
+      ) => {
+        if (opts.asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.asOf))
+          throw usageError(`--as-of must be YYYY-MM-DD, got "${opts.asOf}"`);
+        const progress = stderrProgress();
+        let report: IngestReport;
+        try {
+          report = await ingestToActiveSnapshot(
+            {
+              rawDir: dir,
+              dataDir: opts.dataDir,
+              asOf: opts.asOf,
+              maxRejects: opts.maxRejects,
+              allowFutureBatches: opts.allowFutureBatches === true,
+            },
+            progress,
+          );
+        } catch (err) {
+          if (err instanceof IngestError || err instanceof WarehouseError) {
+            if (err instanceof RejectLimitError)
+              for (const line of formatLoadReport(err.report)) process.stdout.write(line + '\n');
+            process.stderr.write(`kolscope ingest: ${err.message}\n`);
+            process.exitCode = 1;
+            return;
+          }
+          throw err;
         }
-        throw err;
-      }
-      const lines = formatLoadReport(report.load);
-      const snap = report.snapshot;
-      if (snap) {
-        lines.push(
-          `snapshot: ${snap.manifest.version} (as of ${snap.manifest.asOf}), active, in ${snap.dir}`,
-        );
-        lines.push(`rows per region (${n(snap.manifest.rows)} in all):`);
-        for (const [region, rows] of Object.entries(snap.manifest.regions))
-          lines.push(`  ${region.padEnd(4)} ${n(rows)}`);
-      } else {
-        lines.push('snapshot: unchanged (no new batches)');
-      }
-      lines.push(`elapsed: ${(report.elapsedMs / 1000).toFixed(1)} s`);
-      for (const line of lines) process.stdout.write(line + '\n');
-    });
+        const lines = formatLoadReport(report.load);
+        const snap = report.snapshot;
+        if (snap) {
+          lines.push(
+            `snapshot: ${snap.manifest.version} (as of ${snap.manifest.asOf}), active, in ${snap.dir}`,
+          );
+          lines.push(`rows per region (${n(snap.manifest.rows)} in all):`);
+          for (const [region, rows] of Object.entries(snap.manifest.regions))
+            lines.push(`  ${region.padEnd(4)} ${n(rows)}`);
+        } else {
+          lines.push('snapshot: unchanged (no new batches)');
+        }
+        lines.push(`elapsed: ${(report.elapsedMs / 1000).toFixed(1)} s`);
+        for (const line of lines) process.stdout.write(line + '\n');
+      },
+    );
 }
