@@ -15,6 +15,8 @@ export class LiveSnapshot {
   constructor(
     private readonly dataDir: string,
     private readonly log: (msg: string, err?: unknown) => void,
+    /** REGIONS: the regions this replica loads and serves (default: all of the snapshot's). */
+    private readonly regions?: readonly string[],
   ) {}
 
   /** Loads the active snapshot if it is not the one served. Serialized: concurrent calls queue. */
@@ -28,7 +30,7 @@ export class LiveSnapshot {
     try {
       const info = await activeSnapshot(this.dataDir);
       if (!info || info.manifest.version === this.current?.version) return;
-      const next = await loadServingIndex(info.dir);
+      const next = await loadServingIndex(info.dir, this.regions);
       if (this.closed) return next.close();
       const previous = this.current;
       this.current = next;
