@@ -1,9 +1,10 @@
 // The accounts writer thread: owns its own SQLite connection (WAL; ACCOUNTS_DURABILITY) and commits credit ops
 // and usage rows, so that commits and their fsyncs never block the event loop. Group commit happens here:
 // each round takes every record the main thread has appended to the ring (writer-ring.ts) since the last
-// one, applies the credit ops in one transaction (one fsync under `power` durability) and the usage rows in another, then posts one
-// reply with every outcome. The reply is posted only after the commit. The thread sleeps on the ring
-// (Atomics.wait) between rounds. Started by SqliteWriterThread (sqlite-writer.ts).
+// one, applies the credit ops in one transaction (one fsync under `power` durability) and the usage rows in
+// another, then posts one reply with every outcome. The reply is posted only after the commit; a due WAL
+// checkpoint runs after the replies. The thread sleeps on the ring (Atomics.wait) between rounds. Started by
+// SqliteWriterThread (sqlite-writer.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AccountErrorCode } from './errors.ts';
 import { CreditWriter, openDatabase, type AccountsDurability, type WireOutcome } from './sqlite-db.ts';
@@ -106,5 +107,5 @@ function round(records: readonly RingRecord[]): boolean {
   return close < 0;
 }
 
-while (round(ring.take()));
+while (round(ring.take())) writer.checkpointIfDue();
 port.close();

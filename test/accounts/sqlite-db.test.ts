@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreditWriter, openDatabase, type AccountsDurability } from '../../src/accounts/sqlite-db.ts';
+import {
+  CHECKPOINT_EVERY_COMMITS,
+  CreditWriter,
+  openDatabase,
+  type AccountsDurability,
+} from '../../src/accounts/sqlite-db.ts';
 
 async function withDb(
   fn: (db: ReturnType<typeof openDatabase>) => void,
@@ -108,3 +113,30 @@ test('usage rows (many per statement) are stored; under power durability credits
       latency_ms: 149 / 4,
     });
   }, 'power'));
+
+test('the writer checkpoints its WAL itself, when told between rounds, never inside a commit', async () => {
+  /** Frames left in the WAL after `commits` single-debit commits, checkpointing between them or not. */
+  const framesAfter = async (commits: number, checkpoint: boolean) => {
+    let frames = 0;
+    await withDb((db) => {
+      addKey(db, 'a', commits);
+      const writer = new CreditWriter(db);
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'no automatic checkpoint');
+      for (let i = 0; i < commits; i++) {
+        writer.applyCreditOps([{ kind: 'debit', keyId: 'a', requestId: `r${i}` }]);
+        if (checkpoint) writer.checkpointIfDue();
+      }
+      // [busy, frames in the log, frames checkpointed]: read (and checkpointed) at the end only.
+      frames = (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    });
+    return frames;
+  };
+  const commits = 3 * CHECKPOINT_EVERY_COMMITS + 10;
+  const without = await framesAfter(commits, false);
+  const withCheckpoints = await framesAfter(commits, true);
+  assert.ok(without >= commits, `every commit adds to the log: ${without} frames`);
+  assert.ok(
+    withCheckpoints < without / 2,
+    `the log restarts after each checkpoint: ${withCheckpoints} frames against ${without}`,
+  );
+});
