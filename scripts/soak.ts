@@ -111,17 +111,18 @@ interface Seen {
 
 const newSeen = (): Seen => ({ ok: new Set(), statuses: new Map(), cut: 0, refused: 0 });
 
-/** CLIENTS clients sending paid requests round-robin to `bases` until `stop()` (at most 20 000 requests). */
+/** CLIENTS clients sending paid requests round-robin to `bases` until `stop()` (at most `max` requests). */
 function load(
   bases: () => readonly string[],
   key: string,
   seen: Seen,
   check?: (path: string, body: string) => void,
+  max = 20_000,
 ) {
   let stopped = false;
   let sent = 0;
   const client = async (c: number) => {
-    for (let i = c; !stopped && sent < 20_000; i += CLIENTS) {
+    for (let i = c; !stopped && sent < max; i += CLIENTS) {
       sent++;
       const all = bases();
       const path = QUERIES[i % QUERIES.length]!;
@@ -293,33 +294,34 @@ async function scaledCrashes(): Promise<CrashResult> {
     await store.close();
     await reader.connect();
     for (let i = 0; i < 3; i++) replicas.push(await startServe(data.dir, await freePort(), env));
-    const clients = load(() => replicas.map((r) => r.base), key.key, seen);
+    const ledger = async (): Promise<LedgerState> => {
+      const rows = (
+        await reader.query<{ request_id: string; delta: string; reason: string }>(
+          'SELECT request_id, delta, reason FROM kolscope.ledger WHERE key_id = $1',
+          [key.id],
+        )
+      ).rows.map((r) => ({ ...r, delta: Number(r.delta) }));
+      const balance = await reader.query<{ credits: string }>(
+        'SELECT credits FROM kolscope.api_keys WHERE id = $1',
+        [key.id],
+      );
+      return ledgerState(rows, Number(balance.rows[0]!.credits));
+    };
     for (let cycle = 1; cycle <= CYCLES; cycle++) {
       checkDeadline();
+      const clients = load(() => replicas.map((r) => r.base), key.key, seen);
       await sleep(300 + Math.random() * 500);
       const victim = replicas[cycle % 3]!;
       await kill9(victim);
+      // The others keep serving while the victim restarts.
       replicas[cycle % 3] = await startServe(data.dir, victim.port, env);
+      // Checked with the load stopped: while replicas answer, the ledger moves as it is read.
+      await clients.stop();
+      unanswered = verify(`scaled cycle ${cycle}`, await ledger(), seen);
       say(
-        `scaled cycle ${cycle}: replica ${cycle % 3} killed and back; ${seen.ok.size} × 200 so far, ${seen.cut} cut`,
+        `scaled cycle ${cycle}: replica ${cycle % 3} killed and back; ${seen.ok.size} × 200 so far, ${seen.cut} cut, ${unanswered} debits unanswered`,
       );
     }
-    await clients.stop();
-    // Checked once the load is stopped: with replicas still answering, the ledger moves while it is read.
-    const rows = (
-      await reader.query<{ request_id: string; delta: string; reason: string }>(
-        'SELECT request_id, delta, reason FROM kolscope.ledger WHERE key_id = $1',
-        [key.id],
-      )
-    ).rows.map((r) => ({ ...r, delta: Number(r.delta) }));
-    const balance = Number(
-      (
-        await reader.query<{ credits: string }>('SELECT credits FROM kolscope.api_keys WHERE id = $1', [
-          key.id,
-        ])
-      ).rows[0]!.credits,
-    );
-    unanswered = verify('scaled', ledgerState(rows, balance), seen);
   } finally {
     for (const r of replicas) await kill9(r);
     await reader.end().catch(() => {});
@@ -371,6 +373,7 @@ async function activations() {
       const data = JSON.stringify((JSON.parse(body) as { data: unknown }).data);
       if (!pages.get(path)!.has(data)) mixed++;
     },
+    200_000,
   );
   let done = 0;
   try {
