@@ -36,7 +36,7 @@ export class LiveSnapshot {
       this.current = next;
       previous?.close();
       this.log(
-        `serving snapshot ${next.version} (as of ${next.asOf}, ${info.manifest.rows.toLocaleString('en-US')} influencers, regions ${next.regions.join(' ')})`,
+        `serving snapshot ${next.version} (as of ${next.asOf}, ${next.rows.toLocaleString('en-US')} influencers, regions ${next.regions.join(' ')})`,
       );
     } catch (err) {
       // A snapshot that cannot be loaded leaves the previous one serving.

@@ -205,7 +205,7 @@ describe('two replicas by region behind nginx', { skip }, () => {
     }
   });
 
-  test('credits are exact across both pools: N credits, 2N concurrent requests, N answered', async () => {
+  test('credits are exact across both pools: N credits, 2N concurrent requests, N answered', async (t) => {
     const N = 60;
     const key = await replicas.get('rest')!.store.createKey({ name: 'credits', credits: N, qps: 100_000 });
     const regions = ['US', 'gb', 'BR', 'id'];
@@ -223,9 +223,11 @@ describe('two replicas by region behind nginx', { skip }, () => {
     );
     assert.equal(Number(rows[0]!.debits), N);
     assert.equal(Number(rows[0]!.credits), 0);
+    const pools = ok.filter((a) => a.pool === 'us_gb').length;
+    t.diagnostic(`${ok.length} × 200 of ${2 * N} (${pools} via us_gb, ${N - pools} via rest), ${N} debits`);
   });
 
-  test('QPS is global across both pools: within qps × (elapsed + burst)', async () => {
+  test('QPS is global across both pools: within qps × (elapsed + burst)', async (t) => {
     const qps = 10;
     const key = await replicas.get('us_gb')!.store.createKey({ name: 'qps', credits: 10_000, qps });
     const started = performance.now();
@@ -246,6 +248,9 @@ describe('two replicas by region behind nginx', { skip }, () => {
     };
     await Promise.all(['US', 'gb', 'BR', 'de'].map(client));
     const elapsed = (performance.now() - started) / 1000;
+    t.diagnostic(
+      `${ok} × 200 of ${sent} in ${elapsed.toFixed(2)} s at qps ${qps} (bound ${qps * (elapsed + BURST_SECONDS)})`,
+    );
     assert.ok(sent > ok, 'the limit refused some requests');
     assert.deepEqual([...pools].sort(), ['rest', 'us_gb']);
     // Per-replica limits would let through about twice this.
