@@ -12,6 +12,7 @@ import { openSync } from 'node:fs';
 import Fastify from 'fastify';
 import { MemoryRateLimiter } from '../src/accounts/memory-limiter.ts';
 import { SqliteAccountStore } from '../src/accounts/sqlite.ts';
+import { loadConfig } from '../src/config.ts';
 import { buildApp } from '../src/api/app.ts';
 import { BufferedLogStream } from '../src/api/log-stream.ts';
 import { parseInfluencerQuery, INFLUENCER_LIST_PATH } from '../src/api/endpoints/influencer-list.ts';
@@ -38,7 +39,11 @@ let url: string;
 let key = '';
 
 if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache' || job.mode === 'kolscope-logged') {
-  const store = new SqliteAccountStore({ dataDir: job.workDir });
+  // ACCOUNTS_DURABILITY=power measures the fsync per group commit; the default (process) has none.
+  const store = new SqliteAccountStore({
+    dataDir: job.workDir,
+    durability: loadConfig(process.env).accountsDurability,
+  });
   const limiter = new MemoryRateLimiter();
   // A QPS limit high enough never to throttle: the benchmark measures the work, not the limiter's refusals.
   key = (await store.createKey({ name: 'bench', credits: 1_000_000_000, qps: 1_000_000 })).key;

@@ -31,6 +31,10 @@ export interface Config {
   readonly shutdownTimeoutMs?: number | undefined;
   /** Requests per second one client address may send without a valid key (ANONYMOUS_QPS, 20). */
   readonly anonymousQps?: number | undefined;
+  /** Regions this replica loads and serves (REGIONS=US,GB; unset: every region of the snapshot). */
+  readonly regions?: readonly string[] | undefined;
+  /** SQLite accounts: what a committed debit survives (ACCOUNTS_DURABILITY=process|power, default process). */
+  readonly accountsDurability?: 'process' | 'power' | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -59,6 +63,25 @@ function positive(name: string, raw: string | undefined): number | undefined {
   return n;
 }
 
+/** REGIONS: comma-separated two-letter codes, case-insensitive, upper-cased and deduplicated. */
+function regions(raw: string | undefined): readonly string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const codes = raw.split(',').map((r) => r.trim().toUpperCase());
+  const bad = codes.find((r) => !/^[A-Z]{2}$/.test(r));
+  if (bad !== undefined)
+    throw new ConfigError(
+      `REGIONS must be two-letter region codes separated by commas (US,GB), got "${raw}"`,
+    );
+  return [...new Set(codes)];
+}
+
+function durability(raw: string | undefined): 'process' | 'power' | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'process' && raw !== 'power')
+    throw new ConfigError(`ACCOUNTS_DURABILITY must be process or power, got "${raw}"`);
+  return raw;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -83,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     httpDeadlineMs: millis('HTTP_DEADLINE_MS', env.HTTP_DEADLINE_MS),
     shutdownTimeoutMs: millis('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS),
     anonymousQps: positive('ANONYMOUS_QPS', env.ANONYMOUS_QPS),
+    regions: regions(env.REGIONS),
+    accountsDurability: durability(env.ACCOUNTS_DURABILITY),
     ...overrides,
   };
 }

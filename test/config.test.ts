@@ -17,3 +17,22 @@ test('config rejects a bad PORT with a message naming it', () => {
     (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message),
   );
 });
+
+test('REGIONS: case-insensitive codes, upper-cased and deduplicated; anything else is refused by name', () => {
+  assert.equal(loadConfig({}).regions, undefined);
+  assert.deepEqual(loadConfig({ REGIONS: 'us, gb,US' }).regions, ['US', 'GB']);
+  for (const bad of ['USA', 'US;GB', 'U1', 'US,,GB'])
+    assert.throws(
+      () => loadConfig({ REGIONS: bad }),
+      (e: unknown) => e instanceof ConfigError && /REGIONS/.test(e.message),
+    );
+});
+
+test('ACCOUNTS_DURABILITY: process or power, unset by default (process)', () => {
+  assert.equal(loadConfig({}).accountsDurability, undefined);
+  assert.equal(loadConfig({ ACCOUNTS_DURABILITY: 'power' }).accountsDurability, 'power');
+  assert.throws(
+    () => loadConfig({ ACCOUNTS_DURABILITY: 'fsync' }),
+    (e: unknown) => e instanceof ConfigError && /ACCOUNTS_DURABILITY/.test(e.message),
+  );
+});

@@ -6,6 +6,7 @@
 // checks to a per-replica limiter until it answers again.
 import type { AccountStore, RateLimiter } from './types.ts';
 import { SqliteAccountStore } from './sqlite.ts';
+import type { AccountsDurability } from './sqlite-db.ts';
 import { MemoryRateLimiter } from './memory-limiter.ts';
 
 export type * from './types.ts';
@@ -20,6 +21,7 @@ export {
 } from './errors.ts';
 export { BURST_SECONDS } from './memory-limiter.ts';
 export { ACCOUNTS_DB_FILE } from './sqlite.ts';
+export { ACCOUNTS_DURABILITIES, type AccountsDurability } from './sqlite-db.ts';
 export { generateApiKey, isWellFormedApiKey, hashApiKey, apiKeyPrefix, API_KEY_PREFIX } from './keys.ts';
 
 export interface AccountsOptions {
@@ -27,6 +29,8 @@ export interface AccountsOptions {
   readonly dataDir: string;
   readonly databaseUrl?: string | undefined;
   readonly redisUrl?: string | undefined;
+  /** SQLite: what a committed debit survives, `process` (default) or `power` (ACCOUNTS_DURABILITY). */
+  readonly accountsDurability?: AccountsDurability | undefined;
   /** PostgreSQL schema holding the tables (default "kolscope"). */
   readonly pgSchema?: string | undefined;
   /** PostgreSQL: longest wait for a connection (default 2000 ms). */
@@ -59,7 +63,7 @@ export async function openAccountStore(options: Omit<AccountsOptions, 'redisUrl'
       statementTimeoutMs: options.databaseStatementTimeoutMs,
     });
   }
-  return new SqliteAccountStore({ dataDir: options.dataDir });
+  return new SqliteAccountStore({ dataDir: options.dataDir, durability: options.accountsDurability });
 }
 
 export async function openRateLimiter(

@@ -39,13 +39,25 @@ CREATE TABLE IF NOT EXISTS usage (
 CREATE INDEX IF NOT EXISTS usage_key_at ON usage (key_id, at);
 `;
 
-export function openDatabase(file: string): Database.Database {
+/**
+ * What a committed debit survives (ACCOUNTS_DURABILITY). `process`: a crash of the process (kill -9, OOM):
+ * in WAL mode with synchronous=NORMAL a commit is in the log, in the OS page cache, before its promise
+ * resolves, and the OS writes it out whatever becomes of the process; no fsync per commit (the WAL is synced
+ * at checkpoints). `power`: also a power loss or kernel crash: synchronous=FULL, one fsync per group commit.
+ */
+export type AccountsDurability = 'process' | 'power';
+
+export const ACCOUNTS_DURABILITIES: readonly AccountsDurability[] = ['process', 'power'];
+
+const SYNCHRONOUS: Readonly<Record<AccountsDurability, string>> = { process: 'NORMAL', power: 'FULL' };
+
+export function openDatabase(file: string, durability: AccountsDurability = 'process'): Database.Database {
   let db: Database.Database | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
     db = new Database(file);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL'); // a debit is on disk before its promise resolves
+    db.pragma(`synchronous = ${SYNCHRONOUS[durability]}`);
     db.pragma('busy_timeout = 5000'); // the CLI, and the store's other connection, may write at the same time
     db.pragma('foreign_keys = ON');
     db.exec(SCHEMA);
@@ -74,15 +86,23 @@ function pushUsage(params: (string | number)[], r: UsageRow): void {
 }
 
 /**
- * Debits, refunds and usage rows on one connection: each batch is one transaction (one fsync).
+ * Debits, refunds and usage rows on one connection: each batch is one transaction (one fsync under `power`).
  * A batch reads each key's balance once and writes it back once: inside the IMMEDIATE transaction nobody else
  * can write, so the arithmetic in between is exact. A debit costs one ledger insert, whose unique
  * (request_id, reason) index also answers "was this request already charged?" (ON CONFLICT DO NOTHING).
  */
+/** Commits of the writer between two checkpoints of its WAL (a few pages each: about the 1000 pages of SQLite's default). */
+export const CHECKPOINT_EVERY_COMMITS = 250;
+
 export class CreditWriter {
   private readonly sql;
+  private commits = 0;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly durability: AccountsDurability = 'process',
+  ) {
+    db.pragma('wal_autocheckpoint = 0'); // checkpointIfDue() instead, off the commit path
     this.sql = {
       balance: db.prepare<[string], { credits: number }>('SELECT credits FROM api_keys WHERE id = ?'),
       setBalance: db.prepare<[number, string]>('UPDATE api_keys SET credits = ? WHERE id = ?'),
@@ -101,8 +121,21 @@ export class CreditWriter {
     };
   }
 
+  /**
+   * Copies the WAL back into the database when due (PASSIVE: never waits for readers). Called by the writer
+   * thread after it has answered a round, so no debit waits for it: SQLite's automatic checkpoint (off on
+   * this connection) would run inside the commit that crosses its threshold, and under `process`
+   * durability a checkpoint is the only fsync left, a tail of milliseconds on a busy disk.
+   */
+  checkpointIfDue(): void {
+    if (this.commits < CHECKPOINT_EVERY_COMMITS) return;
+    this.commits = 0;
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   /** One IMMEDIATE transaction for the whole batch; per-op problems are outcomes, not a rollback. */
   applyCreditOps(batch: readonly CreditOp[]): WireOutcome[] {
+    this.commits++;
     const at = new Date().toISOString();
     return this.db
       .transaction(() => {
@@ -118,13 +151,15 @@ export class CreditWriter {
 
   /**
    * Usage rows in one transaction, committed without an fsync of their own (synchronous=NORMAL for this
-   * commit only): the next credit commit's fsync makes them durable with it (the WAL is written in order),
-   * and a crash before that loses only these rows, as documented for usage. Credits keep FULL.
+   * commit only): under `power` durability the next credit commit's fsync makes them durable with it (the
+   * WAL is written in order), and a power loss before that loses only these rows, as documented for usage.
    */
   writeUsage(rows: readonly UsageRow[]): void {
+    this.commits++;
     const params: (string | number)[] = [];
     let i = 0;
-    this.db.pragma('synchronous = NORMAL');
+    const power = this.durability === 'power';
+    if (power) this.db.pragma('synchronous = NORMAL');
     try {
       this.db.transaction(() => {
         for (; i + USAGE_ROWS_PER_INSERT <= rows.length; i += USAGE_ROWS_PER_INSERT) {
@@ -139,7 +174,7 @@ export class CreditWriter {
         }
       })();
     } finally {
-      this.db.pragma('synchronous = FULL');
+      if (power) this.db.pragma('synchronous = FULL');
     }
   }
 

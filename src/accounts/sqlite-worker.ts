@@ -1,24 +1,26 @@
-// The accounts writer thread: owns its own SQLite connection (WAL, synchronous=FULL) and commits credit ops
+// The accounts writer thread: owns its own SQLite connection (WAL; ACCOUNTS_DURABILITY) and commits credit ops
 // and usage rows, so that commits and their fsyncs never block the event loop. Group commit happens here:
 // each round takes every record the main thread has appended to the ring (writer-ring.ts) since the last
-// one, applies the credit ops in one transaction (one fsync) and the usage rows in another, then posts one
-// reply with every outcome. The reply is posted only after the commit. The thread sleeps on the ring
-// (Atomics.wait) between rounds. Started by SqliteWriterThread (sqlite-writer.ts).
+// one, applies the credit ops in one transaction (one fsync under `power` durability) and the usage rows in
+// another, then posts one reply with every outcome. The reply is posted only after the commit; a due WAL
+// checkpoint runs after the replies. The thread sleeps on the ring (Atomics.wait) between rounds. Started by
+// SqliteWriterThread (sqlite-writer.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AccountErrorCode } from './errors.ts';
-import { CreditWriter, openDatabase, type WireOutcome } from './sqlite-db.ts';
+import { CreditWriter, openDatabase, type AccountsDurability, type WireOutcome } from './sqlite-db.ts';
 import { Outcome, type WriterReply } from './sqlite-writer.ts';
 import { RecordType, RingReader, type RingRecord, type UsageRow } from './writer-ring.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker.ts runs as a worker thread only');
-const { file, memory, maxBatch } = workerData as {
+const { file, memory, maxBatch, durability } = workerData as {
   file: string;
   memory: SharedArrayBuffer;
   maxBatch: number;
+  durability: AccountsDurability;
 };
-const db = openDatabase(file); // a failure here is the thread's error
-const writer = new CreditWriter(db);
+const db = openDatabase(file, durability); // a failure here is the thread's error
+const writer = new CreditWriter(db, durability);
 const ring = new RingReader(memory);
 const reply = (message: WriterReply) => port.postMessage(message);
 reply({ type: 'ready' });
@@ -105,5 +107,5 @@ function round(records: readonly RingRecord[]): boolean {
   return close < 0;
 }
 
-while (round(ring.take()));
+while (round(ring.take())) writer.checkpointIfDue();
 port.close();

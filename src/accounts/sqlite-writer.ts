@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CreditOp } from './batching.ts';
 import type { AccountErrorCode } from './errors.ts';
-import type { WireOutcome } from './sqlite-db.ts';
+import type { AccountsDurability, WireOutcome } from './sqlite-db.ts';
 import type { UsageRecord } from './types.ts';
 import {
   createRingMemory,
@@ -45,6 +45,8 @@ export interface WriterThreadOptions {
   readonly maxBatch?: number;
   /** Bytes of the shared ring (a power of two; default 4 MiB). Tests use a small one to exercise the backlog. */
   readonly ringBytes?: number;
+  /** What a commit survives before its promise resolves (default `process`: no fsync per commit). */
+  readonly durability?: AccountsDurability;
 }
 
 const WORKER_ENTRY = new URL('./sqlite-worker.mjs', import.meta.url);
@@ -190,7 +192,12 @@ export class SqliteWriterThread {
   private start(): void {
     const memory = createRingMemory(this.options.ringBytes);
     const worker = new Worker(WORKER_ENTRY, {
-      workerData: { file: this.file, memory, maxBatch: Math.max(1, this.options.maxBatch ?? 1000) },
+      workerData: {
+        file: this.file,
+        memory,
+        maxBatch: Math.max(1, this.options.maxBatch ?? 1000),
+        durability: this.options.durability ?? 'process',
+      },
     });
     this.worker = worker;
     this.ring = new RingWriter(memory);

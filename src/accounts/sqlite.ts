@@ -1,5 +1,6 @@
-// AccountStore on SQLite (embedded default): DATA_DIR/accounts.sqlite, WAL, synchronous=FULL, so a debit is
-// on disk before its promise resolves. Concurrent debits are group-committed: one transaction, one fsync.
+// AccountStore on SQLite (embedded default): DATA_DIR/accounts.sqlite in WAL mode. A debit is in the log before
+// its promise resolves: safe from a crash of the process by default (synchronous=NORMAL, no fsync per commit),
+// from a power loss with ACCOUNTS_DURABILITY=power (synchronous=FULL: one fsync per group commit).
 // better-sqlite3 is synchronous, so the hot writes (credit ops, usage rows) go to a writer thread with its
 // own connection (sqlite-writer.ts), which commits together every op queued while its previous commit ran;
 // keys, top-ups, revocations and reports use this thread's connection.
@@ -24,7 +25,7 @@ import {
   type CreditOutcome,
   type GroupCommitOptions,
 } from './batching.ts';
-import { openDatabase, type WireOutcome } from './sqlite-db.ts';
+import { openDatabase, type AccountsDurability, type WireOutcome } from './sqlite-db.ts';
 import { SqliteWriterThread } from './sqlite-writer.ts';
 
 export const ACCOUNTS_DB_FILE = 'accounts.sqlite';
@@ -54,6 +55,8 @@ function toRecord(row: KeyRow): ApiKeyRecord {
 
 export interface SqliteAccountStoreOptions extends Pick<GroupCommitOptions, 'maxBatch'> {
   readonly dataDir: string;
+  /** What a committed debit survives: `process` (default; kill -9, OOM) or `power` (fsync per group commit). */
+  readonly durability?: AccountsDurability | undefined;
   /** Called when a usage batch cannot be written (default: a line on stderr). */
   readonly onUsageError?: (error: unknown) => void;
   /** How long authenticate() may reuse a looked-up key (default 1000 ms): the delay before a revocation
@@ -74,7 +77,8 @@ export class SqliteAccountStore implements AccountStore {
   constructor(options: SqliteAccountStoreOptions) {
     this.cache = new KeyCache(options.authCacheMs);
     this.file = join(options.dataDir, ACCOUNTS_DB_FILE);
-    const db = openDatabase(this.file);
+    const durability = options.durability ?? 'process';
+    const db = openDatabase(this.file, durability);
     this.db = db;
     this.sql = {
       insertKey: db.prepare(
@@ -94,7 +98,7 @@ export class SqliteAccountStore implements AccountStore {
       ),
     };
     try {
-      this.writer = new SqliteWriterThread(this.file, { maxBatch: options.maxBatch });
+      this.writer = new SqliteWriterThread(this.file, { maxBatch: options.maxBatch, durability });
     } catch (error) {
       db.close();
       throw error;

@@ -7,11 +7,11 @@ import { IndexLoadError, indexBuffers, readServingIndex, type IndexParts } from 
 export type LoadReply =
   { readonly parts: IndexParts } | { readonly error: string; readonly loadError: boolean };
 
-const { snapshotDir } = workerData as { snapshotDir: string };
+const { snapshotDir, regions } = workerData as { snapshotDir: string; regions?: readonly string[] };
 let reply: LoadReply;
 let transfer: ArrayBuffer[] = [];
 try {
-  const parts = await readServingIndex(snapshotDir);
+  const parts = await readServingIndex(snapshotDir, regions);
   reply = { parts };
   transfer = indexBuffers(parts);
 } catch (err) {

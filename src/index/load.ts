@@ -43,9 +43,9 @@ function release(buffers: ArrayBuffer[]): void {
 }
 
 /** Reads the index in a worker thread; its arrays arrive transferred. */
-function readInWorker(snapshotDir: string): Promise<IndexParts> {
+function readInWorker(snapshotDir: string, regions?: readonly string[]): Promise<IndexParts> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: { snapshotDir } });
+    const worker = new Worker(WORKER, { workerData: { snapshotDir, regions } });
     let answered = false;
     const fail = (message: string) => {
       if (answered) return;
@@ -83,9 +83,12 @@ function regionVocabulary(r: RegionIndex, dictionaries: IndexDictionaries): Regi
   };
 }
 
-/** Loads `<snapshotDir>/index/` (written by buildServingIndex) for searching. */
-export async function loadServingIndex(snapshotDir: string): Promise<LoadedServingIndex> {
-  const parts = await readInWorker(snapshotDir);
+/** Loads `<snapshotDir>/index/` (written by buildServingIndex) for searching; with `regions`, only those. */
+export async function loadServingIndex(
+  snapshotDir: string,
+  only?: readonly string[],
+): Promise<LoadedServingIndex> {
+  const parts = await readInWorker(snapshotDir, only);
   const regions = new Map<string, RegionIndex>();
   const fds: number[] = [];
   try {

@@ -213,8 +213,11 @@ function readWhole(path: string): Uint8Array {
   }
 }
 
-/** Reads `<snapshotDir>/index/` (written by buildServingIndex), upgrading an older format in memory. */
-export async function readServingIndex(snapshotDir: string): Promise<IndexParts> {
+/**
+ * Reads `<snapshotDir>/index/` (written by buildServingIndex), upgrading an older format in memory. With
+ * `only` (REGIONS), only those regions' files are read: the others take no memory and are not served.
+ */
+export async function readServingIndex(snapshotDir: string, only?: readonly string[]): Promise<IndexParts> {
   const indexDir = join(snapshotDir, SNAPSHOT_INDEX_DIR);
   let manifest: IndexManifest;
   let snapshot: { version?: unknown; asOf?: unknown };
@@ -244,6 +247,15 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
     throw new IndexLoadError(
       `serving index of ${snapshotDir} has format ${manifest.formatVersion}, this build reads ${INDEX_FORMAT_VERSION}: rebuild it`,
     );
+  if (only) {
+    const skipped = manifest.regions.filter((r) => !only.includes(r.region)).map((r) => `${r.dir}/`);
+    manifest = {
+      ...manifest,
+      regions: manifest.regions.filter((r) => only.includes(r.region)),
+      rows: manifest.regions.reduce((n, r) => n + (only.includes(r.region) ? r.rows : 0), 0),
+      files: manifest.files.filter((f) => !skipped.some((dir) => f.startsWith(dir))),
+    };
+  }
   const files = new IndexFiles(indexDir, derived, manifest.files);
   const regions: RegionArrays[] = [];
   let arrayBytes = 0;

@@ -15,6 +15,8 @@ export class LiveSnapshot {
   constructor(
     private readonly dataDir: string,
     private readonly log: (msg: string, err?: unknown) => void,
+    /** REGIONS: the regions this replica loads and serves (default: all of the snapshot's). */
+    private readonly regions?: readonly string[],
   ) {}
 
   /** Loads the active snapshot if it is not the one served. Serialized: concurrent calls queue. */
@@ -28,13 +30,13 @@ export class LiveSnapshot {
     try {
       const info = await activeSnapshot(this.dataDir);
       if (!info || info.manifest.version === this.current?.version) return;
-      const next = await loadServingIndex(info.dir);
+      const next = await loadServingIndex(info.dir, this.regions);
       if (this.closed) return next.close();
       const previous = this.current;
       this.current = next;
       previous?.close();
       this.log(
-        `serving snapshot ${next.version} (as of ${next.asOf}, ${info.manifest.rows.toLocaleString('en-US')} influencers, regions ${next.regions.join(' ')})`,
+        `serving snapshot ${next.version} (as of ${next.asOf}, ${next.rows.toLocaleString('en-US')} influencers, regions ${next.regions.join(' ')})`,
       );
     } catch (err) {
       // A snapshot that cannot be loaded leaves the previous one serving.

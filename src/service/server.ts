@@ -84,8 +84,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken }),
   });
   logTo.app = app;
-  live = new LiveSnapshot(config.dataDir, (msg, err) =>
-    err ? app.log.error({ err }, msg) : app.log.info(msg),
+  live = new LiveSnapshot(
+    config.dataDir,
+    (msg, err) => (err ? app.log.error({ err }, msg) : app.log.info(msg)),
+    config.regions,
   );
   const pointer = activePointerPath(config.dataDir);
   const onPointerChange = () => void live?.refresh();

@@ -1,15 +1,24 @@
 // The writer thread's SQL (CreditWriter) on a real database: a batch reads and writes each key's balance once
-// and stays exact; usage rows are committed without an fsync of their own while credits stay synchronous=FULL.
+// and stays exact; usage rows are committed without an fsync of their own; ACCOUNTS_DURABILITY sets the
+// connection's synchronous level (process: NORMAL, power: FULL, which credits keep after a usage commit).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreditWriter, openDatabase } from '../../src/accounts/sqlite-db.ts';
+import {
+  CHECKPOINT_EVERY_COMMITS,
+  CreditWriter,
+  openDatabase,
+  type AccountsDurability,
+} from '../../src/accounts/sqlite-db.ts';
 
-async function withDb(fn: (db: ReturnType<typeof openDatabase>) => void): Promise<void> {
+async function withDb(
+  fn: (db: ReturnType<typeof openDatabase>) => void,
+  durability?: AccountsDurability,
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'kolscope-db-'));
-  const db = openDatabase(join(dir, 'accounts.sqlite'));
+  const db = openDatabase(join(dir, 'accounts.sqlite'), durability);
   try {
     fn(db);
   } finally {
@@ -71,9 +80,17 @@ test('one batch over several keys: per-op outcomes in order, balances and ledger
     ]);
   }));
 
-test('usage rows (many per statement) are stored; the connection stays synchronous=FULL for credits', () =>
+test('durability process (the default) is synchronous=NORMAL in WAL mode; power is FULL', async () => {
+  await withDb((db) => {
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('synchronous', { simple: true }), 1);
+  });
+  await withDb((db) => assert.equal(db.pragma('synchronous', { simple: true }), 2), 'power');
+});
+
+test('usage rows (many per statement) are stored; under power durability credits stay synchronous=FULL', () =>
   withDb((db) => {
-    const writer = new CreditWriter(db);
+    const writer = new CreditWriter(db, 'power');
     const rows = Array.from({ length: 150 }, (_, i) => ({
       keyId: 'a',
       requestId: `u${i}`,
@@ -95,4 +112,31 @@ test('usage rows (many per statement) are stored; the connection stays synchrono
       credits: 1,
       latency_ms: 149 / 4,
     });
-  }));
+  }, 'power'));
+
+test('the writer checkpoints its WAL itself, when told between rounds, never inside a commit', async () => {
+  /** Frames left in the WAL after `commits` single-debit commits, checkpointing between them or not. */
+  const framesAfter = async (commits: number, checkpoint: boolean) => {
+    let frames = 0;
+    await withDb((db) => {
+      addKey(db, 'a', commits);
+      const writer = new CreditWriter(db);
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'no automatic checkpoint');
+      for (let i = 0; i < commits; i++) {
+        writer.applyCreditOps([{ kind: 'debit', keyId: 'a', requestId: `r${i}` }]);
+        if (checkpoint) writer.checkpointIfDue();
+      }
+      // [busy, frames in the log, frames checkpointed]: read (and checkpointed) at the end only.
+      frames = (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    });
+    return frames;
+  };
+  const commits = 3 * CHECKPOINT_EVERY_COMMITS + 10;
+  const without = await framesAfter(commits, false);
+  const withCheckpoints = await framesAfter(commits, true);
+  assert.ok(without >= commits, `every commit adds to the log: ${without} frames`);
+  assert.ok(
+    withCheckpoints < without / 2,
+    `the log restarts after each checkpoint: ${withCheckpoints} frames against ${without}`,
+  );
+});

@@ -71,7 +71,7 @@ const BAD_REQUESTS: [string, string][] = [
   ['', 'Missing required parameter: region'],
   ['region=', 'Missing required parameter: region'],
   ['region=USA', 'region must be a two-letter region code such as US, got "USA"'],
-  ['region=ZZ', 'region ZZ has no influencers in this snapshot; regions served: '],
+  ['region=ZZ', 'region ZZ is not served by this replica; it serves only: '],
   ['region=US&page_size=11', 'page_size must be an integer between 1 and 10, got "11"'],
   ['region=US&page_size=0', 'page_size must be an integer between 1 and 10, got "0"'],
   ['region=US&page_size=1.5', 'page_size must be an integer between 1 and 10, got "1.5"'],

@@ -419,7 +419,8 @@ export const INFLUENCER_LIST: PaidEndpoint<ListQuery> = {
     if (!index.regions.includes(query.region))
       throw new ApiError(
         'invalid_parameter',
-        `region ${query.region} has no influencers in this snapshot; regions served: ${index.regions.join(', ')}`,
+        // Absent from the snapshot, or outside this replica's REGIONS: either way, say what it does serve.
+        `region ${query.region} is not served by this replica; it serves only: ${index.regions.join(', ')}`,
       );
     checkVocabulary(index, query);
   },
