@@ -108,6 +108,8 @@ function paidOperation(endpoint: PaidEndpoint, errors: { [status: string]: Json 
       description: `${endpoint.description}\n\n${cost}\n\n${ACCESS}`,
       operationId: endpoint.operationId,
       security: [{ bearerAuth: [] }],
+      // Machine-readable cost of a 200, for clients that budget credits (and the fuzz test).
+      'x-credits': endpoint.credits,
       parameters: endpoint.parameters.map((p) => ({
         name: p.name,
         in: 'query',
