@@ -35,6 +35,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tiktok/influencer/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Influencer Detail (batch)
+         * @description Up to 10 influencers by user id or by handle, in any region: `data` is an array of items (the list endpoint's item) in the order asked; values not found are left out (an empty array when none is found). Handles are case-insensitive and may start with @; a value given twice is answered once.
+         *
+         *     Costs 1 credit per 200.
+         *
+         *     **Keys, credits and limits.** Send `Authorization: Bearer sk_live_…`. Each 200 of a paid endpoint costs its credits, debited durably before the response is sent; errors are never charged, and a request that fails after its debit is refunded. Checks run in this order: 401 (key) → 429 (QPS) → 400 (parameters) → 503 (no data yet) → 402 (credits) → 200. Responses after authentication carry X-RateLimit-Limit / -Remaining / -Reset; 200 and 402 carry X-Credits-Remaining.
+         */
+        get: operations["getInfluencerDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -288,9 +312,26 @@ export interface components {
             unique_id: string;
             /** TikTok user id (decimal string) */
             user_id: string;
+            /**
+             * Average views per video (sort field 4)
+             * Format: int64
+             */
+            per_views_avg_cnt: number;
+            /**
+             * Video views increase in the last 7 days
+             * Format: int64
+             */
+            total_views_7d_cnt: number;
+            /**
+             * Average views of product videos
+             * Format: int64
+             */
+            per_video_product_views_avg_cnt: number;
+            /** Product category ids promoted or sold */
+            product_category_ids: string[];
         };
         ErrorEnvelope: {
-            /** @description The HTTP status (400, 401, 402, 404, 429, 500, 503) */
+            /** @description The HTTP status (400, 401, 402, 404, 408, 413, 414, 429, 431, 500, 503) */
             code: number;
             /** @description What went wrong; for a 400, names the parameter */
             message: string;
@@ -317,8 +358,8 @@ export interface operations {
                 page_num?: number;
                 /** @description Rows per page, 1 to 10. Default 10. */
                 page_size?: number;
-                /** @description Sort field (ties always break on user_id ascending): 0 = user_id (the default: a stable order), 1 = total_followers_cnt, 2 = total_followers_30d_cnt, 3 = total_post_video_cnt, 4 = per_views_avg_cnt (average views per video), 5 = interaction_rate, 6 = total_product_cnt. */
-                influencer_sort_field_v2?: 0 | 1 | 2 | 3 | 4 | 5 | 6;
+                /** @description Sort field (ties always break on user_id ascending): 0 = user_id (the default: a stable order), 1 = total_followers_cnt, 2 = total_followers_30d_cnt, 3 = total_post_video_cnt, 4 = per_views_avg_cnt (average views per video), 5 = interaction_rate, 6 = total_product_cnt, 7 = total_sale_gmv_30d_amt (GMV of the last 30 days), 8 = total_followers_7d_cnt (follower growth, 7 days), 9 = ec_score (commercial value rating), 10 = total_views_7d_cnt (views gained, 7 days), 11 = total_sale_gmv_amt (GMV, all time). */
+                influencer_sort_field_v2?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
                 /** @description Sort order: 0 = ascending (default), 1 = descending. */
                 sort_type?: 0 | 1;
                 /** @description Lower bound, inclusive, of followers. A non-negative decimal integer (no sign, no decimals, no exponent). Must not exceed max_total_followers_cnt. */
@@ -329,9 +370,9 @@ export interface operations {
                 min_total_digg_cnt?: number;
                 /** @description Upper bound, inclusive, of total likes received. A non-negative decimal integer (no sign, no decimals, no exponent). */
                 max_total_digg_cnt?: number;
-                /** @description Lower bound, inclusive, of interaction rate as a fraction: (likes + comments + shares) / views of recent videos, e.g. 0.05 = 5 %. A non-negative decimal number written plainly (0.05, not 5 % or 5e-2). Must not exceed max_interaction_rate. */
+                /** @description Lower bound, inclusive, of interaction rate as a fraction: (likes + comments + shares) / views of recent videos, e.g. 0.05 = 5 %. A decimal number from 0 to 1 written plainly: a fraction (0.05 = 5 %, not 5 or 5e-2). Must not exceed max_interaction_rate. */
                 min_interaction_rate?: number;
-                /** @description Upper bound, inclusive, of interaction rate as a fraction: (likes + comments + shares) / views of recent videos, e.g. 0.05 = 5 %. A non-negative decimal number written plainly (0.05, not 5 % or 5e-2). */
+                /** @description Upper bound, inclusive, of interaction rate as a fraction: (likes + comments + shares) / views of recent videos, e.g. 0.05 = 5 %. A decimal number from 0 to 1 written plainly: a fraction (0.05 = 5 %, not 5 or 5e-2). */
                 max_interaction_rate?: number;
                 /** @description Lower bound, inclusive, of total video views. A non-negative decimal integer (no sign, no decimals, no exponent). Must not exceed max_total_views_cnt. */
                 min_total_views_cnt?: number;
@@ -349,6 +390,20 @@ export interface operations {
                 min_per_video_product_views_avg_7d_cnt?: number;
                 /** @description Upper bound, inclusive, of average views gained in the last 7 days by product-promoting videos. A non-negative decimal integer (no sign, no decimals, no exponent). */
                 max_per_video_product_views_avg_7d_cnt?: number;
+                /** @description Lower bound, inclusive, of GMV of the last 30 days in US dollars, decimals allowed. A non-negative decimal number written plainly (1500.50, not 1.5e3). Must not exceed max_total_sale_gmv_30d_amt. */
+                min_total_sale_gmv_30d_amt?: number;
+                /** @description Upper bound, inclusive, of GMV of the last 30 days in US dollars, decimals allowed. A non-negative decimal number written plainly (1500.50, not 1.5e3). */
+                max_total_sale_gmv_30d_amt?: number;
+                /** @description Lower bound, inclusive, of follower growth over the last 30 days, negative when followers were lost. A decimal integer, negative for a loss (-500); no decimals, no exponent. Must not exceed max_total_followers_30d_cnt. */
+                min_total_followers_30d_cnt?: number;
+                /** @description Upper bound, inclusive, of follower growth over the last 30 days, negative when followers were lost. A decimal integer, negative for a loss (-500); no decimals, no exponent. */
+                max_total_followers_30d_cnt?: number;
+                /** @description Lower bound, inclusive, of the commercial value rating ec_score, 0 to 5, decimals allowed. A non-negative decimal number written plainly (1500.50, not 1.5e3). Must not exceed max_ec_score. */
+                min_ec_score?: number;
+                /** @description Upper bound, inclusive, of the commercial value rating ec_score, 0 to 5, decimals allowed. A non-negative decimal number written plainly (1500.50, not 1.5e3). */
+                max_ec_score?: number;
+                /** @description Public contact e-mail: 0 = no public contact e-mail, 1 = a public contact e-mail (contact_email not empty). */
+                has_contact_email?: 0 | 1;
                 /** @description TikTok Shop product category id, or a comma-separated list of ids (at most 50): matches influencers who promoted or sold products in any of them. */
                 product_category_id?: string;
                 /** @description Creator category name, one value, case-insensitive exact match (e.g. "Home, Furniture & Appliances": commas belong to the name, it is never split). */
@@ -375,9 +430,9 @@ export interface operations {
                     "X-Request-Id"?: string;
                     /** @description The key's QPS limit (requests per second). */
                     "X-RateLimit-Limit"?: number;
-                    /** @description Requests left in the current one-second window. */
+                    /** @description Requests the key's token bucket would allow right now (it holds at most the QPS limit and refills at that rate). */
                     "X-RateLimit-Remaining"?: number;
-                    /** @description Seconds until the current window resets (rounded up). */
+                    /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
                     "X-RateLimit-Reset"?: number;
                     /** @description The key's credits left after this request's debit, as committed (on 200 and 402 of a paid endpoint; not on other statuses, which touch no credit). */
                     "X-Credits-Remaining"?: number;
@@ -439,7 +494,11 @@ export interface operations {
                      *           "total_video_sale_gmv_30d_amt": 0,
                      *           "total_views_cnt": 0,
                      *           "unique_id": "hannahdowns",
-                     *           "user_id": "1000038"
+                     *           "user_id": "1000038",
+                     *           "per_views_avg_cnt": 0,
+                     *           "total_views_7d_cnt": 0,
+                     *           "per_video_product_views_avg_cnt": 0,
+                     *           "product_category_ids": []
                      *         }
                      *       ],
                      *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
@@ -516,6 +575,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The request (headers, or headers and body) was not received in time; the connection is closed. */
+            408: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 408,
+                     *       "data": null,
+                     *       "message": "Request timeout: the request was not received in time",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The URL is longer than 8,192 characters. */
+            414: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 414,
+                     *       "data": null,
+                     *       "message": "URI too long",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description More requests in the current second than the key's QPS limit. Retry after the Retry-After header's seconds. Never charged. */
             429: {
                 headers: {
@@ -529,6 +626,25 @@ export interface operations {
                      *       "code": 429,
                      *       "data": null,
                      *       "message": "qps limit exceeded",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request line and headers exceed 16 KiB. */
+            431: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 431,
+                     *       "data": null,
+                     *       "message": "Request header fields too large",
                      *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
                      *     }
                      */
@@ -554,7 +670,289 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The server has not activated its first snapshot yet (first start). Never charged. */
+            /** @description The server has not activated its first snapshot yet (first start: "Service not ready: no snapshot is active yet"), or the accounts store failed or did not answer within the request deadline ("accounts store unavailable"). Never charged. */
+            503: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "data": null,
+                     *       "message": "Service not ready: no snapshot is active yet",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getInfluencerDetail: {
+        parameters: {
+            query?: {
+                /** @description TikTok user id, or a comma-separated list of ids (at most 10). Exactly one of user_id and unique_id. */
+                user_id?: string;
+                /** @description Handle (unique_id), or a comma-separated list of handles (at most 10), case-insensitive; a leading @ is accepted. Exactly one of user_id and unique_id. */
+                unique_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success: the influencers found, in the order asked. Costs one credit. */
+            200: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description The key's QPS limit (requests per second). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests the key's token bucket would allow right now (it holds at most the QPS limit and refills at that rate). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description The key's credits left after this request's debit, as committed (on 200 and 402 of a paid endpoint; not on other statuses, which touch no credit). */
+                    "X-Credits-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 0,
+                     *       "message": "success",
+                     *       "data": [
+                     *         {
+                     *           "avatar": "https://p16-sign-va.tiktokcdn.com/tos-maliva-avt-0068/77eebc91f0b5728ad38d8f0edeb567e0.jpeg",
+                     *           "avg_30d_price": 0,
+                     *           "category": "Beauty",
+                     *           "contact_email": "",
+                     *           "ec_score": 2.62,
+                     *           "first_crawl_dt": 20250816,
+                     *           "gender": "female",
+                     *           "influencer_video_duration_level": "{}",
+                     *           "influencer_video_publish_hour": "{}",
+                     *           "influencer_video_publish_week": "{}",
+                     *           "interaction_rate": 0.0532,
+                     *           "language": "en",
+                     *           "most_category_product": "[]",
+                     *           "most_views_video": "",
+                     *           "nick_name": "Hannah Culver",
+                     *           "off_mark": 0,
+                     *           "per_video_product_views_avg_7d_cnt": 0,
+                     *           "region": "US",
+                     *           "sales_flag": 0,
+                     *           "seller_id": "",
+                     *           "show_case_flag": 0,
+                     *           "signature": "",
+                     *           "total_comments_cnt": 0,
+                     *           "total_digg_1d_cnt": 0,
+                     *           "total_digg_30d_cnt": 0,
+                     *           "total_digg_7d_cnt": 0,
+                     *           "total_digg_90d_cnt": 0,
+                     *           "total_digg_cnt": 2,
+                     *           "total_followers_1d_cnt": 0,
+                     *           "total_followers_30d_cnt": 0,
+                     *           "total_followers_7d_cnt": 0,
+                     *           "total_followers_90d_cnt": 1,
+                     *           "total_followers_cnt": 183,
+                     *           "total_following_cnt": 571,
+                     *           "total_likes_cnt": 0,
+                     *           "total_live_cnt": 0,
+                     *           "total_live_sale_gmv_30d_amt": 0,
+                     *           "total_post_video_cnt": 0,
+                     *           "total_product_30d_cnt": 0,
+                     *           "total_product_cnt": 0,
+                     *           "total_sale_cnt": 0,
+                     *           "total_sale_gmv_30d_amt": 0,
+                     *           "total_sale_gmv_amt": 0,
+                     *           "total_shares_cnt": 0,
+                     *           "total_video_product_30d_cnt": 0,
+                     *           "total_video_sale_30d_cnt": 0,
+                     *           "total_video_sale_gmv_30d_amt": 0,
+                     *           "total_views_cnt": 0,
+                     *           "unique_id": "hannahdowns",
+                     *           "user_id": "1000038",
+                     *           "per_views_avg_cnt": 0,
+                     *           "total_views_7d_cnt": 0,
+                     *           "per_video_product_views_avg_cnt": 0,
+                     *           "product_category_ids": []
+                     *         }
+                     *       ],
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description 0 on success
+                         * @enum {integer}
+                         */
+                        code: 0;
+                        /** @example success */
+                        message: string;
+                        data: components["schemas"]["Influencer"][];
+                        /** Format: uuid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed, out of range, unknown or repeated. The message names the parameter, e.g. "page_size must be an integer between 1 and 10, got \"11\"". */
+            400: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "data": null,
+                     *       "message": "Missing required parameter: region",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No key ("apiKey is null"), a malformed one ("apiKey is malformed: expected Authorization: Bearer sk_live_…"), an unknown one ("apiKey is invalid") or a revoked one ("apiKey has been revoked"). Never charged. */
+            401: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 401,
+                     *       "data": null,
+                     *       "message": "apiKey is null",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The key has no credit left. Never charged. */
+            402: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 402,
+                     *       "data": null,
+                     *       "message": "apiKey quota is not enough",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request (headers, or headers and body) was not received in time; the connection is closed. */
+            408: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 408,
+                     *       "data": null,
+                     *       "message": "Request timeout: the request was not received in time",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The URL is longer than 8,192 characters. */
+            414: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 414,
+                     *       "data": null,
+                     *       "message": "URI too long",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description More requests in the current second than the key's QPS limit. Retry after the Retry-After header's seconds. Never charged. */
+            429: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 429,
+                     *       "data": null,
+                     *       "message": "qps limit exceeded",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request line and headers exceed 16 KiB. */
+            431: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 431,
+                     *       "data": null,
+                     *       "message": "Request header fields too large",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An unexpected failure. The cause is logged under the requestId; a credit already debited is refunded. */
+            500: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 500,
+                     *       "data": null,
+                     *       "message": "Internal server error",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The server has not activated its first snapshot yet (first start: "Service not ready: no snapshot is active yet"), or the accounts store failed or did not answer within the request deadline ("accounts store unavailable"). Never charged. */
             503: {
                 headers: {
                     /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
@@ -610,7 +1008,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description The server has not activated its first snapshot yet (first start). Never charged. */
+            /** @description The server has not activated its first snapshot yet (first start: "Service not ready: no snapshot is active yet"), or the accounts store failed or did not answer within the request deadline ("accounts store unavailable"). Never charged. */
             503: {
                 headers: {
                     /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
