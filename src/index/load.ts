@@ -27,6 +27,8 @@ export interface LoadedServingIndex extends ServingIndex {
   readonly lastPlan: PlanKind;
   /** Whether searches count their total (X-Total-Count); off only to measure what counting costs. */
   countTotals: boolean;
+  /** Forgets the totals remembered by their query's conditions (to measure a first count). */
+  forgetTotals(): void;
 }
 
 const WORKER = new URL('./load-worker.mjs', import.meta.url);
@@ -141,6 +143,9 @@ export async function loadServingIndex(
     },
     set countTotals(on: boolean) {
       searcher.countTotals = on;
+    },
+    forgetTotals() {
+      searcher.forgetTotals();
     },
     search(query: InfluencerQuery): SearchResult {
       if (closed) throw new Error('serving index is closed');

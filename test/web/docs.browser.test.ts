@@ -75,6 +75,9 @@ test(
         names,
         endpoint.parameters.map((p) => p.name),
       );
+      // Closed again, so that the next endpoint's parameters are the only ones listed.
+      await page.click(`.opblock-summary-path[data-path="${endpoint.path}"]`);
+      await page.waitForSelector('.parameters .parameter__name', { state: 'detached' });
     }
     await page.screenshot({ path: `${SCREENSHOTS}docs-1280.png` });
 

@@ -6,6 +6,7 @@ import { SORT_FIELDS, type InfluencerQuery } from '../query.ts';
 import type { SearchResult } from '../types.ts';
 import { addSortRange, setConditions, type QueryConditions } from './conditions.ts';
 import { chooseWalk, gatherPlanFor, type PlanKind } from './planner.ts';
+import { countBySlice } from './count.ts';
 import { countMatches, gather } from './gather.ts';
 import { hydrate } from './hydrate.ts';
 import type { IndexDictionaries, RegionIndex } from './region.ts';
@@ -14,6 +15,8 @@ import { walk } from './walk.ts';
 import { hashRange, lookupHash, lookupValue, type LookupKey } from '../lookup.ts';
 
 const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0, total: 0 });
+/** Totals remembered per loaded index (a few hundred kB of keys at most). */
+const TOTALS_KEPT = 4096;
 /** This thread's search buffers (see scratch.ts). */
 const SCRATCH = new SearchScratch();
 
@@ -24,6 +27,8 @@ export class IndexSearcher {
   lastPlan: PlanKind = 'empty';
   /** Count totals after a walk (a gather counts its matches anyway); off only to measure the cost. */
   countTotals = true;
+  /** Totals counted by a scan after a walk, by the query's conditions (totalAfterWalk). */
+  private readonly totals = new Map<string, number>();
   /** Product category ids by position (the dictionary's insertion order). */
   private readonly productIds: readonly string[];
 
@@ -113,7 +118,7 @@ export class IndexSearcher {
         choice.testWeight,
       );
       if (found >= 0) {
-        if (this.countTotals) s.total = this.countAfterWalk(region, q, c, found, offset, size);
+        if (this.countTotals) s.total = this.totalAfterWalk(region, q, c, found, offset, size);
         return found;
       }
       s.lastPlan = 'walk-then-gather';
@@ -125,9 +130,43 @@ export class IndexSearcher {
   }
 
   /**
+   * countAfterWalk, remembered by the query's conditions (not its page or sort: a client paging through
+   * results, or re-sorting them, asks for the same total) when it took a scan. Bounded: emptied when full.
+   */
+  private totalAfterWalk(
+    region: RegionIndex,
+    q: InfluencerQuery,
+    c: QueryConditions,
+    found: number,
+    offset: number,
+    size: number,
+  ): number {
+    const m = this.scratch.matcher;
+    const trivial =
+      m.conditions === 0 ||
+      (found > 0 && found < size) ||
+      (m.conditions === m.packedConditions && !c.sortRange);
+    if (trivial) return this.countAfterWalk(region, q, c, found, offset, size);
+    const { pageNum: _p, pageSize: _s, sortField: _f, descending: _d, ...conditions } = q;
+    const key = JSON.stringify(conditions);
+    const known = this.totals.get(key);
+    if (known !== undefined) return known;
+    const total = this.countAfterWalk(region, q, c, found, offset, size);
+    if (this.totals.size >= TOTALS_KEPT) this.totals.clear();
+    this.totals.set(key, total);
+    return total;
+  }
+
+  /** Forgets the remembered totals (benchmarks: the cost of a first count). */
+  forgetTotals(): void {
+    this.totals.clear();
+  }
+
+  /**
    * The total of a query whose page a walk found (a gather counts its matches anyway): the walk's slice
    * without filters; the walk's own count when it ran out of rows; for packed conditions alone, a sum over
-   * the region's histogram of packed attributes; else the gather's collection, counting only.
+   * the region's histogram of packed attributes; else a count over the smallest ranked slice (count.ts), or
+   * the gather's collection, counting only.
    */
   private countAfterWalk(
     region: RegionIndex,
@@ -150,6 +189,8 @@ export class IndexSearcher {
     const sortField = SORT_FIELDS[q.sortField];
     if (q.sortField !== 0)
       addSortRange(m, c, region, sortField, region.columns.get(sortField)!, region.orders.get(sortField)!);
+    const counted = countBySlice(this.scratch, region, c);
+    if (counted >= 0) return counted;
     return countMatches(this.scratch, region, gatherPlanFor(m, c, region.rows));
   }
 }
