@@ -530,6 +530,8 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description On a list 200: the exact number of influencers matching the query over every page. */
+                    "X-Total-Count"?: number;
                     /** @description The version of the snapshot that answered, e.g. 2026-11-24.1. */
                     "X-Snapshot-Version"?: string;
                     /** @description The day the answering snapshot describes, yyyymmdd (e.g. 20261124). */
@@ -816,6 +818,8 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description On a list 200: the exact number of influencers matching the query over every page. */
+                    "X-Total-Count"?: number;
                     /** @description The version of the snapshot that answered, e.g. 2026-11-24.1. */
                     "X-Snapshot-Version"?: string;
                     /** @description The day the answering snapshot describes, yyyymmdd (e.g. 20261124). */
@@ -1097,6 +1101,8 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description On a list 200: the exact number of influencers matching the query over every page. */
+                    "X-Total-Count"?: number;
                     /** @description The version of the snapshot that answered, e.g. 2026-11-24.1. */
                     "X-Snapshot-Version"?: string;
                     /** @description The day the answering snapshot describes, yyyymmdd (e.g. 20261124). */
@@ -1338,6 +1344,8 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description On a list 200: the exact number of influencers matching the query over every page. */
+                    "X-Total-Count"?: number;
                     /** @description The version of the snapshot that answered, e.g. 2026-11-24.1. */
                     "X-Snapshot-Version"?: string;
                     /** @description The day the answering snapshot describes, yyyymmdd (e.g. 20261124). */
@@ -1579,6 +1587,8 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description On a list 200: the exact number of influencers matching the query over every page. */
+                    "X-Total-Count"?: number;
                     /** @description The version of the snapshot that answered, e.g. 2026-11-24.1. */
                     "X-Snapshot-Version"?: string;
                     /** @description The day the answering snapshot describes, yyyymmdd (e.g. 20261124). */
@@ -1819,6 +1829,8 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description On a list 200: the exact number of influencers matching the query over every page. */
+                    "X-Total-Count"?: number;
                     /** @description The version of the snapshot that answered, e.g. 2026-11-24.1. */
                     "X-Snapshot-Version"?: string;
                     /** @description The day the answering snapshot describes, yyyymmdd (e.g. 20261124). */

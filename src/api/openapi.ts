@@ -83,6 +83,10 @@ const RATE_HEADERS: { [key: string]: Json } = {
     "Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up).",
     'integer',
   ),
+  'X-Total-Count': header(
+    'On a list 200: the exact number of influencers matching the query over every page.',
+    'integer',
+  ),
   'X-Snapshot-Version': header('The version of the snapshot that answered, e.g. 2026-11-24.1.', 'string'),
   'X-Data-As-Of': header('The day the answering snapshot describes, yyyymmdd (e.g. 20261124).', 'string'),
   'X-Credits-Remaining': header(
