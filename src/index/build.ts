@@ -32,6 +32,7 @@ import { ATTRIBUTE_ORDERS, attributeLayout, writeAttributeFiles } from './attrib
 import { RANK_ORDERS, writeRankFiles } from './ranks.ts';
 import { PRODUCT_ORDERS, writeProductFiles } from './products.ts';
 import { diskFiles } from './files.ts';
+import { keywordFileList, writeKeywordFiles } from './keyword/write.ts';
 
 export class IndexBuildError extends Error {}
 
@@ -332,6 +333,7 @@ async function buildRegion(
   const genderCounts = await writeAttributeFiles(files, rows, ctx, ctx.attributes);
   await writeRankFiles(files, rows);
   await writeProductFiles(files, rows, ctx.productCategoryWords);
+  await writeKeywordFiles(conn, ctx.source, region, out);
   ctx.progress.update(stage, 4, 4);
   return { region, rows, dir, jsonBytes: bytes, genderCounts };
 }
@@ -354,7 +356,7 @@ function regionFileList(dir: string): string[] {
     regionFiles.rowRanks,
     ...PRODUCT_ORDERS.map(regionFiles.products),
   ];
-  return names.map((n) => `${dir}/${n}`);
+  return [...names.map((n) => `${dir}/${n}`), ...keywordFileList(dir)];
 }
 
 /**

@@ -107,6 +107,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
         productBytes: r.productBytes,
         productBits: r.productBits,
         genderCounts: r.genderCounts,
+        keyword: r.keyword,
       });
     }
   } catch (err) {

@@ -53,6 +53,9 @@ export interface InfluencerQuery {
   readonly showCaseFlag?: number;
   /** 0 or absent: none; 1: sales_flag in (1,3); 2: in (2,3); 3: = 3; 4: show_case_flag = 1. */
   readonly salesFlag?: 0 | 1 | 2 | 3 | 4;
+  /** Folded keyword words (keyword/text.ts keywordWords): a row matches when each starts one of the words of
+   *  its nick_name, unique_id or signature. Absent or empty: no restriction. */
+  readonly keyword?: readonly string[];
 }
 
 /** Numeric order of decimal user ids (canonical, no leading zeros): shorter is smaller, then lexicographic. */

@@ -1,7 +1,7 @@
 // Reads a snapshot's serving index into typed arrays: each file read whole (no per-row work), older formats
 // upgraded in memory (the snapshot folder is never written). Runs in the load worker (load-worker.ts), off the
 // request path; the arrays then move to the serving thread without a copy.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SNAPSHOT_INDEX_DIR, SNAPSHOT_MANIFEST_FILE } from '../snapshot/schema.ts';
@@ -28,6 +28,7 @@ import type {
 import { RANGE_FIELDS } from './query.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
+import { KEYWORD_FILES } from './keyword/index.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 
 export class IndexLoadError extends Error {}
@@ -312,6 +313,16 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
     }
     if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
       throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
+    // The keyword index (keyword/index.ts), absent from an index built before it.
+    const keyword = existsSync(join(indexDir, dir, KEYWORD_FILES.terms))
+      ? {
+          terms: count(files.read(dir, KEYWORD_FILES.terms, 'uint8')),
+          termStarts: count(files.readU32(dir, KEYWORD_FILES.termStarts)),
+          postingStarts: count(files.readU32(dir, KEYWORD_FILES.postingStarts)),
+          docs: count(files.readU32(dir, KEYWORD_FILES.docs)),
+          postings: count(files.read(dir, KEYWORD_FILES.postings, 'uint8')),
+        }
+      : null;
     regions.push({
       region: r.region,
       rows: r.rows,
@@ -329,6 +340,7 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
       productBytes,
       productBits: productBits(postings.product_category.starts),
       genderCounts: r.genderCounts,
+      keyword,
     });
   }
   const dictionaries: IndexDictionaries = {
@@ -367,6 +379,7 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const a of r.rowRanks.values()) add(a);
     for (const a of r.productBytes.values()) add(a);
     [r.productCategoryMask, r.jsonOffsets, r.rowAttributes, r.productBits].forEach(add);
+    if (r.keyword) Object.values(r.keyword).forEach(add);
   }
   return [...buffers];
 }

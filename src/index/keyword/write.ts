@@ -1,0 +1,70 @@
+// Writes a region's keyword files (index.ts) from the snapshot's rows, read through DuckDB in user_id order
+// (the row numbers of the serving index). Called by the index build, and on its own to add the keyword index
+// to an index built before it (addKeywordIndex).
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { KeywordBuilder } from './build.ts';
+import { KEYWORD_FILES, type KeywordArrays } from './index.ts';
+
+const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** The keyword files of region folder `dir`, relative to the index folder. */
+export function keywordFileList(dir: string): string[] {
+  return Object.values(KEYWORD_FILES).map((f) => `${dir}/${f}`);
+}
+
+/** Builds and writes the keyword files of `region` from `source` (a table or read_parquet(...)) into `out`. */
+export async function writeKeywordFiles(
+  conn: DuckDBConnection,
+  source: string,
+  region: string,
+  out: string,
+): Promise<KeywordArrays> {
+  const builder = new KeywordBuilder();
+  const result = await conn.stream(
+    `SELECT nick_name, unique_id, signature FROM ${source} WHERE region = ${quote(region)}
+     ORDER BY CAST(user_id AS HUGEINT)`,
+  );
+  let row = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const fields = [0, 1, 2].map((i) => chunk.getColumnVector(i));
+    const texts: (string | null)[] = ['', '', ''];
+    for (let r = 0; r < chunk.rowCount; r++) {
+      for (let i = 0; i < 3; i++) texts[i] = fields[i]!.getItem(r) as string | null;
+      builder.add(row++, texts);
+    }
+  }
+  const arrays = builder.finish();
+  for (const [key, name] of Object.entries(KEYWORD_FILES)) {
+    const a = arrays[key as keyof KeywordArrays];
+    await writeFile(join(out, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  return arrays;
+}
+
+/** Adds the keyword files to the serving index of `snapshotDir` (built before the keyword index existed),
+ *  listing them in its manifest. */
+export async function addKeywordIndex(snapshotDir: string, parquet: string): Promise<void> {
+  const indexDir = join(snapshotDir, 'index');
+  const manifestPath = join(indexDir, 'manifest.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+    regions: { region: string; dir: string }[];
+    files: string[];
+  };
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  try {
+    const source = `read_parquet(${quote(parquet)})`;
+    for (const r of manifest.regions) await writeKeywordFiles(conn, source, r.region, join(indexDir, r.dir));
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const files = new Set(manifest.files);
+  for (const r of manifest.regions) for (const f of keywordFileList(r.dir)) files.add(f);
+  manifest.files = [...files];
+  await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+}
