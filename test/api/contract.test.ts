@@ -13,7 +13,7 @@ import { filtersWithoutSql } from '../oracle/reference-sql.ts';
 const SEED = new URL('../../../shared/openapi.seed.yaml', import.meta.url);
 
 /** Parameters Kolscope adds to the seed's list endpoint, each documented in docs/api.md (none yet). */
-const LIST_EXTENSIONS: readonly { name: string; type: string }[] = [];
+const LIST_EXTENSIONS: readonly { name: string; type: string }[] = [{ name: 'keyword', type: 'string' }];
 
 /** Where the served type deliberately differs from the seed's (docs/api.md, "Decisions"). */
 const TYPE_DECISIONS: Readonly<Record<string, string>> = { page_num: 'integer', page_size: 'integer' };
