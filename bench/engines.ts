@@ -18,7 +18,8 @@ import { SERVED_FIELDS, SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE } from '../src/snaps
 import { SORT_FIELDS, loadServingIndex, type InfluencerQuery, type PlanKind } from '../src/index/index.ts';
 import { stderrProgress } from '../src/progress.ts';
 import { POSTGRES, SQLITE, referenceSql, referenceStatement } from '../test/oracle/reference-sql.ts';
-import { realisticMix, worstMix, type BenchQuery } from './queries.ts';
+import { keywordMix, keywordWorstMix, realisticMix, worstMix, type BenchQuery } from './queries.ts';
+import { keywordWords } from '../src/index/keyword/text.ts';
 import { writeSyntheticSnapshot } from '../src/service/index.ts';
 
 const SEED = 20261124;
@@ -31,6 +32,8 @@ const KOLSCOPE_WARMUP_PASSES = 2;
 
 interface Engine {
   readonly name: string;
+  /** Has the keyword semantics in SQL (reference-sql.ts keywordWord); the keyword mix is skipped otherwise. */
+  readonly keyword?: boolean;
   /** Returns the page's user ids, rows hydrated. */
   run(q: InfluencerQuery): Promise<string[]> | string[];
   close(): Promise<void> | void;
@@ -82,6 +85,7 @@ async function duckdbEngine(snapshotDir: string, size: number): Promise<Engine> 
   const columns = served.map((n) => `"${n}"`).join(', ');
   return {
     name: 'DuckDB',
+    keyword: true,
     async run(q) {
       const rows = (await conn.runAndReadAll(referenceSql(q, 'influencers', columns))).getRowObjectsJS();
       return rows.map((r) => String(r.user_id));
@@ -321,7 +325,12 @@ async function measureSize(size: number, outDir: string, others: readonly string
     `engines: index loaded in ${loadMs.toFixed(0)} ms, ${bytesPerInfluencer.toFixed(1)} bytes/influencer`,
   );
 
-  const mixes = { realistic: realisticMix(SEED, 320), worst: worstMix(SEED, 120) };
+  const mixes = {
+    realistic: realisticMix(SEED, 320),
+    worst: worstMix(SEED, 120),
+    keyword: keywordMix(SEED, keywordWords, 120),
+    'keyword worst': keywordWorstMix(SEED, keywordWords, 40),
+  };
   const plans = new Map<string, PlanKind>();
   const kolscope: Engine = {
     name: 'Kolscope',
@@ -402,6 +411,10 @@ async function measureSize(size: number, outDir: string, others: readonly string
     };
     record('Kolscope', kolTimes, 0);
     for (const engine of engines) {
+      if (mixName.startsWith('keyword') && !engine.keyword) {
+        notes.push(`${engine.name}: keyword mix not run (no reference SQL for keyword in this engine)`);
+        continue;
+      }
       progress.log(`engines: ${engine.name}, ${mixName} mix (${mix.length} queries)`);
       const { timings, skipped } = await runMix(engine, mix);
       record(engine.name, timings, skipped);
@@ -430,7 +443,10 @@ async function measureSize(size: number, outDir: string, others: readonly string
   const grid = await depthSelectivity(
     snapshotDir,
     Object.entries(mixes).flatMap(([name, mix]) =>
-      mix.map(({ query }, i) => ({ query, ms: kolscopeTimes.get(name)![i]!.ms })),
+      // The keyword mix has its own table: the count table below leaves the text fields out.
+      name.startsWith('keyword')
+        ? []
+        : mix.map(({ query }, i) => ({ query, ms: kolscopeTimes.get(name)![i]!.ms })),
     ),
   );
   for (const engine of engines) await engine.close();
