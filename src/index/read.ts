@@ -28,7 +28,7 @@ import type {
 import { RANGE_FIELDS } from './query.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
-import { KEYWORD_FILES } from './keyword/index.ts';
+import { KEYWORD_FILES, heavyPrefixes, type KeywordArrays } from './keyword/index.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 
 export class IndexLoadError extends Error {}
@@ -314,7 +314,7 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
     if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
       throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
     // The keyword index (keyword/index.ts), absent from an index built before it.
-    const keyword = existsSync(join(indexDir, dir, KEYWORD_FILES.terms))
+    const keywordFiles: KeywordArrays | null = existsSync(join(indexDir, dir, KEYWORD_FILES.terms))
       ? {
           terms: count(files.read(dir, KEYWORD_FILES.terms, 'uint8')),
           termStarts: count(files.readU32(dir, KEYWORD_FILES.termStarts)),
@@ -323,6 +323,9 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
           postings: count(files.read(dir, KEYWORD_FILES.postings, 'uint8')),
         }
       : null;
+    const heavy = keywordFiles ? heavyPrefixes(keywordFiles, r.rows) : null;
+    for (const bits of heavy?.values() ?? []) count(bits);
+    const keyword = keywordFiles && heavy ? { ...keywordFiles, heavy } : null;
     regions.push({
       region: r.region,
       rows: r.rows,
@@ -379,7 +382,11 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const a of r.rowRanks.values()) add(a);
     for (const a of r.productBytes.values()) add(a);
     [r.productCategoryMask, r.jsonOffsets, r.rowAttributes, r.productBits].forEach(add);
-    if (r.keyword) Object.values(r.keyword).forEach(add);
+    if (r.keyword) {
+      const { heavy, ...files } = r.keyword;
+      Object.values(files).forEach(add);
+      heavy.forEach(add);
+    }
   }
   return [...buffers];
 }

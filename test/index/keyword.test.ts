@@ -17,7 +17,7 @@ import {
 } from '../../src/index/index.ts';
 import { foldedWords, keywordWords } from '../../src/index/keyword/text.ts';
 import { KeywordBuilder } from '../../src/index/keyword/build.ts';
-import { KeywordMatch } from '../../src/index/keyword/index.ts';
+import { KeywordMatch, heavyPrefixes } from '../../src/index/keyword/index.ts';
 import { SNAPSHOT_ROWS_FILE } from '../../src/snapshot/schema.ts';
 import { referenceSql } from '../oracle/reference-sql.ts';
 
@@ -158,7 +158,7 @@ describe('keyword rule', () => {
     const a = b.finish();
     const m = new KeywordMatch();
     const found = (k: string) => {
-      if (!m.match(a, texts.length, keywordWords(k))) return [];
+      if (!m.match(a, heavyPrefixes(a, texts.length), texts.length, keywordWords(k))) return [];
       const bits = m.ensureBits();
       return [0, 1, 2].filter((r) => (bits[r >>> 5]! & (1 << r)) !== 0);
     };

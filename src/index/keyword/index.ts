@@ -17,6 +17,11 @@ export interface KeywordArrays {
   readonly postings: Uint8Array;
 }
 
+/** A region's keyword index as loaded: its files, and the bitsets of its heavy prefixes (heavyPrefixes). */
+export interface KeywordIndex extends KeywordArrays {
+  readonly heavy: ReadonlyMap<string, Int32Array>;
+}
+
 /** File names in a region folder. */
 export const KEYWORD_FILES = {
   terms: 'kw-terms.utf8',
@@ -96,6 +101,57 @@ function decode(a: KeywordArrays, t: number, out: Uint32Array): number {
   return n;
 }
 
+/** Byte length of the UTF-8 sequence starting with `lead`. */
+const charBytes = (lead: number) => (lead < 0xc0 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4);
+
+/**
+ * Bitsets of the region's heavy prefixes: the prefixes of one or two characters whose words hold more than
+ * rows / LIST_SHARE postings (`a`, `ma`, …), keyed by the prefix. Made once at load (one pass over the
+ * dictionary, the heavy ranges' postings decoded once), so a keyword word among them costs no decoding: the
+ * worst case of a keyword is bounded by the lighter prefixes. At most a few dozen, rows / 8 bytes each.
+ */
+export function heavyPrefixes(a: KeywordArrays, rows: number): Map<string, Int32Array> {
+  const out = new Map<string, Int32Array>();
+  const { terms, termStarts, docs } = a;
+  const words = termStarts.length - 1;
+  const threshold = rows / LIST_SHARE;
+  for (const chars of [1, 2]) {
+    // Prefix length in bytes of word t (its first `chars` characters), or -1 when it is shorter.
+    const prefixBytes = (t: number): number => {
+      let at = termStarts[t]!;
+      const end = termStarts[t + 1]!;
+      for (let c = 0; c < chars; c++) {
+        if (at >= end) return -1;
+        at += charBytes(terms[at]!);
+      }
+      return at - termStarts[t]!;
+    };
+    for (let t = 0; t < words;) {
+      const length = prefixBytes(t);
+      if (length < 0) {
+        t++;
+        continue;
+      }
+      const from = termStarts[t]!;
+      let end = t + 1;
+      for (; end < words; end++) {
+        const at = termStarts[end]!;
+        if (termStarts[end + 1]! - at < length) break;
+        let same = true;
+        for (let i = 0; i < length && same; i++) same = terms[at + i] === terms[from + i];
+        if (!same) break;
+      }
+      if (docs[end]! - docs[t]! > threshold) {
+        const bits = new Int32Array((rows >>> 5) + 1);
+        markUnion(a, t, end, bits);
+        out.set(Buffer.from(terms.subarray(from, from + length)).toString('utf8'), bits);
+      }
+      t = end;
+    }
+  }
+  return out;
+}
+
 export const KEYWORD_NONE = 0;
 export const KEYWORD_LIST = 1;
 export const KEYWORD_BITS = 2;
@@ -107,17 +163,22 @@ export class KeywordMatch {
   rows = new Uint32Array(0);
   count = 0;
   estimate = 0;
-  /** Bit r set when row r matches; valid once ensureBits() (always for KEYWORD_BITS). */
-  bits = new Int32Array(0);
+  /** Bit r set when row r matches, once ensureBits() (always for KEYWORD_BITS): `own`, or a heavy prefix's
+   *  bitset (read only). */
+  bits: Int32Array = new Int32Array(0);
+  private own = new Int32Array(0);
+  private ownUsed = false;
   private bitsReady = false;
   private temp = new Int32Array(0);
-  private readonly ranges: [number, number, number][] = [];
+  private readonly ranges: [number, number, number, Int32Array | undefined][] = [];
 
   /** Makes `bits` hold the matches. */
   ensureBits(): Int32Array {
     if (!this.bitsReady) {
-      const { rows, bits } = this;
-      for (let i = 0; i < this.count; i++) bits[rows[i]! >>> 5]! |= 1 << (rows[i]! & 31);
+      const { rows, own } = this;
+      for (let i = 0; i < this.count; i++) own[rows[i]! >>> 5]! |= 1 << (rows[i]! & 31);
+      this.bits = own;
+      this.ownUsed = true;
       this.bitsReady = true;
     }
     return this.bits;
@@ -125,36 +186,42 @@ export class KeywordMatch {
 
   /** Zeroes what the last keyword set, and sizes the buffers for `rows` rows. */
   private reset(rows: number): void {
-    if (this.bitsReady) {
-      if (this.kind === KEYWORD_LIST && this.count < this.bits.length >>> 3)
-        for (let i = 0; i < this.count; i++) this.bits[this.rows[i]! >>> 5] = 0;
-      else this.bits.fill(0);
+    if (this.ownUsed) {
+      if (this.kind === KEYWORD_LIST && this.count < this.own.length >>> 3)
+        for (let i = 0; i < this.count; i++) this.own[this.rows[i]! >>> 5] = 0;
+      else this.own.fill(0);
     }
+    this.ownUsed = false;
     this.bitsReady = false;
     this.kind = KEYWORD_NONE;
     this.count = 0;
     const words = (rows >>> 5) + 1;
-    if (this.bits.length < words) {
-      this.bits = new Int32Array(words);
+    if (this.own.length < words) {
+      this.own = new Int32Array(words);
       this.temp = new Int32Array(words);
     }
   }
 
   /**
-   * Finds the rows of a region (`rows` rows, index `a`) that have, for every word of `words` (folded, see
-   * keywordWords), a word starting with it. Returns false when none can.
+   * Finds the rows of a region (`rows` rows, index `a`, its heavy prefixes `heavy`) that have, for every word
+   * of `words` (folded, see keywordWords), a word starting with it. Returns false when none can.
    */
-  match(a: KeywordArrays, rows: number, words: readonly string[]): boolean {
+  match(
+    a: KeywordArrays,
+    heavy: ReadonlyMap<string, Int32Array>,
+    rows: number,
+    words: readonly string[],
+  ): boolean {
     this.reset(rows);
     const ranges = this.ranges;
     ranges.length = 0;
     for (const w of words) {
       const [lo, hi] = prefixRange(a, w);
       if (lo === hi) return false;
-      ranges.push([lo, hi, a.docs[hi]! - a.docs[lo]!]);
+      ranges.push([lo, hi, a.docs[hi]! - a.docs[lo]!, heavy.get(w)]);
     }
     ranges.sort((x, y) => x[2] - y[2]);
-    const [lo, hi, postings] = ranges[0]!;
+    const [lo, hi, postings, heavyFirst] = ranges[0]!;
     this.estimate = Math.min(rows, postings);
     const temp = this.temp;
     if (postings <= rows / LIST_SHARE) {
@@ -178,28 +245,40 @@ export class KeywordMatch {
         }
       }
       for (let k = 1; k < ranges.length && n > 0; k++) {
-        const [l, h] = ranges[k]!;
-        markUnion(a, l, h, temp);
+        const [l, h, , bitset] = ranges[k]!;
+        const test = bitset ?? temp;
+        if (!bitset) markUnion(a, l, h, temp);
         let kept = 0;
         for (let i = 0; i < n; i++) {
           const row = out[i]!;
-          if ((temp[row >>> 5]! & (1 << (row & 31))) !== 0) out[kept++] = row;
+          if ((test[row >>> 5]! & (1 << (row & 31))) !== 0) out[kept++] = row;
         }
         n = kept;
-        temp.fill(0);
+        if (!bitset) temp.fill(0);
       }
       this.kind = KEYWORD_LIST;
       this.count = n;
       this.estimate = n;
       return n > 0;
     }
-    // Dense: the intersection of the unions as a bitset.
-    const bits = this.bits;
-    this.bitsReady = true;
+    // Dense: the intersection of the unions as a bitset (a heavy prefix's own when it is the only word).
     this.kind = KEYWORD_BITS;
-    markUnion(a, lo, hi, bits);
+    this.bitsReady = true;
+    if (heavyFirst && ranges.length === 1) {
+      this.bits = heavyFirst;
+      return true;
+    }
+    const bits = this.own;
+    this.bits = bits;
+    this.ownUsed = true;
+    if (heavyFirst) bits.set(heavyFirst.subarray(0, Math.min(heavyFirst.length, bits.length)));
+    else markUnion(a, lo, hi, bits);
     for (let k = 1; k < ranges.length; k++) {
-      const [l, h] = ranges[k]!;
+      const [l, h, , bitset] = ranges[k]!;
+      if (bitset) {
+        for (let w = 0; w < bitset.length; w++) bits[w]! &= bitset[w]!;
+        continue;
+      }
       markUnion(a, l, h, temp);
       for (let w = 0; w < bits.length; w++) bits[w]! &= temp[w]!;
       temp.fill(0);

@@ -557,7 +557,7 @@ export function setConditions(
     // Few matches: a sorted row list, a source like a posting list; many: a bitset the walk tests.
     const kw = m.keywordMatch;
     if (!region.keyword) throw new Error('this serving index has no keyword index: rebuild it');
-    if (!kw.match(region.keyword, total, q.keyword)) return null;
+    if (!kw.match(region.keyword, region.keyword.heavy, total, q.keyword)) return null;
     m.hasKeyword = true;
     if (kw.kind === KEYWORD_LIST)
       sources.push({

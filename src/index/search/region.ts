@@ -2,7 +2,7 @@
 // dictionaries shared by every region, and positions in a sorted order (binary searches, runs of equal values).
 import type { AttributeLayout, CodedField, PostingGroup } from '../layout.ts';
 import type { AttributeArray } from '../attributes.ts';
-import type { KeywordArrays } from '../keyword/index.ts';
+import type { KeywordIndex } from '../keyword/index.ts';
 
 export type NumericColumn = Int32Array | Float64Array;
 export type CodeColumn = Uint8Array | Uint16Array | Uint32Array;
@@ -40,7 +40,7 @@ export interface RegionIndex {
   /** Rows per gender code. */
   readonly genderCounts: readonly number[];
   /** The keyword index (keyword/index.ts); null for an index built before it. */
-  readonly keyword: KeywordArrays | null;
+  readonly keyword: KeywordIndex | null;
 }
 
 /** Dictionaries shared by every region. */
