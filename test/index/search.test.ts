@@ -386,8 +386,8 @@ describe('load equals build', () => {
     const perInfluencer = index.residentBytes / index.rows;
     assert.ok(perInfluencer > 50, `resident bytes per influencer ${perInfluencer} is implausibly small`);
     assert.ok(
-      perInfluencer <= 200,
-      `resident bytes per influencer ${perInfluencer} exceeds the 200-byte budget`,
+      perInfluencer <= 260,
+      `resident bytes per influencer ${perInfluencer} exceeds the 260-byte budget (with the keyword index)`,
     );
     assert.deepEqual([...index.regions].sort(), ['BR', 'DE', 'GB', 'ID', 'MX', 'MY', 'PH', 'TH', 'US', 'VN']);
   });
