@@ -28,7 +28,13 @@ import type {
 import { RANGE_FIELDS } from './query.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
-import { KEYWORD_FILES, heavyPrefixes, type KeywordArrays } from './keyword/index.ts';
+import {
+  KEYWORD_FILES,
+  KEYWORD_HEAVY_FILES,
+  heavyFromFiles,
+  heavyPrefixes,
+  type KeywordArrays,
+} from './keyword/index.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 
 export class IndexLoadError extends Error {}
@@ -323,8 +329,18 @@ export async function readServingIndex(snapshotDir: string): Promise<IndexParts>
           postings: count(files.read(dir, KEYWORD_FILES.postings, 'uint8')),
         }
       : null;
-    const heavy = keywordFiles ? heavyPrefixes(keywordFiles, r.rows) : null;
-    for (const bits of heavy?.values() ?? []) count(bits);
+    // Heavy prefixes as the build wrote them (keyword files from before them: decoded now, slower).
+    const heavy = !keywordFiles
+      ? null
+      : existsSync(join(indexDir, dir, KEYWORD_HEAVY_FILES.prefixes))
+        ? heavyFromFiles(
+            await readFile(join(indexDir, dir, KEYWORD_HEAVY_FILES.prefixes), 'utf8'),
+            count(files.readU32(dir, KEYWORD_HEAVY_FILES.bits)),
+            r.rows,
+          )
+        : heavyPrefixes(keywordFiles, r.rows);
+    if (heavy && !existsSync(join(indexDir, dir, KEYWORD_HEAVY_FILES.prefixes)))
+      for (const bits of heavy.values()) count(bits);
     const keyword = keywordFiles && heavy ? { ...keywordFiles, heavy } : null;
     regions.push({
       region: r.region,

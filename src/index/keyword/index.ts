@@ -30,6 +30,20 @@ export const KEYWORD_FILES = {
   docs: 'kw-docs.u32',
   postings: 'kw-postings.bin',
 } as const;
+/** The heavy prefixes (heavyPrefixes), written by the build so loading reads them: the prefixes, one a line,
+ *  and their bitsets, (rows >>> 5) + 1 words each, in that order. */
+export const KEYWORD_HEAVY_FILES = { prefixes: 'kw-heavy.txt', bits: 'kw-heavy.u32' } as const;
+
+/** The bitsets of `prefixes` laid end to end in `bits`, as heavyPrefixes returns them. */
+export function heavyFromFiles(prefixes: string, bits: Uint32Array, rows: number): Map<string, Int32Array> {
+  const words = (rows >>> 5) + 1;
+  const names = prefixes === '' ? [] : prefixes.split('\n');
+  if (bits.length !== names.length * words)
+    throw new Error(`keyword heavy prefixes: ${bits.length} words for ${names.length} prefixes`);
+  return new Map(
+    names.map((p, i) => [p, new Int32Array(bits.buffer, bits.byteOffset + i * words * 4, words)]),
+  );
+}
 
 /** A union larger than rows / LIST_SHARE stays a bitset. */
 const LIST_SHARE = 8;

@@ -5,13 +5,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { KeywordBuilder } from './build.ts';
-import { KEYWORD_FILES, type KeywordArrays } from './index.ts';
+import { KEYWORD_FILES, KEYWORD_HEAVY_FILES, heavyPrefixes, type KeywordArrays } from './index.ts';
 
 const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /** The keyword files of region folder `dir`, relative to the index folder. */
 export function keywordFileList(dir: string): string[] {
-  return Object.values(KEYWORD_FILES).map((f) => `${dir}/${f}`);
+  return [...Object.values(KEYWORD_FILES), ...Object.values(KEYWORD_HEAVY_FILES)].map((f) => `${dir}/${f}`);
 }
 
 /** Builds and writes the keyword files of `region` from `source` (a table or read_parquet(...)) into `out`. */
@@ -42,7 +42,18 @@ export async function writeKeywordFiles(
     const a = arrays[key as keyof KeywordArrays];
     await writeFile(join(out, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
+  await writeHeavyFiles(arrays, row, out);
   return arrays;
+}
+
+/** Writes the heavy prefixes of a region's keyword index (decoded once here rather than at every load). */
+export async function writeHeavyFiles(arrays: KeywordArrays, rows: number, out: string): Promise<void> {
+  const heavy = heavyPrefixes(arrays, rows);
+  const words = (rows >>> 5) + 1;
+  const bits = new Int32Array(heavy.size * words);
+  [...heavy.values()].forEach((b, i) => bits.set(b, i * words));
+  await writeFile(join(out, KEYWORD_HEAVY_FILES.prefixes), [...heavy.keys()].join('\n'));
+  await writeFile(join(out, KEYWORD_HEAVY_FILES.bits), new Uint8Array(bits.buffer));
 }
 
 /** Adds the keyword files to the serving index of `snapshotDir` (built before the keyword index existed),
