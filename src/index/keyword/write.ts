@@ -1,9 +1,8 @@
 // Writes a region's keyword files (index.ts) from the snapshot's rows, read through DuckDB in user_id order
-// (the row numbers of the serving index). Called by the index build, and on its own to add the keyword index
-// to an index built before it (addKeywordIndex).
-import { readFile, writeFile } from 'node:fs/promises';
+// (the row numbers of the serving index). Called by the index build.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { KeywordBuilder } from './build.ts';
 import { KEYWORD_FILES, KEYWORD_HEAVY_FILES, heavyPrefixes, type KeywordArrays } from './index.ts';
 
@@ -54,28 +53,4 @@ export async function writeHeavyFiles(arrays: KeywordArrays, rows: number, out: 
   [...heavy.values()].forEach((b, i) => bits.set(b, i * words));
   await writeFile(join(out, KEYWORD_HEAVY_FILES.prefixes), [...heavy.keys()].join('\n'));
   await writeFile(join(out, KEYWORD_HEAVY_FILES.bits), new Uint8Array(bits.buffer));
-}
-
-/** Adds the keyword files to the serving index of `snapshotDir` (built before the keyword index existed),
- *  listing them in its manifest. */
-export async function addKeywordIndex(snapshotDir: string, parquet: string): Promise<void> {
-  const indexDir = join(snapshotDir, 'index');
-  const manifestPath = join(indexDir, 'manifest.json');
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
-    regions: { region: string; dir: string }[];
-    files: string[];
-  };
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await instance.connect();
-  try {
-    const source = `read_parquet(${quote(parquet)})`;
-    for (const r of manifest.regions) await writeKeywordFiles(conn, source, r.region, join(indexDir, r.dir));
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-  const files = new Set(manifest.files);
-  for (const r of manifest.regions) for (const f of keywordFileList(r.dir)) files.add(f);
-  manifest.files = [...files];
-  await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
 }
