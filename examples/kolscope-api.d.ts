@@ -290,7 +290,7 @@ export interface components {
             user_id: string;
         };
         ErrorEnvelope: {
-            /** @description The HTTP status (400, 401, 402, 404, 429, 500, 503) */
+            /** @description The HTTP status (400, 401, 402, 404, 408, 413, 414, 429, 431, 500, 503) */
             code: number;
             /** @description What went wrong; for a 400, names the parameter */
             message: string;
@@ -361,6 +361,8 @@ export interface operations {
                 show_case_flag?: 0 | 1;
                 /** @description Sales filter: 0 = no restriction (same as absent), 1 = sells through video (sales_flag 1 or 3), 2 = sells through live (2 or 3), 3 = both (3), 4 = showcase open (show_case_flag = 1). */
                 sales_flag?: 0 | 1 | 2 | 3 | 4;
+                /** @description Words to find in nick_name, unique_id and signature: each word must start a word of one of them (case- and accent-insensitive; any character other than a letter or digit separates words; each Chinese or Japanese character is a word). At most 100 characters and 8 words; at least one letter or digit. */
+                keyword?: string;
             };
             header?: never;
             path?: never;
@@ -375,9 +377,9 @@ export interface operations {
                     "X-Request-Id"?: string;
                     /** @description The key's QPS limit (requests per second). */
                     "X-RateLimit-Limit"?: number;
-                    /** @description Requests left in the current one-second window. */
+                    /** @description Requests the key's token bucket would allow right now (it holds at most the QPS limit and refills at that rate). */
                     "X-RateLimit-Remaining"?: number;
-                    /** @description Seconds until the current window resets (rounded up). */
+                    /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
                     "X-RateLimit-Reset"?: number;
                     /** @description The key's credits left after this request's debit, as committed (on 200 and 402 of a paid endpoint; not on other statuses, which touch no credit). */
                     "X-Credits-Remaining"?: number;
@@ -516,6 +518,44 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The request (headers, or headers and body) was not received in time; the connection is closed. */
+            408: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 408,
+                     *       "data": null,
+                     *       "message": "Request timeout: the request was not received in time",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The URL is longer than 8,192 characters. */
+            414: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 414,
+                     *       "data": null,
+                     *       "message": "URI too long",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description More requests in the current second than the key's QPS limit. Retry after the Retry-After header's seconds. Never charged. */
             429: {
                 headers: {
@@ -529,6 +569,25 @@ export interface operations {
                      *       "code": 429,
                      *       "data": null,
                      *       "message": "qps limit exceeded",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request line and headers exceed 16 KiB. */
+            431: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 431,
+                     *       "data": null,
+                     *       "message": "Request header fields too large",
                      *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
                      *     }
                      */
@@ -554,7 +613,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The server has not activated its first snapshot yet (first start). Never charged. */
+            /** @description The server has not activated its first snapshot yet (first start: "Service not ready: no snapshot is active yet"), or the accounts store failed or did not answer within the request deadline ("accounts store unavailable"). Never charged. */
             503: {
                 headers: {
                     /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
@@ -610,7 +669,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description The server has not activated its first snapshot yet (first start). Never charged. */
+            /** @description The server has not activated its first snapshot yet (first start: "Service not ready: no snapshot is active yet"), or the accounts store failed or did not answer within the request deadline ("accounts store unavailable"). Never charged. */
             503: {
                 headers: {
                     /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
