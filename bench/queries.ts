@@ -248,3 +248,57 @@ export function commerceMix(seed: number, count = 120): BenchQuery[] {
   }
   return out;
 }
+
+// Keyword words as users type them: names, handle parts and signature words of the synthetic snapshot, whole
+// or cut to a prefix, in any case and with or without accents (folded: keywordWords).
+const KEYWORD_WORDS = ['emma', 'léa', 'chloe', 'zoé', 'ines', 'jose', 'sofia', 'mia', 'noah', 'luna', 'kai',
+  'joão', 'bjorn', 'omer', 'linh', 'minh', 'siti', 'putri', 'nattapong', 'maría', 'camila', 'lukas', 'hannah',
+  'dubois', 'martin', 'garcía', 'lopez', 'silva', 'nguyen', 'tran', 'kim', 'smith', 'müller', 'schmidt',
+  'wijaya', 'reyes', 'hernandez', 'rossi', 'kowalski', 'chen', 'wong', 'rahman', 'pereira', 'glow', 'skin',
+  'skincare', 'beauty', 'beauté', 'vlogs', 'collabs', 'cooking', 'gamer', 'fitness', 'coach', 'recettes', 'café',
+  'travel', 'maquillaje', 'moda', 'tech', 'reviews', 'unboxing', 'pet', 'book', 'dance', 'resep', 'makeup',
+  'routine', 'décor', 'budget', 'fashion', 'mom', 'street', 'food', 'outfit', 'business']; // prettier-ignore
+
+/** The keyword mix: one to three words (whole, or a prefix of 2+ letters), alone or with filters and a sort,
+ *  pages 1–5. `keywordWords` folds and splits them as the API does. */
+export function keywordMix(
+  seed: number,
+  keywordWords: (keyword: string) => string[],
+  count = 120,
+): BenchQuery[] {
+  const d = new Draw(seed ^ 0x2545f491);
+  const out: BenchQuery[] = [];
+  for (let i = 0; i < count; i++) {
+    const words = Array.from({ length: d.int(1, 3) }, () => {
+      const w = d.pick(KEYWORD_WORDS);
+      const cut = d.chance(0.4) ? [...w].slice(0, d.int(2, Math.max(2, [...w].length - 1))).join('') : w;
+      return d.chance(0.2) ? cut.toUpperCase() : cut;
+    });
+    const q = baseQuery(d, d.int(1, 5));
+    const parts = Array.from({ length: d.chance(0.5) ? d.int(1, 2) : 0 }, () => filter(d, q.region));
+    const withKeyword = { ...combine(q, parts), keyword: keywordWords(words.join(' ')) };
+    out.push({
+      kind: `keyword: ${words.length} word${words.length > 1 ? 's' : ''}${parts.length ? ' + filters' : ''}`,
+      query: withKeyword,
+    });
+  }
+  return out;
+}
+
+/** Very common prefixes (one or two letters): the keyword index's worst case, dense matches. */
+export function keywordWorstMix(
+  seed: number,
+  keywordWords: (keyword: string) => string[],
+  count = 40,
+): BenchQuery[] {
+  const d = new Draw(seed ^ 0x68e31da4);
+  const letters = ['a', 'e', 'm', 's', 'c', 'l', 'r', 'b', 'ma', 'co', 'be', 'lu', 'a s', 'm b'];
+  return Array.from({ length: count }, () => {
+    const q = baseQuery(d, d.int(1, 5));
+    const parts = Array.from({ length: d.chance(0.5) ? 1 : 0 }, () => filter(d, q.region));
+    return {
+      kind: `keyword worst: common prefix${parts.length ? ' + filter' : ''}`,
+      query: { ...combine(q, parts), keyword: keywordWords(d.pick(letters)) },
+    };
+  });
+}

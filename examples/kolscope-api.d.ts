@@ -512,6 +512,8 @@ export interface operations {
                 show_case_flag?: 0 | 1;
                 /** @description Sales filter: 0 = no restriction (same as absent), 1 = sells through video (sales_flag 1 or 3), 2 = sells through live (2 or 3), 3 = both (3), 4 = showcase open (show_case_flag = 1). */
                 sales_flag?: 0 | 1 | 2 | 3 | 4;
+                /** @description Words to find in nick_name, unique_id and signature: each word must start a word of one of them (case- and accent-insensitive; any character other than a letter or digit separates words; each Chinese or Japanese character is a word). At most 100 characters and 8 words; at least one letter or digit. */
+                keyword?: string;
             };
             header?: never;
             path?: never;

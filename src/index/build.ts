@@ -34,6 +34,7 @@ import { RANK_ORDERS, writeRankFiles } from './ranks.ts';
 import { PRODUCT_ORDERS, writeProductFiles } from './products.ts';
 import { diskFiles } from './files.ts';
 import { LOOKUP_KEYS, lookupFiles, writeLookupFiles } from './lookup.ts';
+import { keywordFileList, writeKeywordFiles } from './keyword/write.ts';
 
 export class IndexBuildError extends Error {}
 
@@ -352,6 +353,7 @@ async function buildRegion(
   const genderCounts = await writeAttributeFiles(files, rows, ctx, ctx.attributes);
   await writeRankFiles(files, rows);
   await writeProductFiles(files, rows, ctx.productCategoryWords);
+  await writeKeywordFiles(conn, ctx.source, region, out);
   ctx.progress.update(stage, 4, 4);
   return { region, rows, dir, jsonBytes: bytes, genderCounts };
 }
@@ -375,7 +377,7 @@ function regionFileList(dir: string): string[] {
     ...PRODUCT_ORDERS.map(regionFiles.products),
     ...LOOKUP_KEYS.flatMap((k) => [lookupFiles.hashes(k), lookupFiles.rows(k)]),
   ];
-  return names.map((n) => `${dir}/${n}`);
+  return [...names.map((n) => `${dir}/${n}`), ...keywordFileList(dir)];
 }
 
 /**

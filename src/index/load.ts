@@ -116,6 +116,7 @@ export async function loadServingIndex(
         productBytes: r.productBytes,
         productBits: r.productBits,
         genderCounts: r.genderCounts,
+        keyword: r.keyword,
       });
     }
   } catch (err) {

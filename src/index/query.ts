@@ -63,6 +63,9 @@ export interface InfluencerQuery {
   readonly salesFlag?: 0 | 1 | 2 | 3 | 4;
   /** 1: a public contact e-mail (contact_email not empty); 0: none. */
   readonly hasContactEmail?: 0 | 1;
+  /** Folded keyword words (keyword/text.ts keywordWords): a row matches when each starts one of the words of
+   *  its nick_name, unique_id or signature. Absent or empty: no restriction. */
+  readonly keyword?: readonly string[];
 }
 
 /** Numeric order of decimal user ids (canonical, no leading zeros): shorter is smaller, then lexicographic. */

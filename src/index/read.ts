@@ -1,7 +1,7 @@
 // Reads a snapshot's serving index into typed arrays: each file read whole (no per-row work), older formats
 // upgraded in memory (the snapshot folder is never written). Runs in the load worker (load-worker.ts), off the
 // request path; the arrays then move to the serving thread without a copy.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SNAPSHOT_INDEX_DIR, SNAPSHOT_MANIFEST_FILE } from '../snapshot/schema.ts';
@@ -31,6 +31,13 @@ import { upgradeFormat5 } from './commerce.ts';
 import { LOOKUP_KEYS, lookupFiles, type LookupKey, type LookupTable } from './lookup.ts';
 import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
+import {
+  KEYWORD_FILES,
+  KEYWORD_HEAVY_FILES,
+  heavyFromFiles,
+  heavyPrefixes,
+  type KeywordArrays,
+} from './keyword/index.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 
 export class IndexLoadError extends Error {}
@@ -342,6 +349,29 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       };
     if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
       throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
+    // The keyword index (keyword/index.ts), absent from an index built before it.
+    const keywordFiles: KeywordArrays | null = existsSync(join(indexDir, dir, KEYWORD_FILES.terms))
+      ? {
+          terms: count(files.read(dir, KEYWORD_FILES.terms, 'uint8')),
+          termStarts: count(files.readU32(dir, KEYWORD_FILES.termStarts)),
+          postingStarts: count(files.readU32(dir, KEYWORD_FILES.postingStarts)),
+          docs: count(files.readU32(dir, KEYWORD_FILES.docs)),
+          postings: count(files.read(dir, KEYWORD_FILES.postings, 'uint8')),
+        }
+      : null;
+    // Heavy prefixes as the build wrote them (keyword files from before them: decoded now, slower).
+    const heavy = !keywordFiles
+      ? null
+      : existsSync(join(indexDir, dir, KEYWORD_HEAVY_FILES.prefixes))
+        ? heavyFromFiles(
+            await readFile(join(indexDir, dir, KEYWORD_HEAVY_FILES.prefixes), 'utf8'),
+            count(files.readU32(dir, KEYWORD_HEAVY_FILES.bits)),
+            r.rows,
+          )
+        : heavyPrefixes(keywordFiles, r.rows);
+    if (heavy && !existsSync(join(indexDir, dir, KEYWORD_HEAVY_FILES.prefixes)))
+      for (const bits of heavy.values()) count(bits);
+    const keyword = keywordFiles && heavy ? { ...keywordFiles, heavy } : null;
     regions.push({
       region: r.region,
       rows: r.rows,
@@ -361,6 +391,7 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       genderCounts: r.genderCounts,
       rowsWithoutFigures: manifest.rowsWithoutFigures === true,
       lookups,
+      keyword,
     });
   }
   const dictionaries: IndexDictionaries = {
@@ -400,6 +431,11 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const a of r.productBytes.values()) add(a);
     for (const t of Object.values(r.lookups)) [t.hashes, t.rows].forEach(add);
     [r.productCategoryMask, r.jsonOffsets, r.rowAttributes, r.productBits].forEach(add);
+    if (r.keyword) {
+      const { heavy, ...files } = r.keyword;
+      Object.values(files).forEach(add);
+      heavy.forEach(add);
+    }
   }
   return [...buffers];
 }

@@ -89,16 +89,35 @@ function regionCase(column: string, pick: (r: (typeof REGIONS)[number]) => strin
   return `CASE ${arms.join(' ')} ELSE ${pick(REGIONS[REGIONS.length - 1]!)} END`;
 }
 
+const FIRST_NAME_LIST = ['Emma', 'Léa', 'Chloé', 'Zoé', 'Inès', 'José', 'Sofía', 'Lucía', 'Mia', 'Ava', 'Noah',
+  'Liam', 'Leo', 'Luna', 'Kai', 'Max', 'Ana', 'João', 'Björn', 'Ömer', 'Çağla', 'Mai', 'Linh', 'Minh', 'Anh',
+  'Siti', 'Putri', 'Nur', 'Ploy', 'Nattapong', 'Juan', 'María', 'Camila', 'Gabriel', 'Lukas', 'Jonas', 'Amélie',
+  'Hannah', 'Grace', 'Olivia']; // prettier-ignore
+const LAST_NAME_LIST = ['Dubois', 'Martin', 'García', 'López', 'Silva', 'Santos', 'Nguyen', 'Tran', 'Kim', 'Lee',
+  'Smith', 'Brown', 'Müller', 'Schmidt', 'Öztürk', 'Wijaya', 'Putra', 'Reyes', 'Cruz', 'Hernández', 'Rossi',
+  'Bianchi', 'Kowalski', 'Novak', 'Chen', 'Wong', 'Tan', 'Lim', 'Rahman', 'Pereira']; // prettier-ignore
+const SIGNATURE_PHRASES = ['Daily vlogs ✨', 'Beauty & skincare tips', 'Glowing skin routine', 'DM for collabs 📩',
+  'Cooking at home 🍳', 'Gamer | streamer', 'Fitness coach', 'Mode & beauté', 'Recettes faciles', 'Café ☕ lover',
+  'Travel ✈️ photographer', 'Maman de 3', 'Tips de maquillaje', 'Ropa y estilo', 'Moda sustentável',
+  'Tech reviews', 'Unboxing hauls 📦', 'Pet lover 🐶', 'Book reviews 📚', 'Dance 💃 choreography',
+  'Resep masakan rumahan', 'Review makeup lokal', 'Skincare Routine 2024', 'Home décor ideas',
+  'Budget fashion finds', 'Mom life', 'Street food tour', 'K-beauty lover', 'Outfit inspo', 'Small business owner']; // prettier-ignore
+const FIRST_NAMES = `${list(FIRST_NAME_LIST)}[1 + (hash(i, 23) % ${FIRST_NAME_LIST.length})::INTEGER]`;
+const LAST_NAMES = `${list(LAST_NAME_LIST)}[1 + (hash(i, 25) % ${LAST_NAME_LIST.length})::INTEGER]`;
+const SIGNATURES = list(SIGNATURE_PHRASES);
+
 /** SQL expression of every snapshot field over the generated base columns (u(k) = uniform [0,1) draw k). */
 function fieldExpressions(): Record<string, string> {
   const views = 'views';
   return {
     user_id: 'CAST(uid AS VARCHAR)',
     region: 'region',
-    unique_id: `'creator.' || i`,
-    nick_name: `${list(['Ava', 'Mia', 'Leo', 'Noah', 'Luna', 'Kai', 'Zoe', 'Max'])}[1 + (i % 8)] || ' ' || ${list(['Lee', 'Kim', 'Diaz', 'Silva', 'Nguyen', 'Smith'])}[1 + (i % 6)]`,
+    // Names, handles and signatures for keyword search: accented first names, handles of the plain name
+    // (separated by _, . or nothing) and the row number (unique), one or two signature phrases.
+    unique_id: `strip_accents(lower(${FIRST_NAMES})) || ${list(['_', '.', ''])}[1 + (hash(i, 24) % 3)::INTEGER] || strip_accents(lower(${LAST_NAMES})) || i`,
+    nick_name: `${FIRST_NAMES} || ' ' || ${LAST_NAMES}`,
     avatar: `'https://p16-sign.tiktokcdn.com/avt/' || uid || '~c5_100x100.jpeg'`,
-    signature: `CASE WHEN u(20) < 0.3 THEN '' ELSE ${list(['Daily vlogs ✨', 'Beauty & skincare tips', 'DM for collabs', 'Cooking at home 🍳', 'Gamer | streamer', 'Fitness coach'])}[1 + (hash(i, 21) % 6)::INTEGER] END`,
+    signature: `CASE WHEN u(20) < 0.3 THEN '' WHEN u(20) < 0.6 THEN ${SIGNATURES}[1 + (hash(i, 21) % ${SIGNATURE_PHRASES.length})::INTEGER] ELSE ${SIGNATURES}[1 + (hash(i, 21) % ${SIGNATURE_PHRASES.length})::INTEGER] || ' | ' || ${SIGNATURES}[1 + (hash(i, 26) % ${SIGNATURE_PHRASES.length})::INTEGER] END`,
     contact_email: `CASE WHEN u(22) < 0.2 THEN 'creator' || i || '@mail.example' ELSE '' END`,
     language: `CASE WHEN u(5) < 0.85 THEN lang1 WHEN u(5) < 0.86 THEN upper(lang1) ELSE lang2 END`,
     gender: `CASE WHEN region <> 'US' THEN '' WHEN u(6) < 0.46 THEN 'female' WHEN u(6) < 0.92 THEN 'male' ELSE '' END`,

@@ -21,6 +21,7 @@ const LIST_EXTENSIONS: readonly { name: string; type: string }[] = [
   { name: 'min_ec_score', type: 'number' },
   { name: 'max_ec_score', type: 'number' },
   { name: 'has_contact_email', type: 'integer' },
+  { name: 'keyword', type: 'string' },
 ];
 
 /** Where the served type deliberately differs from the seed's (docs/api.md, "Decisions"). */

@@ -13,12 +13,27 @@ export interface SqlDialect {
   readonly userIdOrder: string;
   /** product_category_ids holds any of `ids` (already written as SQL values). */
   anyProductCategory(ids: readonly string[]): string;
+  /** Some word of nick_name, unique_id or signature, folded, starts with the folded word `word` (letters and
+   *  digits only); null when the engine cannot say it (SQLite has no regular expressions, PostgreSQL no
+   *  accent folding without the unaccent extension). */
+  keywordWord(word: string): string | null;
 }
+
+/** The three keyword fields as one folded text (DuckDB: strip_accents = NFD without marks; the rule's other
+ *  folds, ß ı ø đ ł æ œ ς and compatibility forms, are not in the generated data). */
+const DUCKDB_KEYWORD_TEXT = `strip_accents(lower(concat_ws(' ', nick_name, unique_id, signature)))`;
+// A Han, Hiragana or Katakana character is a word of its own: one starts a word anywhere, and ends the word
+// before it.
+const CJK = '\\p{Han}\\p{Hiragana}\\p{Katakana}';
 
 export const DUCKDB: SqlDialect = {
   name: 'duckdb',
   userIdOrder: 'CAST(user_id AS HUGEINT)',
   anyProductCategory: (ids) => `list_has_any(product_category_ids, [${ids.join(', ')}])`,
+  keywordWord: (word) =>
+    /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u.test(word)
+      ? `contains(${DUCKDB_KEYWORD_TEXT}, '${word}')`
+      : `regexp_matches(${DUCKDB_KEYWORD_TEXT}, '(^|[^\\pL\\pN]|[${CJK}])${word}')`,
 };
 /** SQLite: product_category_ids as a JSON array; user_num holds user_id as an integer. */
 export const SQLITE: SqlDialect = {
@@ -26,12 +41,14 @@ export const SQLITE: SqlDialect = {
   userIdOrder: 'user_num',
   anyProductCategory: (ids) =>
     `EXISTS (SELECT 1 FROM json_each(product_category_ids) WHERE value IN (${ids.join(', ')}))`,
+  keywordWord: () => null,
 };
 /** PostgreSQL: product_category_ids as text[]; user_num holds user_id as an integer. */
 export const POSTGRES: SqlDialect = {
   name: 'postgres',
   userIdOrder: 'user_num',
   anyProductCategory: (ids) => `product_category_ids && ARRAY[${ids.join(', ')}]::text[]`,
+  keywordWord: () => null,
 };
 
 /** Writes a value as SQL: a placeholder (its value pushed onto the statement's parameters) or a literal. */
@@ -54,6 +71,12 @@ const FILTER_SQL: Readonly<
     q.hasContactEmail === undefined
       ? []
       : [q.hasContactEmail === 1 ? "coalesce(contact_email, '') <> ''" : "coalesce(contact_email, '') = ''"],
+  keyword: (q, _v, d) =>
+    (q.keyword ?? []).map((w) => {
+      const sql = d.keywordWord(w);
+      if (sql === null) throw new Error(`${d.name} has no reference SQL for keyword`);
+      return sql;
+    }),
   sales_flag: (q) => {
     switch (q.salesFlag) {
       case 1:

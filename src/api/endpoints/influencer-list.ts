@@ -12,6 +12,7 @@ import {
   type SortFieldCode,
 } from '../../index/query.ts';
 import type { ServingIndex } from '../../index/types.ts';
+import { KEYWORD_MAX_CHARS, KEYWORD_MAX_WORDS, foldedWords, keywordWords } from '../../index/keyword/text.ts';
 import type { PaidEndpoint } from '../endpoint.ts';
 import { ApiError } from '../errors.ts';
 import { INFLUENCER_EXAMPLE, INFLUENCER_SCHEMA } from '../influencer-schema.ts';
@@ -30,6 +31,7 @@ import {
   idListParameter,
   integerParameter,
   regionParameter,
+  shown,
   textParameter,
   wordParameter,
   type GivenParameters,
@@ -153,6 +155,28 @@ function valueFilter<T, K extends keyof QueryDraft>(
   };
 }
 
+/** keyword: free text, folded and split into words by the rule of docs/api.md (src/index/keyword/text.ts). */
+const keywordParameter: Parameter<readonly string[]> = {
+  name: 'keyword',
+  required: false,
+  description: `Words to find in nick_name, unique_id and signature: each word must start a word of one of them (case- and accent-insensitive; any character other than a letter or digit separates words; each Chinese or Japanese character is a word). At most ${KEYWORD_MAX_CHARS} characters and ${KEYWORD_MAX_WORDS} words; at least one letter or digit.`,
+  schema: { type: 'string', maxLength: KEYWORD_MAX_CHARS, example: 'glow skin' },
+  rule: `text ≤ ${KEYWORD_MAX_CHARS} characters, 1–${KEYWORD_MAX_WORDS} words: **each word starts a word** of nick_name, unique_id or signature (case- and accent-insensitive; see "keyword" below)`,
+  parse(raw) {
+    if (raw.length > KEYWORD_MAX_CHARS)
+      throw new InvalidParameter('keyword', `keyword must be at most ${KEYWORD_MAX_CHARS} characters`);
+    const words = foldedWords(raw);
+    if (words.length === 0)
+      throw new InvalidParameter('keyword', `keyword must contain a letter or a digit, got ${shown(raw)}`);
+    if (words.length > KEYWORD_MAX_WORDS)
+      throw new InvalidParameter(
+        'keyword',
+        `keyword must have at most ${KEYWORD_MAX_WORDS} words, got ${words.length}`,
+      );
+    return keywordWords(raw);
+  },
+};
+
 /** Every filter, in the order its parameters are validated and documented. */
 export const FILTERS: readonly Filter[] = [
   rangeFilter('total_followers_cnt', 'followers', 'count'),
@@ -258,6 +282,7 @@ export const FILTERS: readonly Filter[] = [
     }),
     'salesFlag',
   ),
+  valueFilter(keywordParameter, 'keyword'),
 ];
 
 const region = regionParameter({

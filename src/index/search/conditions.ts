@@ -11,6 +11,7 @@ import {
 } from '../attributes.ts';
 import { RANK_BUCKETS, RANK_CHECK, RANK_FAIL, RANK_ORDERS, rankClasses } from '../ranks.ts';
 import { PRODUCT_OTHER } from '../products.ts';
+import { KEYWORD_LIST, KeywordMatch } from '../keyword/index.ts';
 import { COST } from './planner.ts';
 import {
   lowerBound,
@@ -64,6 +65,10 @@ export class RowMatcher {
   packedMask = 0;
   packedWant = 0;
   packedConditions = 0;
+  /** The keyword condition: its matches (this thread's), their bitset once a row is tested. */
+  readonly keywordMatch = new KeywordMatch();
+  hasKeyword = false;
+  keywordBits: Int32Array | null = null;
   /** Rows that passed the packed conditions and had their other columns read, since a walk started. */
   tested = 0;
 
@@ -146,6 +151,9 @@ export class RowMatcher {
       case 'product':
         this.productWords = 0;
         break;
+      case 'keyword':
+        this.hasKeyword = false;
+        break;
     }
   }
 
@@ -178,6 +186,8 @@ export class RowMatcher {
     this.packedMask = 0;
     this.packedWant = 0;
     this.packedConditions = 0;
+    this.hasKeyword = false;
+    this.keywordBits = null;
   }
 
   get conditions(): number {
@@ -186,7 +196,8 @@ export class RowMatcher {
       this.rangeCount +
       this.codeCount +
       (this.hasShowCase ? 1 : 0) +
-      (this.productWords ? 1 : 0)
+      (this.productWords ? 1 : 0) +
+      (this.hasKeyword ? 1 : 0)
     );
   }
 
@@ -242,7 +253,7 @@ export class RowMatcher {
 
   /** Conditions other than packed, ranges and product categories remain (each a random read). */
   get restRandom(): boolean {
-    return this.filterCount !== 0 || this.codeCount !== 0 || this.hasShowCase;
+    return this.filterCount !== 0 || this.codeCount !== 0 || this.hasShowCase || this.hasKeyword;
   }
 
   /** The row has one of the wanted product category ids (its mask read). */
@@ -289,6 +300,10 @@ export class RowMatcher {
     for (let k = 0; k < this.codeCount; k++)
       if (this.codeColumns[k]![row] !== this.codeWanted[k]) return false;
     if (this.hasShowCase && this.showCaseColumn[row] !== this.showCaseWanted) return false;
+    if (this.hasKeyword) {
+      const bits = (this.keywordBits ??= this.keywordMatch.ensureBits());
+      if ((bits[row >>> 5]! & (1 << (row & 31))) === 0) return false;
+    }
     return !product || this.productWords === 0 || this.productAt(row);
   }
 }
@@ -304,7 +319,7 @@ export interface Source {
   /** Bits of the packed attributes holding the source's condition (0: not a packed condition). */
   readonly packedMask: number;
   /** The matcher condition every row of the source satisfies, skipped when gathering from it. */
-  readonly implies: 'range' | 'code' | 'sales' | 'showcase' | 'product';
+  readonly implies: 'range' | 'code' | 'sales' | 'showcase' | 'product' | 'keyword';
   /** The column of that condition (range or code), to find it in the matcher. */
   readonly column: NumericColumn | CodeColumn | null;
   /** Cost of reading another column for one of its rows: random for a sorted-order range, strided for a
@@ -540,6 +555,29 @@ export function setConditions(
       readCost: COST.strided,
       orderField: null,
     });
+  }
+
+  if (q.keyword !== undefined && q.keyword.length > 0) {
+    // Few matches: a sorted row list, a source like a posting list; many: a bitset the walk tests.
+    const kw = m.keywordMatch;
+    if (!region.keyword) throw new Error('this serving index has no keyword index: rebuild it');
+    if (!kw.match(region.keyword, region.keyword.heavy, total, q.keyword)) return null;
+    m.hasKeyword = true;
+    if (kw.kind === KEYWORD_LIST)
+      sources.push({
+        count: kw.count,
+        segments: [[kw.rows, 0, kw.count]],
+        mayRepeat: false,
+        packedMask: 0,
+        implies: 'keyword',
+        column: null,
+        readCost: COST.strided,
+        orderField: null,
+      });
+    else {
+      counted++;
+      countedDensity *= kw.estimate / total;
+    }
   }
 
   let rangeDensity = 1;

@@ -3,6 +3,7 @@
 import type { AttributeLayout, CodedField, PostingGroup } from '../layout.ts';
 import type { AttributeArray } from '../attributes.ts';
 import type { LookupKey, LookupTable } from '../lookup.ts';
+import type { KeywordIndex } from '../keyword/index.ts';
 
 export type NumericColumn = Int32Array | Float64Array;
 export type CodeColumn = Uint8Array | Uint16Array | Uint32Array;
@@ -43,6 +44,8 @@ export interface RegionIndex {
   readonly lookups: Readonly<Record<LookupKey, LookupTable>>;
   /** rows.json items lack format 6's figures (an upgraded format-5 index): hydration adds them. */
   readonly rowsWithoutFigures: boolean;
+  /** The keyword index (keyword/index.ts); null for an index built before it. */
+  readonly keyword: KeywordIndex | null;
 }
 
 /** Dictionaries shared by every region. */

@@ -38,6 +38,13 @@ export function searchPanel(
   const controls: Control[] = [
     region,
     choiceField({
+      param: 'keyword',
+      label: 'Keyword',
+      placeholder: 'Words of the name, handle or bio',
+      wide: true,
+      choices: [],
+    }),
+    choiceField({
       param: 'influencer_category_name',
       label: 'Creator category',
       placeholder: 'Any category',
