@@ -191,6 +191,12 @@ export class IndexSearcher {
       addSortRange(m, c, region, sortField, region.columns.get(sortField)!, region.orders.get(sortField)!);
     const counted = countBySlice(this.scratch, region, c);
     if (counted >= 0) return counted;
+    if (c.sources.length === 0) {
+      // No condition yields candidate rows (e.g. a keyword whose matches are a bitset): every row is tested.
+      let n = 0;
+      for (let row = 0; row < region.rows; row++) if (m.test(row)) n++;
+      return n;
+    }
     return countMatches(this.scratch, region, gatherPlanFor(m, c, region.rows));
   }
 }
