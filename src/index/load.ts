@@ -10,6 +10,7 @@ import {
   type PostingLists,
   type RegionIndex,
 } from './search/index.ts';
+import { HistoryReader } from './history.ts';
 import { IndexLoadError, indexBuffers, type IndexParts } from './read.ts';
 import type { LoadReply } from './load-worker.ts';
 import type { InfluencerQuery } from './query.ts';
@@ -86,6 +87,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
   const parts = await readInWorker(snapshotDir);
   const regions = new Map<string, RegionIndex>();
   const fds: number[] = [];
+  let history: HistoryReader | null = null;
   try {
     for (const r of parts.regions) {
       const jsonFd = openSync(r.rowsJsonPath, 'r');
@@ -109,6 +111,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
         genderCounts: r.genderCounts,
       });
     }
+    history = HistoryReader.open(snapshotDir);
   } catch (err) {
     for (const fd of fds) closeSync(fd);
     throw new IndexLoadError(`cannot open the rows of ${snapshotDir}: ${(err as Error).message}`);
@@ -133,6 +136,12 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
       if (closed) throw new Error('serving index is closed');
       return searcher.search(query);
     },
+    historyWindow: history?.window ?? null,
+    history(userId, from, to) {
+      if (closed) throw new Error('serving index is closed');
+      if (!history) throw new Error(`snapshot ${parts.version} has no daily history`);
+      return history.days(userId, from, to);
+    },
     vocabulary() {
       vocabulary ??= [...regions.values()]
         .filter((r) => r.rows > 0)
@@ -143,6 +152,7 @@ export async function loadServingIndex(snapshotDir: string): Promise<LoadedServi
       if (closed) return;
       closed = true;
       for (const fd of fds) closeSync(fd);
+      history?.close();
       release(buffers);
     },
   };

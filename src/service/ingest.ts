@@ -1,7 +1,9 @@
 // Ingest to an active snapshot: load new raw batches into the warehouse, compute the snapshot for the as-of
 // date, build its serving index and activate it. A failure at any step leaves the active snapshot as it was.
 import { resolve } from 'node:path';
+import { historyDays } from '../config.ts';
 import { buildServingIndex } from '../index/build.ts';
+import { writeHistory } from '../pipeline/history.ts';
 import { DEFAULT_MAX_REJECTS, IngestError, loadBatches, type LoadReport } from '../pipeline/load.ts';
 import { writeSnapshotRows } from '../pipeline/metrics.ts';
 import { loadedDays, openWarehouse } from '../pipeline/warehouse.ts';
@@ -20,6 +22,8 @@ export interface IngestOptions {
   readonly asOf?: string;
   /** Rejected rows tolerated over the run before it is refused (default DEFAULT_MAX_REJECTS). */
   readonly maxRejects?: number;
+  /** Days of daily history kept in the snapshot, ending on the as-of date (default: HISTORY_DAYS, else 365). */
+  readonly historyDays?: number;
 }
 
 export interface IngestReport {
@@ -73,7 +77,19 @@ export async function ingestToActiveSnapshot(
         source,
         parquetPath: `${draft.dir}/${SNAPSHOT_ROWS_FILE}`,
       });
-      progress.log(`snapshot rows: ${rows.toLocaleString('en-US')}; building the serving index`);
+      const retained = options.historyDays ?? historyDays();
+      progress.log(
+        `snapshot rows: ${rows.toLocaleString('en-US')}; writing ${retained} days of daily history`,
+      );
+      const history = await writeHistory(warehouse.connection, {
+        asOf,
+        days: retained,
+        rowsPath: `${draft.dir}/${SNAPSHOT_ROWS_FILE}`,
+        snapshotDir: draft.dir,
+      });
+      progress.log(
+        `daily history: ${history.records.toLocaleString('en-US')} crawled influencer-days; building the serving index`,
+      );
       await buildServingIndex(draft.dir, progress);
       const info = await draft.commit({
         rows,
@@ -84,6 +100,7 @@ export async function ingestToActiveSnapshot(
           batchesLoadedNow: load.loaded.map((b) => b.day),
           rowsRejectedNow: load.rejected,
           metrics: source,
+          history: { firstDay: history.firstDay, lastDay: history.lastDay, records: history.records },
         },
       });
       await activateSnapshot(dataDir, info.manifest.version);

@@ -25,6 +25,8 @@ function counted(index: ServingIndex): { index: ServingIndex; searches: () => nu
       regions: index.regions,
       search: (q) => (n++, index.search(q)),
       vocabulary: () => index.vocabulary(),
+      historyWindow: index.historyWindow,
+      history: (userId, from, to) => index.history(userId, from, to),
       close: () => index.close(),
     },
     searches: () => n,

@@ -3,6 +3,7 @@
 // (test/api/route-suite.ts): keys, QPS, credits, refunds, envelope and fuzzing.
 import type { PaidEndpoint } from '../endpoint.ts';
 import { INFLUENCER_LIST } from './influencer-list.ts';
+import { INFLUENCER_TREND } from './influencer-trend.ts';
 import { META_CATEGORIES } from './meta-categories.ts';
 import { META_LANGUAGES } from './meta-languages.ts';
 import { META_PRODUCT_CATEGORIES } from './meta-product-categories.ts';
@@ -14,6 +15,7 @@ const registered = <Query>(endpoint: PaidEndpoint<Query>): PaidEndpoint =>
 
 export const PAID_ENDPOINTS: readonly PaidEndpoint[] = [
   registered(INFLUENCER_LIST),
+  registered(INFLUENCER_TREND),
   registered(META_REGIONS),
   registered(META_CATEGORIES),
   registered(META_PRODUCT_CATEGORIES),
