@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { historyDays } from '../config.ts';
 import { buildServingIndex } from '../index/build.ts';
-import { writeHistory } from '../pipeline/history.ts';
+import { extendable, writeHistory } from '../pipeline/history.ts';
 import { DEFAULT_MAX_REJECTS, IngestError, loadBatches, type LoadReport } from '../pipeline/load.ts';
 import { writeSnapshotRows } from '../pipeline/metrics.ts';
 import { loadedDays, openWarehouse } from '../pipeline/warehouse.ts';
@@ -81,11 +81,17 @@ export async function ingestToActiveSnapshot(
       progress.log(
         `snapshot rows: ${rows.toLocaleString('en-US')}; writing ${retained} days of daily history`,
       );
+      // The active snapshot's history of the day before is extended by one day rather than rebuilt.
+      const previous =
+        active && extendable(active.dir, asOf, retained)
+          ? { snapshotDir: active.dir, rowsPath: `${active.dir}/${SNAPSHOT_ROWS_FILE}` }
+          : undefined;
       const history = await writeHistory(warehouse.connection, {
         asOf,
         days: retained,
         rowsPath: `${draft.dir}/${SNAPSHOT_ROWS_FILE}`,
         snapshotDir: draft.dir,
+        ...(previous && { previous }),
       });
       progress.log(
         `daily history: ${history.records.toLocaleString('en-US')} crawled influencer-days; building the serving index`,
@@ -100,7 +106,12 @@ export async function ingestToActiveSnapshot(
           batchesLoadedNow: load.loaded.map((b) => b.day),
           rowsRejectedNow: load.rejected,
           metrics: source,
-          history: { firstDay: history.firstDay, lastDay: history.lastDay, records: history.records },
+          history: {
+            firstDay: history.firstDay,
+            lastDay: history.lastDay,
+            records: history.records,
+            extended: previous !== undefined,
+          },
         },
       });
       await activateSnapshot(dataDir, info.manifest.version);

@@ -14,7 +14,7 @@
 //
 // Every influencer of the snapshot has an entry (an empty block when it was not crawled in the window), so
 // an id absent from keys.bin is not in the snapshot. docs/metrics.md defines each value.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -180,6 +180,74 @@ export function decodeBlock(
   return kept;
 }
 
+/** Encodes `r` as the record following `prev` (day and counters as deltas from it). */
+function encodeAfter(prev: HistoryRecord, r: HistoryRecord, out: Buffer, at: number): number {
+  at = putVarint(out, at, r.day - prev.day);
+  for (const c of HISTORY_COUNTERS) {
+    const value = r[c];
+    if (!Number.isSafeInteger(value) || value < 0 || value >= HISTORY_MAX_VALUE)
+      throw new Error(`history value ${c} = ${value} is not an integer in [0, 2^51)`);
+    at = putVarint(out, at, zigzag(value - prev[c]));
+  }
+  for (const value of [r.saleCnt, r.saleGmv]) {
+    if (!Number.isSafeInteger(value) || value < 0 || value >= HISTORY_MAX_VALUE)
+      throw new Error(`history sales value ${value} is not an integer in [0, 2^51)`);
+    at = putVarint(out, at, value);
+  }
+  return at;
+}
+
+/**
+ * One pass over a block: its first record on or after `keepFrom` (decoded), where the records after that
+ * one begin, how many records are kept, and the last record (decoded).
+ */
+function scanBlock(
+  block: Uint8Array,
+  length: number,
+  firstDay: number,
+  keepFrom: number,
+): { firstKept: HistoryRecord | null; restStart: number; keptRecords: number; last: HistoryRecord | null } {
+  let at = 0;
+  let day = firstDay;
+  const v = [0, 0, 0, 0, 0, 0, 0];
+  let firstKept: HistoryRecord | null = null;
+  let restStart = length;
+  let keptRecords = 0;
+  const next = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      const b = block[at++]!;
+      result += (b & 127) * scale;
+      if (b < 128) return result;
+      scale *= 128;
+    }
+  };
+  const record = (): HistoryRecord => ({
+    day,
+    followers: v[0]!,
+    following: v[1]!,
+    digg: v[2]!,
+    videos: v[3]!,
+    views: v[4]!,
+    saleCnt: v[5]!,
+    saleGmv: v[6]!,
+  });
+  while (at < length) {
+    day += next();
+    for (let i = 0; i < 5; i++) v[i] = v[i]! + unzigzag(next());
+    v[5] = next();
+    v[6] = next();
+    if (day < keepFrom) continue;
+    if (firstKept === null) {
+      firstKept = record();
+      restStart = at;
+    }
+    keptRecords++;
+  }
+  return { firstKept, restStart, keptRecords, last: keptRecords > 0 ? record() : null };
+}
+
 /**
  * Writes a snapshot's history: add() each influencer of the snapshot once, in ascending numeric user_id
  * order, with its crawled days in the window; then finish().
@@ -241,6 +309,54 @@ export class HistoryWriter {
     this.records += records.length;
   }
 
+  /**
+   * Adds one influencer from its block in the previous day's history (window starting `previousFirstDay`,
+   * one day earlier than this one): the records before this window are dropped, the first kept one is
+   * re-encoded against the new window, the rest copied as they are, and `today` (if crawled) appended.
+   * Equal, byte for byte, to add() with the decoded records: the encoding is canonical.
+   */
+  addShifted(
+    userId: string | bigint,
+    block: Uint8Array,
+    length: number,
+    previousFirstDay: number,
+    today: HistoryRecord | null,
+  ): void {
+    const id = typeof userId === 'bigint' ? userId : BigInt(userId);
+    if (id <= this.last)
+      throw new Error(`history: user ids must be added in ascending order (${id} after ${this.last})`);
+    this.last = id;
+    if (today && today.day !== this.lastDayNumber)
+      throw new Error(`history: the appended day must be ${this.lastDay}`);
+    this.putKey(id, this.seriesWritten + this.seriesUsed);
+    const need = length + 2 * MAX_RECORD_BYTES;
+    if (this.seriesUsed + need > this.series.length) {
+      this.flushSeries();
+      if (need > this.series.length) this.series = Buffer.alloc(need);
+    }
+    const scan = scanBlock(block, length, previousFirstDay, this.first);
+    let at = this.seriesUsed;
+    let kept = 0;
+    if (scan.firstKept !== null) {
+      at = encodeBlock([scan.firstKept], this.first, this.series, at);
+      this.series.set(block.subarray(scan.restStart, length), at);
+      at += length - scan.restStart;
+      kept = scan.keptRecords;
+    }
+    if (today) {
+      if (scan.last !== null && scan.last.day >= today.day)
+        throw new Error(`history: ${dayString(today.day)} is already in the block`);
+      at =
+        scan.last === null
+          ? encodeBlock([today], this.first, this.series, at)
+          : encodeAfter(scan.last, today, this.series, at);
+      kept++;
+    }
+    this.seriesUsed = at;
+    this.influencers++;
+    this.records += kept;
+  }
+
   private putKey(id: bigint, offset: number): void {
     if (this.keysUsed === this.keys.length) {
       writeSync(this.keysFd, this.keys, 0, this.keysUsed);
@@ -287,5 +403,61 @@ export class HistoryWriter {
         // already closed
       }
     }
+  }
+}
+
+/** Reads a history's keys.bin front to back: the influencers of a snapshot in ascending user_id order. */
+export class HistoryKeyCursor {
+  private readonly fd: number;
+  private readonly buffer = Buffer.alloc(HISTORY_KEY_BYTES * 8192);
+  private filled = 0;
+  private at = 0;
+  private position = 0;
+  private done = false;
+  /** The current entry: its id, block start and end (the next entry's start); null past the last one. */
+  current: { id: bigint; start: number; end: number } | null = null;
+
+  constructor(snapshotDir: string) {
+    this.fd = openSync(join(snapshotDir, HISTORY_DIR, HISTORY_KEYS_FILE), 'r');
+    this.advance();
+  }
+
+  private entry(offset: number): { high: bigint; low: bigint; start: number } | null {
+    if (offset + HISTORY_KEY_BYTES > this.filled) {
+      // Refill from the current entry on, so it and the next one are in the buffer.
+      const keep = this.filled - this.at;
+      this.buffer.copy(this.buffer, 0, this.at, this.filled);
+      this.filled = keep;
+      offset -= this.at;
+      this.at = 0;
+      const read = readSync(this.fd, this.buffer, keep, this.buffer.length - keep, this.position);
+      this.position += read;
+      this.filled += read;
+      if (offset + HISTORY_KEY_BYTES > this.filled) return null;
+    }
+    return {
+      high: this.buffer.readBigUInt64LE(offset),
+      low: this.buffer.readBigUInt64LE(offset + 8),
+      start: Number(this.buffer.readBigUInt64LE(offset + 16)),
+    };
+  }
+
+  /** Moves to the next influencer (the sentinel ends the walk). */
+  advance(): void {
+    if (this.done) return;
+    if (this.current !== null) this.at += HISTORY_KEY_BYTES;
+    const entry = this.entry(this.at);
+    const following = entry && this.entry(this.at + HISTORY_KEY_BYTES);
+    const now = entry && this.entry(this.at); // the refill may have moved the buffer
+    if (!now || !following) {
+      this.current = null;
+      this.done = true;
+      return;
+    }
+    this.current = { id: (now.high << 64n) | now.low, start: now.start, end: following.start };
+  }
+
+  close(): void {
+    closeSync(this.fd);
   }
 }

@@ -3,7 +3,7 @@
 // a profile_stats row is not crawled. Also for a snapshot of a past as-of date (the full recompute path).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadServingIndex, type LoadedServingIndex } from '../../src/index/load.ts';
@@ -11,6 +11,7 @@ import { ingestToActiveSnapshot } from '../../src/service/index.ts';
 import { generateRaw } from '../../src/raw/generate.ts';
 import { silentProgress } from '../../src/progress.ts';
 import { dayNumber, dayString, type HistoryRecord } from '../../src/snapshot/history.ts';
+import { activeSnapshot } from '../../src/snapshot/store.ts';
 import { tempDir } from './fixtures.ts';
 
 interface Plain {
@@ -152,5 +153,42 @@ test('the history of the last day equals the raw batches, day by day', async () 
     await checkAgainstPlain(pastIndex, 5);
   } finally {
     pastIndex.close();
+  }
+});
+
+test('a day added onto the previous snapshot extends its history, byte for byte as a full build', async () => {
+  const stepRaw = join(root, 'raw-steps');
+  const stepData = join(root, 'data-steps');
+  const fullData = join(root, 'data-full');
+  const batchDays = (await readdir(rawDir)).sort();
+  const historyDays = 8; // fewer than the days loaded: the oldest day leaves the window
+  for (const day of batchDays.slice(0, -2))
+    await cp(join(rawDir, day), join(stepRaw, day), { recursive: true });
+  await ingestToActiveSnapshot({ rawDir: stepRaw, dataDir: stepData, historyDays }, silentProgress);
+  const extended: unknown[] = [];
+  for (const day of batchDays.slice(-2)) {
+    await cp(join(rawDir, day), join(stepRaw, day), { recursive: true });
+    const step = await ingestToActiveSnapshot(
+      { rawDir: stepRaw, dataDir: stepData, historyDays },
+      silentProgress,
+    );
+    extended.push((step.snapshot!.manifest.source!.history as { extended: boolean }).extended);
+  }
+  assert.deepEqual(extended, [true, true]);
+  const full = await ingestToActiveSnapshot({ rawDir, dataDir: fullData, historyDays }, silentProgress);
+  assert.equal((full.snapshot!.manifest.source!.history as { extended: boolean }).extended, false);
+  const steps = (await activeSnapshot(stepData))!;
+  for (const file of ['keys.bin', 'series.bin', 'meta.json'])
+    assert.ok(
+      (await readFile(join(steps.dir, 'history', file))).equals(
+        await readFile(join(full.snapshot!.dir, 'history', file)),
+      ),
+      `${file} is the same`,
+    );
+  const index = await loadServingIndex(steps.dir);
+  try {
+    await checkAgainstPlain(index, historyDays);
+  } finally {
+    index.close();
   }
 });
