@@ -148,18 +148,24 @@ export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }
     });
     const compact = (d: string) => d.replaceAll('-', '');
     const ctx = {} as AppContext; // answer() does not read the context
-    const timeQueries = (qs: (i: number) => string): Stats => {
+    // Wall time of each query, and the CPU time of this process over it (what the query cost, without the
+    // waits of a machine shared with other jobs).
+    const timeQueries = (qs: (i: number) => string): Stats & { cpu: Stats } => {
       const ms: number[] = [];
+      const cpuMs: number[] = [];
       let bytes = 0;
       for (let i = 0; i < QUERIES; i++) {
         const query = INFLUENCER_TREND.parse(qs(i)); // parsing is cached per URL in the server
+        const c = process.cpuUsage();
         const t = process.hrtime.bigint();
         INFLUENCER_TREND.check(index, query);
         bytes += INFLUENCER_TREND.answer(ctx, index, query).length;
         ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+        const cpu = process.cpuUsage(c);
+        cpuMs.push((cpu.user + cpu.system) / 1000);
       }
       if (bytes === 0) throw new Error('no answer');
-      return stats(ms);
+      return { ...stats(ms), cpu: stats(cpuMs) };
     };
     const load1 = loadavg()
       .map((l) => l.toFixed(1))
@@ -228,6 +234,7 @@ export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }
       '| query | engine | n | p50 ms | p99 ms | max ms |',
       '| --- | --- | --- | --- | --- | --- |',
       `| 180 days, random influencer and range | Kolscope (check + answer, in process) ${fmt(days180)}`,
+      `| 180 days, CPU time per query | Kolscope ${fmt(days180.cpu)}`,
       `| 30 days (default range) | Kolscope ${fmt(days30)}`,
       `| 180 days, same queries | DuckDB (table sorted by user_id, day; prepared) ${fmt(duckdb)}`,
       '',

@@ -12,6 +12,7 @@ import { generateRaw } from '../../src/raw/generate.ts';
 import { silentProgress } from '../../src/progress.ts';
 import { dayNumber, dayString, type HistoryRecord } from '../../src/snapshot/history.ts';
 import { activeSnapshot } from '../../src/snapshot/store.ts';
+import { historyDays } from '../../src/config.ts';
 import { tempDir } from './fixtures.ts';
 
 interface Plain {
@@ -191,4 +192,11 @@ test('a day added onto the previous snapshot extends its history, byte for byte 
   } finally {
     index.close();
   }
+});
+
+test('HISTORY_DAYS: 365 by default, an integer 1–3650 otherwise', () => {
+  assert.equal(historyDays({}), 365);
+  assert.equal(historyDays({ HISTORY_DAYS: '30' }), 30);
+  for (const bad of ['0', '3651', '7.5', 'x', '-1'])
+    assert.throws(() => historyDays({ HISTORY_DAYS: bad }), /HISTORY_DAYS/);
 });
