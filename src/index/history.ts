@@ -33,6 +33,8 @@ export class HistoryReader {
   private block = Buffer.alloc(4096);
   private readonly records: HistoryRecord[] = [];
   private closed = false;
+  private lastId: string | null = null;
+  private lastRange: { start: number; end: number } | null = null;
 
   private constructor(
     meta: HistoryMeta,
@@ -64,6 +66,15 @@ export class HistoryReader {
 
   /** Byte range of an influencer's block in series.bin, or null when the id is not in the snapshot. */
   private find(userId: string): { start: number; end: number } | null {
+    // An answer follows its check for the same id: the second search is skipped.
+    if (userId === this.lastId) return this.lastRange;
+    const range = this.search(userId);
+    this.lastId = userId;
+    this.lastRange = range;
+    return range;
+  }
+
+  private search(userId: string): { start: number; end: number } | null {
     const { high, low } = userIdKey(userId);
     let lo = 0;
     let hi = this.entries - 1;

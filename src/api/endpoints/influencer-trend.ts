@@ -158,8 +158,9 @@ export const INFLUENCER_TREND: PaidEndpoint<TrendQuery> = {
   },
   check(index, query) {
     range(index, query);
-    if (index.history(query.userId, index.asOf, index.asOf) === null)
-      throw new ApiError('influencer_not_found');
+    // Existence only: a one-day range on the first retained day stops decoding at the block's first record.
+    const first = index.historyWindow!.firstDay;
+    if (index.history(query.userId, first, first) === null) throw new ApiError('influencer_not_found');
   },
   answer(_ctx, index, query) {
     const { from, to } = range(index, query);
