@@ -61,14 +61,15 @@ export async function writeHistory(
   const firstDay = dayString(dayNumber(args.asOf) - args.days + 1);
   const window = `day BETWEEN DATE ${sqlString(firstDay)} AND DATE ${sqlString(args.asOf)}`;
   const { previous } = args;
+  // Rows read: the whole window, or (extending) asOf's and the window of influencers new in this snapshot.
   const statsRows = previous
     ? `day = DATE ${sqlString(args.asOf)} OR (${window} AND user_id NOT IN (
          SELECT CAST(user_id AS HUGEINT) FROM read_parquet(${sqlString(previous.rowsPath)})))`
     : window;
   const sql = `WITH u AS (SELECT CAST(user_id AS HUGEINT) AS user_id FROM read_parquet(${sqlString(args.rowsPath)})),
     s AS (SELECT day, user_id, followers_cnt, following_cnt, likes_received_cnt, video_cnt FROM raw_profile_stats WHERE ${statsRows}),
-    v AS (SELECT day, user_id, views FROM influencer_daily WHERE ${window}),
-    sales AS (SELECT day, user_id, sum(units) AS units, sum(gmv_amt) AS gmv FROM raw_product_sales WHERE ${window} GROUP BY day, user_id)
+    v AS (SELECT day, user_id, views FROM influencer_daily WHERE ${statsRows}),
+    sales AS (SELECT day, user_id, sum(units) AS units, sum(gmv_amt) AS gmv FROM raw_product_sales WHERE ${statsRows} GROUP BY day, user_id)
     SELECT CAST(u.user_id // ${SPLIT} AS DOUBLE), CAST(u.user_id % ${SPLIT} AS DOUBLE),
       CAST(s.day - DATE '1970-01-01' AS DOUBLE), CAST(s.followers_cnt AS DOUBLE), CAST(s.following_cnt AS DOUBLE),
       CAST(s.likes_received_cnt AS DOUBLE), CAST(s.video_cnt AS DOUBLE), CAST(coalesce(v.views, 0) AS DOUBLE),

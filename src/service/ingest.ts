@@ -81,9 +81,10 @@ export async function ingestToActiveSnapshot(
       progress.log(
         `snapshot rows: ${rows.toLocaleString('en-US')}; writing ${retained} days of daily history`,
       );
-      // The active snapshot's history of the day before is extended by one day rather than rebuilt.
+      // The active snapshot's history of the day before (written by an ingest from this warehouse) is
+      // extended by one day rather than rebuilt.
       const previous =
-        active && extendable(active.dir, asOf, retained)
+        active?.manifest.source?.history !== undefined && extendable(active.dir, asOf, retained)
           ? { snapshotDir: active.dir, rowsPath: `${active.dir}/${SNAPSHOT_ROWS_FILE}` }
           : undefined;
       const history = await writeHistory(warehouse.connection, {
