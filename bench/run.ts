@@ -2,7 +2,7 @@
 //   npm run bench                               all parts at their default sizes
 //   npm run bench -- --only engines --sizes 1m  one part, chosen sizes (1m, 10m, 100k, or plain numbers)
 // Parts: pipeline (generate + ingest), engines (index vs DuckDB/SQLite/PostgreSQL), http (full stack vs bare
-// Fastify), accounts (credit debits/s). Each part writes <part>*.json and .md beside the others.
+// Fastify), accounts (credit debits/s), swap, history (trend endpoint vs DuckDB). Each part writes <part>*.json and .md beside the others.
 import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
@@ -16,6 +16,7 @@ const PARTS: Record<string, { load: () => Promise<BenchPart>; sizes: number[] }>
   http: { load: () => import('./http.ts'), sizes: [1_000_000] },
   accounts: { load: () => import('./accounts.ts'), sizes: [] },
   swap: { load: () => import('./swap.ts'), sizes: [1_000_000, 10_000_000] },
+  history: { load: () => import('./history.ts'), sizes: [1_000_000] },
 };
 
 function parseSize(raw: string): number {

@@ -59,6 +59,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tiktok/influencer/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Daily history of one influencer
+         * @description One item per calendar day from start_date to end_date (at most 180 days; default the last 30 days of the snapshot), oldest first. A day the influencer was not observed is `{"date": …, "crawled": false}` with no values (nothing is carried forward). An unknown user_id is a 404 `influencer not found`, not charged.
+         *
+         *     Costs 1 credit per 200.
+         *
+         *     **Keys, credits and limits.** Send `Authorization: Bearer sk_live_…`. Each 200 of a paid endpoint costs its credits, debited durably before the response is sent; errors are never charged, and a request that fails after its debit is refunded. Checks run in this order: 401 (key) → 429 (QPS) → 400 (parameters) → 503 (no data yet) → 402 (credits) → 200. Responses after authentication carry X-RateLimit-Limit / -Remaining / -Reset; 200 and 402 carry X-Credits-Remaining.
+         */
+        get: operations["getInfluencerTrend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tiktok/meta/regions": {
         parameters: {
             query?: never;
@@ -425,6 +449,50 @@ export interface components {
             per_video_product_views_avg_cnt: number;
             /** Product category ids promoted or sold */
             product_category_ids: string[];
+        };
+        InfluencerDay: {
+            /**
+             * @description The day, yyyymmdd
+             * @example 20261124
+             */
+            date: number;
+            /** @description Whether the influencer was observed that day; false: no values */
+            crawled: boolean;
+            /**
+             * @description Followers as observed that day
+             * @example 15230
+             */
+            total_followers_cnt?: number;
+            /**
+             * @description Accounts followed as observed that day
+             * @example 311
+             */
+            total_following_cnt?: number;
+            /**
+             * @description Likes received as observed that day
+             * @example 402112
+             */
+            total_digg_cnt?: number;
+            /**
+             * @description Published videos as observed that day
+             * @example 87
+             */
+            total_post_video_cnt?: number;
+            /**
+             * @description Total video views that day: each video’s latest views on or before that day, summed
+             * @example 5120331
+             */
+            total_views_cnt?: number;
+            /**
+             * @description Units sold that day (estimated)
+             * @example 12
+             */
+            sale_cnt?: number;
+            /**
+             * @description GMV of that day, USD (estimated)
+             * @example 342
+             */
+            sale_gmv_amt?: number;
         };
         ErrorEnvelope: {
             /** @description The HTTP status (400, 401, 402, 404, 408, 413, 414, 429, 431, 500, 503) */
@@ -905,6 +973,255 @@ export interface operations {
                         /** @example success */
                         message: string;
                         data: components["schemas"]["Influencer"][];
+                        /** Format: uuid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description A parameter is missing, malformed, out of range, unknown or repeated. The message names the parameter, e.g. "page_size must be an integer between 1 and 10, got \"11\"". */
+            400: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "data": null,
+                     *       "message": "Missing required parameter: region",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No key ("apiKey is null"), a malformed one ("apiKey is malformed: expected Authorization: Bearer sk_live_…"), an unknown one ("apiKey is invalid") or a revoked one ("apiKey has been revoked"). Never charged. */
+            401: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 401,
+                     *       "data": null,
+                     *       "message": "apiKey is null",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The key has no credit left. Never charged. */
+            402: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 402,
+                     *       "data": null,
+                     *       "message": "apiKey quota is not enough",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request (headers, or headers and body) was not received in time; the connection is closed. */
+            408: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 408,
+                     *       "data": null,
+                     *       "message": "Request timeout: the request was not received in time",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The URL is longer than 8,192 characters. */
+            414: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 414,
+                     *       "data": null,
+                     *       "message": "URI too long",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description More requests in the current second than the key's QPS limit. Retry after the Retry-After header's seconds. Never charged. */
+            429: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 429,
+                     *       "data": null,
+                     *       "message": "qps limit exceeded",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The request line and headers exceed 16 KiB. */
+            431: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 431,
+                     *       "data": null,
+                     *       "message": "Request header fields too large",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An unexpected failure. The cause is logged under the requestId; a credit already debited is refunded. */
+            500: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 500,
+                     *       "data": null,
+                     *       "message": "Internal server error",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The server has not activated its first snapshot yet (first start: "Service not ready: no snapshot is active yet"), or the accounts store failed or did not answer within the request deadline ("accounts store unavailable"). Never charged. */
+            503: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "data": null,
+                     *       "message": "Service not ready: no snapshot is active yet",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getInfluencerTrend: {
+        parameters: {
+            query: {
+                /** @description TikTok user id of the influencer (decimal string). */
+                user_id: string;
+                /** @description First day, yyyymmdd. Default: 29 days before end_date (not before the first retained day). */
+                start_date?: string;
+                /** @description Last day, yyyymmdd. Default: the snapshot’s as-of date (X-Data-As-Of). */
+                end_date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The influencer’s days, oldest first. */
+            200: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    /** @description The key's QPS limit (requests per second). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests the key's token bucket would allow right now (it holds at most the QPS limit and refills at that rate). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the key's full burst is available again; on a 429, until the next request is allowed (rounded up). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description On a list 200: the exact number of influencers matching the query over every page. */
+                    "X-Total-Count"?: number;
+                    /** @description The version of the snapshot that answered, e.g. 2026-11-24.1. */
+                    "X-Snapshot-Version"?: string;
+                    /** @description The day the answering snapshot describes, yyyymmdd (e.g. 20261124). */
+                    "X-Data-As-Of"?: string;
+                    /** @description The key's credits left after this request's debit, as committed (on 200 and 402 of a paid endpoint; not on other statuses, which touch no credit). */
+                    "X-Credits-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 0,
+                     *       "message": "success",
+                     *       "data": [
+                     *         {
+                     *           "date": 20261123,
+                     *           "crawled": true,
+                     *           "total_followers_cnt": 15230,
+                     *           "total_following_cnt": 311,
+                     *           "total_digg_cnt": 402112,
+                     *           "total_post_video_cnt": 87,
+                     *           "total_views_cnt": 5120331,
+                     *           "sale_cnt": 12,
+                     *           "sale_gmv_amt": 342
+                     *         },
+                     *         {
+                     *           "date": 20261124,
+                     *           "crawled": false
+                     *         }
+                     *       ],
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description 0 on success
+                         * @enum {integer}
+                         */
+                        code: 0;
+                        /** @example success */
+                        message: string;
+                        data: components["schemas"]["InfluencerDay"][];
                         /** Format: uuid */
                         requestId: string;
                     };

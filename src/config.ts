@@ -111,3 +111,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...overrides,
   };
 }
+
+/**
+ * Days of daily history an ingest keeps in each snapshot (HISTORY_DAYS, default 365, at most 3650): the
+ * trend endpoint serves any range inside them. Read by the ingest, not by the server.
+ */
+export function historyDays(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.HISTORY_DAYS;
+  if (raw === undefined || raw === '') return 365;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 3650)
+    throw new ConfigError(`HISTORY_DAYS must be an integer 1–3650, got "${raw}"`);
+  return n;
+}

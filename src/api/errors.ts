@@ -27,6 +27,8 @@ export const API_ERRORS = {
   insufficient_credits: { status: 402, message: 'apiKey quota is not enough' },
   /** No such route. */
   not_found: { status: 404, message: 'Not found' },
+  /** A user_id that is not in the snapshot served (trend endpoint). */
+  influencer_not_found: { status: 404, message: 'influencer not found' },
   /** The request was not received in full within the request timeout (slow headers or a stalled body). */
   request_timeout: { status: 408, message: 'Request timeout: the request was not received in time' },
   /** A request body above the limit (the API takes none). */

@@ -336,3 +336,54 @@ export function regionParameter(spec: Documented): Parameter<string> {
     },
   };
 }
+
+/** One decimal id (1–20 digits), normalised: no leading zeros. */
+export function idParameter(spec: Documented): Parameter<string> {
+  const { name } = spec;
+  return {
+    name,
+    required: spec.required ?? false,
+    description: spec.description,
+    schema: {
+      type: 'string',
+      pattern: '^\\d{1,20}$',
+      ...(spec.example !== undefined && { example: spec.example }),
+    },
+    rule: spec.rule ?? 'one decimal id (1–20 digits)',
+    parse(raw) {
+      if (!/^\d{1,20}$/.test(raw))
+        throw new InvalidParameter(
+          name,
+          `${name} must be one decimal id of 1 to 20 digits, got ${shown(raw)}`,
+        );
+      return raw.replace(/^0+(?=\d)/, '');
+    },
+  };
+}
+
+/** A calendar date written yyyymmdd (e.g. 20261124), returned as YYYY-MM-DD. */
+export function dateParameter(spec: Documented): Parameter<string> {
+  const { name } = spec;
+  return {
+    name,
+    required: spec.required ?? false,
+    description: spec.description,
+    schema: {
+      type: 'string',
+      pattern: '^\\d{8}$',
+      ...(spec.example !== undefined && { example: spec.example }),
+    },
+    rule: spec.rule ?? 'a date, `yyyymmdd`',
+    parse(raw) {
+      const date = /^\d{8}$/.test(raw) ? `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6, 8)}` : '';
+      const time = Date.parse(`${date}T00:00:00Z`);
+      // Date.parse rolls 2026-02-30 over to March 2: a real date prints back the same.
+      if (date === '' || Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== date)
+        throw new InvalidParameter(
+          name,
+          `${name} must be a calendar date written yyyymmdd, got ${shown(raw)}`,
+        );
+      return date;
+    },
+  };
+}

@@ -10,6 +10,7 @@ import {
   type PostingLists,
   type RegionIndex,
 } from './search/index.ts';
+import { HistoryReader } from './history.ts';
 import { IndexLoadError, indexBuffers, type IndexParts } from './read.ts';
 import type { LoadReply } from './load-worker.ts';
 import type { InfluencerQuery } from './query.ts';
@@ -93,6 +94,7 @@ export async function loadServingIndex(
   const parts = await readInWorker(snapshotDir, only);
   const regions = new Map<string, RegionIndex>();
   const fds: number[] = [];
+  let history: HistoryReader | null = null;
   try {
     for (const r of parts.regions) {
       const jsonFd = openSync(r.rowsJsonPath, 'r');
@@ -119,6 +121,7 @@ export async function loadServingIndex(
         keyword: r.keyword,
       });
     }
+    history = HistoryReader.open(snapshotDir);
   } catch (err) {
     for (const fd of fds) closeSync(fd);
     throw new IndexLoadError(`cannot open the rows of ${snapshotDir}: ${(err as Error).message}`);
@@ -156,6 +159,12 @@ export async function loadServingIndex(
       if (closed) throw new Error('serving index is closed');
       return searcher.detail(key, values);
     },
+    historyWindow: history?.window ?? null,
+    history(userId, from, to) {
+      if (closed) throw new Error('serving index is closed');
+      if (!history) throw new Error(`snapshot ${parts.version} has no daily history`);
+      return history.days(userId, from, to);
+    },
     vocabulary() {
       vocabulary ??= [...regions.values()]
         .filter((r) => r.rows > 0)
@@ -166,6 +175,7 @@ export async function loadServingIndex(
       if (closed) return;
       closed = true;
       for (const fd of fds) closeSync(fd);
+      history?.close();
       release(buffers);
     },
   };

@@ -1,4 +1,5 @@
 // The serving index's public surface, as the API sees it.
+import type { HistoryRecord, HistoryWindow } from './history.ts';
 import type { InfluencerQuery } from './query.ts';
 
 export interface SearchResult {
@@ -43,6 +44,14 @@ export interface ServingIndex {
   detail(key: 'user_id' | 'unique_id', values: readonly string[]): string;
   /** Per region with influencers, in region order: counts of each value (counted once, on first call). */
   vocabulary(): readonly RegionVocabulary[];
+  /** The days the daily history retains, or null for a snapshot written without one (history.ts). */
+  readonly historyWindow: HistoryWindow | null;
+  /**
+   * An influencer's crawled days within [from, to] (YYYY-MM-DD, inside historyWindow), ascending; null when
+   * the user_id is not in the snapshot. Positioned reads, nothing held per influencer. The records are
+   * reused by the next call. Throws when the snapshot has no history.
+   */
+  history(userId: string, from: string, to: string): readonly HistoryRecord[] | null;
   /** Releases file handles; searches after close() throw. */
   close(): void;
 }

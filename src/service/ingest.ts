@@ -1,7 +1,9 @@
 // Ingest to an active snapshot: load new raw batches into the warehouse, compute the snapshot for the as-of
 // date, build its serving index and activate it. A failure at any step leaves the active snapshot as it was.
 import { resolve } from 'node:path';
+import { historyDays } from '../config.ts';
 import { buildServingIndex } from '../index/build.ts';
+import { extendable, writeHistory } from '../pipeline/history.ts';
 import { DEFAULT_MAX_REJECTS, IngestError, loadBatches, type LoadReport } from '../pipeline/load.ts';
 import { writeSnapshotRows } from '../pipeline/metrics.ts';
 import { loadedDays, openWarehouse } from '../pipeline/warehouse.ts';
@@ -22,6 +24,8 @@ export interface IngestOptions {
   readonly maxRejects?: number;
   /** Accept batches dated after today (UTC); by default such a batch refuses the run. */
   readonly allowFutureBatches?: boolean;
+  /** Days of daily history kept in the snapshot, ending on the as-of date (default: HISTORY_DAYS, else 365). */
+  readonly historyDays?: number;
 }
 
 export interface IngestReport {
@@ -76,7 +80,26 @@ export async function ingestToActiveSnapshot(
         source,
         parquetPath: `${draft.dir}/${SNAPSHOT_ROWS_FILE}`,
       });
-      progress.log(`snapshot rows: ${rows.toLocaleString('en-US')}; building the serving index`);
+      const retained = options.historyDays ?? historyDays();
+      progress.log(
+        `snapshot rows: ${rows.toLocaleString('en-US')}; writing ${retained} days of daily history`,
+      );
+      // The active snapshot's history of the day before (written by an ingest from this warehouse) is
+      // extended by one day rather than rebuilt.
+      const previous =
+        active?.manifest.source?.history !== undefined && extendable(active.dir, asOf, retained)
+          ? { snapshotDir: active.dir, rowsPath: `${active.dir}/${SNAPSHOT_ROWS_FILE}` }
+          : undefined;
+      const history = await writeHistory(warehouse.connection, {
+        asOf,
+        days: retained,
+        rowsPath: `${draft.dir}/${SNAPSHOT_ROWS_FILE}`,
+        snapshotDir: draft.dir,
+        ...(previous && { previous }),
+      });
+      progress.log(
+        `daily history: ${history.records.toLocaleString('en-US')} crawled influencer-days; building the serving index`,
+      );
       await buildServingIndex(draft.dir, progress);
       const info = await draft.commit({
         rows,
@@ -87,6 +110,12 @@ export async function ingestToActiveSnapshot(
           batchesLoadedNow: load.loaded.map((b) => b.day),
           rowsRejectedNow: load.rejected,
           metrics: source,
+          history: {
+            firstDay: history.firstDay,
+            lastDay: history.lastDay,
+            records: history.records,
+            extended: previous !== undefined,
+          },
         },
       });
       await activateSnapshot(dataDir, info.manifest.version);

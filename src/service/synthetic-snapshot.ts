@@ -8,6 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { SNAPSHOT_FIELDS, SNAPSHOT_ROWS_FILE, sqlType } from '../snapshot/schema.ts';
 import { activateSnapshot, beginSnapshot, type SnapshotInfo } from '../snapshot/store.ts';
 import { buildServingIndex } from '../index/build.ts';
+import { dayNumber, HistoryWriter, type HistoryRecord } from '../snapshot/history.ts';
 import { silentProgress, type Progress } from '../progress.ts';
 
 export interface SyntheticSnapshotOptions {
@@ -18,6 +19,11 @@ export interface SyntheticSnapshotOptions {
   readonly activate?: boolean;
   /** As-of date, YYYY-MM-DD (default 2026-11-24). */
   readonly asOf?: string;
+  /**
+   * Days of daily history to write (0: none, like a snapshot from before history was kept). Default 365 up
+   * to 200,000 influencers, else 0: a year of a large snapshot takes minutes to write.
+   */
+  readonly historyDays?: number;
 }
 
 // Creator categories and TikTok Shop top-level product category ids (from the shared reference vocabulary).
@@ -237,6 +243,11 @@ export async function writeSyntheticSnapshot(
           .getRows()
           .map(([r, n]) => [String(r), Number(n)]),
       );
+      const historyDays = options.historyDays ?? (influencers <= 200_000 ? 365 : 0);
+      if (historyDays > 0) {
+        progress.log(`synthetic snapshot: writing ${historyDays} days of daily history`);
+        await writeSyntheticHistory(conn, run, draft.dir, options.asOf ?? '2026-11-24', historyDays, seed);
+      }
       conn.closeSync();
       instance.closeSync();
       await rm(join(draft.dir, '.duckdb-tmp'), { recursive: true, force: true });
@@ -259,6 +270,86 @@ export async function writeSyntheticSnapshot(
     }
   } catch (err) {
     await draft.abandon();
+    throw err;
+  }
+}
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Plausible daily series ending on the snapshot's values: each influencer is first crawled some day (often
+ * before the window), then crawled on ~85 % of days; counters grow towards today's values with noise (so
+ * followers sometimes drop), sellers sell on some days. Deterministic per (seed, influencer).
+ */
+async function writeSyntheticHistory(
+  conn: Awaited<ReturnType<DuckDBInstance['connect']>>,
+  run: (sql: string) => Promise<unknown>,
+  dir: string,
+  asOf: string,
+  days: number,
+  seed: number,
+): Promise<void> {
+  const exprs = fieldExpressions();
+  await run(`CREATE TABLE hist_base AS SELECT uid, CAST(i AS DOUBLE) AS i, CAST(uid AS VARCHAR) AS id,
+      CAST(followers AS DOUBLE) AS followers, CAST(videos AS DOUBLE) AS videos, CAST(views AS DOUBLE) AS views,
+      CAST(seller AS DOUBLE) AS seller, CAST(${exprs.total_following_cnt} AS DOUBLE) AS following,
+      CAST(${exprs.total_digg_cnt} AS DOUBLE) AS digg FROM base`);
+  const last = dayNumber(asOf);
+  const first = last - days + 1;
+  const writer = await HistoryWriter.create(
+    dir,
+    new Date(first * 86_400_000).toISOString().slice(0, 10),
+    asOf,
+  );
+  try {
+    const columns = ['i', 'id', 'followers', 'videos', 'views', 'seller', 'following', 'digg'] as const;
+    const result = await conn.stream(`SELECT ${columns.join(', ')} FROM hist_base ORDER BY uid`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const vectors = columns.map((_, c) => chunk.getColumnVector(c));
+      for (let r = 0; r < chunk.rowCount; r++) {
+        const row = Object.fromEntries(columns.map((name, c) => [name, vectors[c]!.getItem(r)])) as Record<
+          (typeof columns)[number],
+          number
+        >;
+        const next = random(Number(row.i) * 2654435761 + seed);
+        const start = first + Math.floor((next() * 1.5 - 0.5) * days);
+        const growth = next() * 0.4;
+        const records: HistoryRecord[] = [];
+        for (let day = Math.max(first, start); day <= last; day++) {
+          if (next() >= 0.85) continue;
+          const back = (last - day) / days;
+          const at = (now: number) =>
+            Math.max(0, Math.round(now * (1 - growth * back) * (1 + (next() - 0.5) * 0.002)));
+          const units = row.seller && next() < 0.3 ? Math.floor(next() * 20) : 0;
+          records.push({
+            day,
+            followers: at(Number(row.followers)),
+            following: at(Number(row.following)),
+            digg: at(Number(row.digg)),
+            videos: Math.round(Number(row.videos) * (1 - growth * back)),
+            views: at(Number(row.views)),
+            saleCnt: units,
+            saleGmv: units * Math.floor(5 + 40 * next()),
+          });
+        }
+        writer.add(String(row.id), records);
+      }
+    }
+    await writer.finish();
+  } catch (err) {
+    writer.abort();
     throw err;
   }
 }

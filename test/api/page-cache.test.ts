@@ -26,6 +26,8 @@ function counted(index: ServingIndex): { index: ServingIndex; searches: () => nu
       search: (q) => (n++, index.search(q)),
       detail: (key, values) => index.detail(key, values),
       vocabulary: () => index.vocabulary(),
+      historyWindow: index.historyWindow,
+      history: (userId, from, to) => index.history(userId, from, to),
       close: () => index.close(),
     },
     searches: () => n,

@@ -4,6 +4,7 @@
 import type { PaidEndpoint } from '../endpoint.ts';
 import { INFLUENCER_DETAIL } from './influencer-detail.ts';
 import { INFLUENCER_LIST } from './influencer-list.ts';
+import { INFLUENCER_TREND } from './influencer-trend.ts';
 import { META_CATEGORIES } from './meta-categories.ts';
 import { META_LANGUAGES } from './meta-languages.ts';
 import { META_PRODUCT_CATEGORIES } from './meta-product-categories.ts';
@@ -16,6 +17,7 @@ const registered = <Query>(endpoint: PaidEndpoint<Query>): PaidEndpoint =>
 export const PAID_ENDPOINTS: readonly PaidEndpoint[] = [
   registered(INFLUENCER_LIST),
   registered(INFLUENCER_DETAIL),
+  registered(INFLUENCER_TREND),
   registered(META_REGIONS),
   registered(META_CATEGORIES),
   registered(META_PRODUCT_CATEGORIES),
