@@ -747,6 +747,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description An id looked up that the snapshot does not hold ("influencer not found", the trend endpoint), or a path that is no route ("Not found: GET /path"). Never charged. */
+            404: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "data": null,
+                     *       "message": "influencer not found",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The request (headers, or headers and body) was not received in time; the connection is closed. */
             408: {
                 headers: {
@@ -1035,6 +1054,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description An id looked up that the snapshot does not hold ("influencer not found", the trend endpoint), or a path that is no route ("Not found: GET /path"). Never charged. */
+            404: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "data": null,
+                     *       "message": "influencer not found",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The request (headers, or headers and body) was not received in time; the connection is closed. */
             408: {
                 headers: {
@@ -1284,6 +1322,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description An id looked up that the snapshot does not hold ("influencer not found", the trend endpoint), or a path that is no route ("Not found: GET /path"). Never charged. */
+            404: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "data": null,
+                     *       "message": "influencer not found",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The request (headers, or headers and body) was not received in time; the connection is closed. */
             408: {
                 headers: {
@@ -1518,6 +1575,25 @@ export interface operations {
                      *       "code": 402,
                      *       "data": null,
                      *       "message": "apiKey quota is not enough",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An id looked up that the snapshot does not hold ("influencer not found", the trend endpoint), or a path that is no route ("Not found: GET /path"). Never charged. */
+            404: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "data": null,
+                     *       "message": "influencer not found",
                      *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
                      *     }
                      */
@@ -1767,6 +1843,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description An id looked up that the snapshot does not hold ("influencer not found", the trend endpoint), or a path that is no route ("Not found: GET /path"). Never charged. */
+            404: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "data": null,
+                     *       "message": "influencer not found",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The request (headers, or headers and body) was not received in time; the connection is closed. */
             408: {
                 headers: {
@@ -2003,6 +2098,25 @@ export interface operations {
                      *       "code": 402,
                      *       "data": null,
                      *       "message": "apiKey quota is not enough",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An id looked up that the snapshot does not hold ("influencer not found", the trend endpoint), or a path that is no route ("Not found: GET /path"). Never charged. */
+            404: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "data": null,
+                     *       "message": "influencer not found",
                      *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
                      *     }
                      */
@@ -2246,6 +2360,25 @@ export interface operations {
                      *       "code": 402,
                      *       "data": null,
                      *       "message": "apiKey quota is not enough",
+                     *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An id looked up that the snapshot does not hold ("influencer not found", the trend endpoint), or a path that is no route ("Not found: GET /path"). Never charged. */
+            404: {
+                headers: {
+                    /** @description The request id (a UUIDv7), also in the body (requestId). Quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 404,
+                     *       "data": null,
+                     *       "message": "influencer not found",
                      *       "requestId": "019ab5c2-6f3e-7a41-9c2d-5e8f0a1b2c3d"
                      *     }
                      */

@@ -41,6 +41,11 @@ const ERROR_EXAMPLES: Readonly<Record<number, { code: ApiErrorCode; message: str
       description:
         'An unexpected failure. The cause is logged under the requestId; a credit already debited is refunded.',
     },
+    404: {
+      code: 'influencer_not_found',
+      message: API_ERRORS.influencer_not_found.message,
+      description: `An id looked up that the snapshot does not hold ("${API_ERRORS.influencer_not_found.message}", the trend endpoint), or a path that is no route ("${API_ERRORS.not_found.message}: GET /path"). Never charged.`,
+    },
     408: {
       code: 'request_timeout',
       message: API_ERRORS.request_timeout.message,

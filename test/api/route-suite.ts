@@ -118,6 +118,9 @@ export function routeSuite(backend: AccountsBackend): void {
         accounts: accounts.store,
         limiter: accounts.limiter,
         logger,
+        // Every endpoint's 401 cases come from one address within a second; the per-address limit of
+        // keyless requests has its own test (http-layer.test.ts).
+        anonymousQps: 1_000_000,
       });
       const broken = failingIndex(snapshot.index);
       failing = await listen({ index: () => broken, accounts: accounts.store, limiter: accounts.limiter });
