@@ -35,22 +35,40 @@ export function searchPanel(
   };
   region.select.addEventListener('change', syncGender);
 
+  const language = choiceField({
+    param: 'influencer_language',
+    label: 'Language',
+    placeholder: 'Any, e.g. en',
+    choices: [],
+  });
+  // Languages are per region: the choices follow the region select.
+  const syncLanguages = async () => {
+    const wanted = region.select.value;
+    const choices = await vocabularies.languages(wanted);
+    if (region.select.value === wanted) language.setChoices(choices);
+  };
+  region.select.addEventListener('change', () => void syncLanguages());
+
+  const keyword = choiceField({
+    param: 'keyword',
+    label: 'Search by name, handle or bio',
+    placeholder: 'e.g. skincare',
+    wide: true,
+    search: true,
+    choices: [],
+  });
   const controls: Control[] = [
+    keyword,
     region,
     choiceField({
       param: 'influencer_category_name',
       label: 'Creator category',
       placeholder: 'Any category',
       wide: true,
-      choices: vocabularies.categories.map((value) => ({ value })),
+      choices: vocabularies.categories,
     }),
     productCategories(vocabularies.productCategories),
-    choiceField({
-      param: 'influencer_language',
-      label: 'Language',
-      placeholder: 'Any, e.g. en',
-      choices: vocabularies.languages.map((l) => ({ value: l.code, label: l.name })),
-    }),
+    language,
     gender,
     selectField({
       param: 'sales_flag',
@@ -67,6 +85,11 @@ export function searchPanel(
       param: 'show_case_flag',
       label: 'Showcase',
       options: [ANY, { value: '1', label: 'Open' }, { value: '0', label: 'Closed' }],
+    }),
+    selectField({
+      param: 'has_contact_email',
+      label: 'Contact email',
+      options: [ANY, { value: '1', label: 'Has one' }, { value: '0', label: 'Has none' }],
     }),
   ];
   const ranges = RANGE_FILTERS.map((spec) => rangeField(spec));
@@ -90,14 +113,19 @@ export function searchPanel(
   const moreFilters = h(
     'details',
     { class: 'more-filters' },
-    h('summary', {}, 'Ranges: followers, interaction rate, views, likes'),
+    h('summary', {}, 'Ranges: followers, growth, interaction rate, GMV, ec_score, views, likes'),
     h('div', { class: 'filters' }, ...ranges.map((c) => c.element)),
   );
   const button = h('button', { type: 'submit', id: 'search', class: 'primary' }, 'Search');
   const reset = h('button', { type: 'reset' }, 'Clear filters');
   const form = h(
     'form',
-    { class: 'search-panel', 'aria-label': 'Search creators', novalidate: true },
+    {
+      class: 'search-panel',
+      'aria-label': 'Search creators',
+      novalidate: true,
+      'data-vocabularies': vocabularies.source,
+    },
     h('div', { class: 'filters' }, ...controls.map((c) => c.element)),
     moreFilters,
     h('div', { class: 'sort' }, ...sort.map((c) => c.element), h('div', { class: 'actions' }, button, reset)),
@@ -116,6 +144,7 @@ export function searchPanel(
   const write = (query: URLSearchParams) => {
     for (const control of all) control.write(query);
     syncGender();
+    void syncLanguages();
     const anyRange = RANGE_FILTERS.some((r) => query.has(`min_${r.field}`) || query.has(`max_${r.field}`));
     moreFilters.open = anyRange || matchMedia('(min-width: 960px)').matches;
   };
