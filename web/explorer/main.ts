@@ -37,7 +37,7 @@ const pages = pager((pageNum) => {
   query.set('page_num', String(pageNum));
   void run(query);
 });
-let form = searchPanel(vocabularies, (query) => void run(query));
+const form = searchPanel(vocabularies, (query) => void run(query));
 const freshness = h('p', { id: 'data-as-of', class: 'freshness' });
 onDataAsOf((asOf) => {
   freshness.textContent = `Data as of ${formatDay(Number(asOf))}`;
@@ -126,16 +126,14 @@ function showCreatorOfUrl(): void {
   else panel.close();
 }
 
-// The choices come from the API once a key is entered: load them again and rebuild the panel with them.
+// The choices come from the API once a key is entered: load them again and show them in the panel.
 document.querySelector('#api-key')!.addEventListener('change', async () => {
   if (!storedKey()) return;
   const fresh = await loadVocabularies();
   if (fresh.source !== 'api' && vocabularies.source === 'api') return;
   vocabularies = fresh;
-  const rebuilt = searchPanel(vocabularies, (query) => void run(query));
-  rebuilt.write(listQuery(queryFromUrl()));
-  form.element.replaceWith(rebuilt.element);
-  form = rebuilt;
+  form.setVocabularies(fresh);
+  showCreatorOfUrl();
 });
 
 form.write(current.query);

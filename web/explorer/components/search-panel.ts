@@ -14,15 +14,18 @@ const ANY = { value: '', label: 'Any' };
 export function searchPanel(
   vocabularies: Vocabularies,
   search: (query: URLSearchParams) => void,
-): { element: HTMLFormElement; write(query: URLSearchParams): void } {
-  const region = selectField({
-    param: 'region',
-    label: 'Region',
-    options: vocabularies.regions.map((r) => ({
+): {
+  element: HTMLFormElement;
+  write(query: URLSearchParams): void;
+  /** Shows other choices (the API's once a key is entered), keeping what is chosen. */
+  setVocabularies(next: Vocabularies): void;
+} {
+  const regionOptions = (v: Vocabularies) =>
+    v.regions.map((r) => ({
       value: r.code,
-      label: r.count === undefined ? r.code : `${r.code} (${r.count})`,
-    })),
-  });
+      label: r.count === undefined ? r.code : `${r.code} (${r.count.toLocaleString('en-US')} creators)`,
+    }));
+  const region = selectField({ param: 'region', label: 'Region', options: regionOptions(vocabularies) });
   const gender = selectField({
     param: 'gender',
     label: 'Gender',
@@ -57,17 +60,19 @@ export function searchPanel(
     search: true,
     choices: [],
   });
+  const category = choiceField({
+    param: 'influencer_category_name',
+    label: 'Creator category',
+    placeholder: 'Any category',
+    wide: true,
+    choices: vocabularies.categories,
+  });
+  const products = productCategories(vocabularies.productCategories);
   const controls: Control[] = [
     keyword,
     region,
-    choiceField({
-      param: 'influencer_category_name',
-      label: 'Creator category',
-      placeholder: 'Any category',
-      wide: true,
-      choices: vocabularies.categories,
-    }),
-    productCategories(vocabularies.productCategories),
+    category,
+    products,
     language,
     gender,
     selectField({
@@ -148,5 +153,14 @@ export function searchPanel(
     const anyRange = RANGE_FILTERS.some((r) => query.has(`min_${r.field}`) || query.has(`max_${r.field}`));
     moreFilters.open = anyRange || matchMedia('(min-width: 960px)').matches;
   };
-  return { element: form, write };
+  const setVocabularies = (next: Vocabularies) => {
+    vocabularies = next;
+    region.setOptions(regionOptions(next));
+    category.setChoices(next.categories);
+    products.setCategories(next.productCategories);
+    syncGender();
+    void syncLanguages();
+    form.dataset.vocabularies = next.source;
+  };
+  return { element: form, write, setVocabularies };
 }

@@ -10,11 +10,16 @@ export interface SelectFieldOptions {
   readonly hint?: string;
 }
 
-export function selectField(spec: SelectFieldOptions): Control & { readonly select: HTMLSelectElement } {
+export function selectField(spec: SelectFieldOptions): Control & {
+  readonly select: HTMLSelectElement;
+  /** Replaces the options, keeping the value chosen when it is still one of them. */
+  setOptions(options: SelectFieldOptions['options']): void;
+} {
+  let options = spec.options;
   const id = uid(spec.param);
   const hintId = spec.hint ? `${id}-hint` : undefined;
   const select = h('select', { id, name: spec.param, 'aria-describedby': hintId });
-  for (const option of spec.options) select.append(h('option', { value: option.value }, option.label));
+  for (const option of options) select.append(h('option', { value: option.value }, option.label));
   const element = h(
     'div',
     { class: 'field' },
@@ -25,10 +30,16 @@ export function selectField(spec: SelectFieldOptions): Control & { readonly sele
   return {
     element,
     select,
+    setOptions(next) {
+      const value = select.value;
+      options = next;
+      select.replaceChildren(...options.map((o) => h('option', { value: o.value }, o.label)));
+      if (options.some((o) => o.value === value)) select.value = value;
+    },
     read: (query) => setParam(query, spec.param, select.value),
     write: (query) => {
       const value = query.get(spec.param) ?? '';
-      select.value = spec.options.some((o) => o.value === value) ? value : (spec.options[0]?.value ?? '');
+      select.value = options.some((o) => o.value === value) ? value : (options[0]?.value ?? '');
     },
   };
 }
