@@ -29,6 +29,8 @@ export interface Bars {
   readonly values: readonly number[];
   /** How a value reads in the tooltip (e.g. "42 videos", "38 %"). */
   readonly format: (value: number) => string;
+  /** How an axis tick reads, when shorter than `format` (e.g. "40 %"). */
+  readonly tick?: (value: number) => string;
 }
 
 /** Draws the bars on the canvas; returns a function that frees the chart. */
@@ -46,7 +48,10 @@ export function drawBars(canvas: HTMLCanvasElement, bars: Bars): () => void {
       plugins: { tooltip: { callbacks: { label: (item) => bars.format(Number(item.raw)) } } },
       scales: {
         x: { grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0 } },
-        y: { beginAtZero: true, ticks: { maxTicksLimit: 4, callback: (v) => bars.format(Number(v)) } },
+        y: {
+          beginAtZero: true,
+          ticks: { maxTicksLimit: 4, callback: (v) => (bars.tick ?? bars.format)(Number(v)) },
+        },
       },
     },
   });

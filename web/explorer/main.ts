@@ -49,10 +49,9 @@ const resultsSection = h(
     'div',
     { class: 'results-head' },
     h('h2', { id: 'results-heading' }, 'Creators'),
-    freshness,
     exportCsv(() => current),
   ),
-  status.element,
+  h('div', { class: 'summary' }, status.element, freshness),
   results.element,
   pages.element,
 );

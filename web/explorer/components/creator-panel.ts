@@ -272,7 +272,12 @@ export function creatorPanel(vocabularies: () => Vocabularies): {
     if (opened !== row) return; // another creator was opened meanwhile
     for (const chart of charts)
       freeCharts.push(
-        drawBars(chart.canvas, { title: chart.title, ...chart.data, format: valueFormat(chart.data) }),
+        drawBars(chart.canvas, {
+          title: chart.title,
+          ...chart.data,
+          format: valueFormat(chart.data),
+          tick: chart.data.values.every(Number.isInteger) ? undefined : (v) => `${Math.round(v * 100)} %`,
+        }),
       );
     const answer = await trend;
     if (opened !== row) return;

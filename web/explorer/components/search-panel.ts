@@ -25,7 +25,12 @@ export function searchPanel(
       value: r.code,
       label: r.count === undefined ? r.code : `${r.code} (${r.count.toLocaleString('en-US')} creators)`,
     }));
-  const region = selectField({ param: 'region', label: 'Region', options: regionOptions(vocabularies) });
+  const region = selectField({
+    param: 'region',
+    label: 'Region',
+    wide: true,
+    options: regionOptions(vocabularies),
+  });
   const gender = selectField({
     param: 'gender',
     label: 'Gender',

@@ -8,6 +8,8 @@ export interface SelectFieldOptions {
   readonly options: readonly { readonly value: string; readonly label: string }[];
   /** Shown under the control (e.g. "US only"). */
   readonly hint?: string;
+  /** Spans the panel's width (long option labels such as "US (407 creators)"). */
+  readonly wide?: boolean;
 }
 
 export function selectField(spec: SelectFieldOptions): Control & {
@@ -22,7 +24,7 @@ export function selectField(spec: SelectFieldOptions): Control & {
   for (const option of options) select.append(h('option', { value: option.value }, option.label));
   const element = h(
     'div',
-    { class: 'field' },
+    { class: spec.wide ? 'field wide' : 'field' },
     h('label', { for: id }, spec.label),
     select,
     spec.hint ? h('small', { id: hintId, class: 'hint' }, spec.hint) : null,
