@@ -119,7 +119,7 @@ export function searchPanel(
     }),
   ];
 
-  // The ranges fold away on narrow screens, so the results are not two screens below the search button.
+  // The ten ranges fold away (open when the query sets one), so the Search button stays in view.
   const moreFilters = h(
     'details',
     { class: 'more-filters' },
@@ -156,7 +156,7 @@ export function searchPanel(
     syncGender();
     void syncLanguages();
     const anyRange = RANGE_FILTERS.some((r) => query.has(`min_${r.field}`) || query.has(`max_${r.field}`));
-    moreFilters.open = anyRange || matchMedia('(min-width: 960px)').matches;
+    if (anyRange) moreFilters.open = true;
   };
   const setVocabularies = (next: Vocabularies) => {
     vocabularies = next;
