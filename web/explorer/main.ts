@@ -15,7 +15,8 @@ import { formatDay, formatInteger } from './format.ts';
 import { CREATOR_PARAM, listQuery, pageRequest, pushQuery, queryFromUrl } from './query.ts';
 import { loadVocabularies } from './vocabularies.ts';
 
-let vocabularies = await loadVocabularies();
+// The first paint shows the shipped choices; the API's replace them after the first search (its QPS first).
+let vocabularies = await loadVocabularies({ reference: true });
 const status = statusMessage();
 const panel = creatorPanel(() => vocabularies);
 // Opening a creator puts it in the URL (creator=<user_id>), so the view can be shared; closing removes it.
@@ -125,14 +126,18 @@ function showCreatorOfUrl(): void {
   else panel.close();
 }
 
-// The choices come from the API once a key is entered: load them again and show them in the panel.
-document.querySelector('#api-key')!.addEventListener('change', async () => {
+/** Loads the API's vocabularies (with a key) and shows them in the panel, keeping what is chosen. */
+async function refreshVocabularies(): Promise<void> {
   if (!storedKey()) return;
   const fresh = await loadVocabularies();
   if (fresh.source !== 'api' && vocabularies.source === 'api') return;
   vocabularies = fresh;
   form.setVocabularies(fresh);
-  showCreatorOfUrl();
+}
+
+// The choices come from the API once a key is entered.
+document.querySelector('#api-key')!.addEventListener('change', () => {
+  void refreshVocabularies().then(showCreatorOfUrl);
 });
 
 form.write(current.query);
@@ -143,6 +148,6 @@ window.addEventListener('popstate', () => {
   showCreatorOfUrl();
 });
 if (storedKey()) {
-  void run(current.query, false);
   showCreatorOfUrl();
+  void run(current.query, false).then(refreshVocabularies);
 } else status.show('Enter your API key above, then choose filters and press Search.');

@@ -2,7 +2,7 @@
 // vocabulary endpoints (/v1/tiktok/meta/*: free, values present in the served snapshot, with counts);
 // before a key is entered, the shipped reference (src/snapshot/taxonomy.json) and the regions of /healthz.
 import reference from '../../src/snapshot/taxonomy.json';
-import { fetchMeta, storedKey } from './api.ts';
+import { ApiFailure, fetchMeta, storedKey } from './api.ts';
 
 export interface Choice {
   readonly value: string;
@@ -69,12 +69,27 @@ async function fromReference(): Promise<Vocabularies> {
   };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One vocabulary, waiting out a 429 (the calls are free but QPS-limited: a key of 1 request per second
+ * must not lose its search to them), at most 3 times.
+ */
+async function meta<T>(name: string, params?: URLSearchParams): Promise<T[]> {
+  for (let attempt = 0; ; attempt++)
+    try {
+      return await fetchMeta<T>(name, params);
+    } catch (error) {
+      if (!(error instanceof ApiFailure && error.status === 429 && attempt < 3)) throw error;
+      await sleep((error.retryAfter ?? 1) * 1000);
+    }
+}
+
 async function fromApi(): Promise<Vocabularies> {
-  const [regions, categories, products] = await Promise.all([
-    fetchMeta<{ region: string; influencers: number }>('regions'),
-    fetchMeta<{ name: string; influencers: number }>('categories'),
-    fetchMeta<{ id: string; name: string; influencers: number }>('product-categories'),
-  ]);
+  // One after the other, not at once: a low QPS limit then waits instead of failing.
+  const regions = await meta<{ region: string; influencers: number }>('regions');
+  const categories = await meta<{ name: string; influencers: number }>('categories');
+  const products = await meta<{ id: string; name: string; influencers: number }>('product-categories');
   const languages = new Map<string, Promise<readonly Choice[]>>();
   return {
     regions: regions.map((r) => ({ code: r.region, count: r.influencers })),
@@ -83,7 +98,7 @@ async function fromApi(): Promise<Vocabularies> {
     languages: (region) => {
       let found = languages.get(region);
       if (!found) {
-        found = fetchMeta<{ code: string; influencers: number }>('languages', new URLSearchParams({ region }))
+        found = meta<{ code: string; influencers: number }>('languages', new URLSearchParams({ region }))
           .then((rows) =>
             rows.map((l) => ({ value: l.code, label: counted(languageName(l.code), l.influencers) })),
           )
@@ -96,9 +111,12 @@ async function fromApi(): Promise<Vocabularies> {
   };
 }
 
-/** The choices: from the API when a key is stored (falling back to the reference if it fails). */
-export async function loadVocabularies(): Promise<Vocabularies> {
-  if (storedKey())
+/**
+ * The choices: from the API when a key is stored (falling back to the reference if it fails); with
+ * `reference: true`, the reference at once (the first paint does not wait for the API).
+ */
+export async function loadVocabularies(options: { reference?: boolean } = {}): Promise<Vocabularies> {
+  if (storedKey() && !options.reference)
     try {
       return await fromApi();
     } catch {
