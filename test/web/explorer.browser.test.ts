@@ -487,17 +487,24 @@ test('a creator opens from its URL (the detail endpoint) with the history charts
     );
     assert.ok(requests.some((url) => url.includes(`/v1/tiktok/influencer/detail?user_id=${row.user_id}`)));
     await page.waitForSelector('#all-fields ~ dl.fields code');
+    // The history's answer, in words ("History not available on this server." before the trend endpoint).
     await page.waitForFunction(
-      () => {
-        const canvas = document.querySelector<HTMLCanvasElement>('#chart-followers canvas');
-        return canvas !== null && canvas.width > 0 && canvas.dataset.chartRendered !== undefined;
-      },
-      undefined,
-      { timeout: 10_000 },
+      () => document.querySelector('#history-status')?.textContent !== 'Loading history…',
     );
     assert.match((await page.textContent('#history-status'))!, /^\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
+    await page.waitForFunction(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#chart-followers canvas');
+      return canvas !== null && canvas.width > 0 && canvas.dataset.chartRendered !== undefined;
+    });
     for (const id of ['chart-views', 'chart-gmv'])
       assert.equal(await page.getAttribute(`#${id} canvas`, 'data-chart-rendered'), '');
+    // Every day not crawled is a gap (a null point), none is joined over.
+    const days = (await get(`${server.url}/v1/tiktok/influencer/trend?user_id=${row.user_id}`, key)).body
+      .data as unknown as { crawled: boolean }[];
+    assert.equal(
+      await page.getAttribute('#chart-followers canvas', 'data-gaps'),
+      String(days.filter((d) => !d.crawled).length),
+    );
     await page.screenshot({ path: `${SCREENSHOTS}explorer-creator-history-${width}.png`, fullPage: false });
     assert.ok(await noHorizontalScroll(page), `no horizontal scroll at ${width} px (creator by URL)`);
     // Closing returns to the search; the URL no longer names the creator.
