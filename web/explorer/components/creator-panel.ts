@@ -53,8 +53,12 @@ function fieldTitles(): Promise<Record<string, string>> {
   return titles;
 }
 
-function readable(field: string, value: Influencer[string]): string {
-  if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
+function readable(field: string, value: Influencer[string], names: Map<string, string>): string {
+  // Product category ids read as their names (the id stays in brackets, as the filter takes it).
+  if (Array.isArray(value))
+    return value.length
+      ? value.map((id) => (names.has(id) ? `${names.get(id)} (${id})` : id)).join(', ')
+      : '—';
   if (typeof value === 'string') return value === '' ? '—' : value;
   if (field === 'interaction_rate') return formatPercent(value);
   if (field === 'sales_flag') return `${value} (${salesChannel(value)})`;
@@ -265,7 +269,7 @@ export function creatorPanel(vocabularies: () => Vocabularies): {
             'div',
             {},
             h('dt', {}, names[field] ?? field, h('code', {}, field)),
-            h('dd', {}, readable(field, value)),
+            h('dd', {}, readable(field, value, categoryNames)),
           ),
         ),
     );
