@@ -82,6 +82,12 @@ async function searchAndWait(page: Page): Promise<void> {
   });
 }
 
+/** Unfolds the ranges (folded until a query sets one), as a person does. */
+async function showRanges(page: Page): Promise<void> {
+  if (!(await page.$eval('.more-filters', (d) => (d as HTMLDetailsElement).open)))
+    await page.click('.more-filters > summary');
+}
+
 const noHorizontalScroll = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
@@ -96,13 +102,16 @@ test(
       'form.search-panel [name], form.search-panel [data-param]',
       (nodes) => nodes.map((n) => n.getAttribute('name') ?? n.getAttribute('data-param')),
     );
+    // keyword is the one control ahead of the served parameters until the keyword search lands on main.
     assert.deepEqual(
-      [...new Set(controlled)].sort(),
+      [...new Set(controlled)].filter((name) => name !== 'keyword').sort(),
       INFLUENCER_LIST_PARAMETERS.map((p) => p.name)
-        .filter((name) => name !== 'page_num' && name !== 'page_size')
+        .filter((name) => name !== 'page_num' && name !== 'page_size' && name !== 'keyword')
         .sort(),
     );
+    assert.ok(controlled.includes('keyword'), 'the keyword box is there');
     await page.selectOption('label:text-is("Region") + select', 'US');
+    await showRanges(page);
     await page.fill('input[name="min_total_followers_cnt"]', '1k');
     await page.fill('input[name="min_interaction_rate"]', '2');
     await page.selectOption('select[name="influencer_sort_field_v2"]', '1');
@@ -124,7 +133,7 @@ test(
     await page.waitForFunction(() => new URL(location.href).searchParams.get('page_num') === '2');
     await page.waitForFunction(() => !document.querySelector('.results-section')!.hasAttribute('aria-busy'));
     assert.deepEqual(await shownIds(page), await apiIds(`${query}&page_num=2&page_size=10`, key));
-    assert.equal(await page.textContent('#page-info'), 'Page 2');
+    assert.match((await page.textContent('#page-info'))!, /^Page 2 of \d+$/);
 
     // Back to page 1 through the browser's history, forward to page 2 again.
     await page.goBack();
@@ -262,6 +271,7 @@ test(
 test('400 and 402 are shown in the API words', { skip }, async () => {
   const { key } = await accounts.store.createKey({ name: 'poor', credits: 1, qps: 50 });
   const { page } = await openExplorer(1280, key);
+  await showRanges(page);
   await page.fill('input[name="min_total_followers_cnt"]', 'lots');
   await searchAndWait(page);
   assert.match(
@@ -339,3 +349,193 @@ test(
     await page.close();
   },
 );
+
+/** The page opened, the key entered (and kept in the session), then the URL loaded again with the key. */
+async function openWithKey(width: number, key: string, search = ''): Promise<Opened> {
+  const opened = await openExplorer(width, key);
+  await opened.page.goto(`${server.url}/${search}`);
+  return opened;
+}
+
+test('with a key the choices come from the vocabulary endpoints', { skip }, async () => {
+  const { key } = await accounts.store.createKey({ name: 'vocabularies', credits: 10, qps: 50 });
+  const { page, errors } = await openExplorer(1280, '');
+  // Before a key: the shipped reference.
+  await page.waitForSelector('form.search-panel[data-vocabularies="reference"]');
+  await page.fill('#api-key', key);
+  await page.press('#api-key', 'Tab'); // "change": the panel loads the API's vocabularies
+  await page.waitForSelector('form.search-panel[data-vocabularies="api"]');
+
+  const meta = async (path: string) => (await get(`${server.url}/v1/tiktok/meta/${path}`, key)).body.data!;
+  const regions = (await meta('regions')) as { region: string; influencers: number }[];
+  const options = await page.$$eval('select[name="region"] option', (all) =>
+    all.map((o) => ({ value: (o as HTMLOptionElement).value, text: o.textContent })),
+  );
+  assert.deepEqual(
+    options.map((o) => o.value),
+    regions.map((r) => r.region),
+  );
+  for (const [i, region] of regions.entries())
+    assert.ok(
+      options[i]!.text!.includes(region.influencers.toLocaleString('en-US')),
+      `${region.region} count`,
+    );
+
+  const products = (await meta('product-categories')) as { id: string; name: string }[];
+  const boxes = await page.$$eval('[data-param="product_category_id"] input[type="checkbox"]', (all) =>
+    all.map((b) => (b as HTMLInputElement).value),
+  );
+  assert.deepEqual(
+    boxes,
+    products.map((p) => String(p.id)),
+  );
+  const categories = (await meta('categories')) as { name: string }[];
+  const categoryChoices = await page.$$eval(
+    'input[name="influencer_category_name"] + datalist option',
+    (all) => all.map((o) => (o as HTMLOptionElement).value),
+  );
+  assert.deepEqual(
+    categoryChoices,
+    categories.map((c) => c.name),
+  );
+  // Languages follow the region.
+  const region = regions.find((r) => r.region !== 'US')?.region ?? 'US';
+  await page.selectOption('select[name="region"]', region);
+  const languages = ((await meta(`languages?region=${region}`)) as { code: string }[]).map((l) => l.code);
+  await page.waitForFunction(
+    (expected) =>
+      [...document.querySelectorAll<HTMLOptionElement>('input[name="influencer_language"] + datalist option')]
+        .map((o) => o.value)
+        .join() === expected,
+    languages.join(),
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test(
+  'the exact total, "page n of m", the export cost and the data date come from the headers',
+  { skip },
+  async () => {
+    const { key } = await accounts.store.createKey({ name: 'totals', credits: 100, qps: 50 });
+    const { page } = await openExplorer(1280, key, '?region=US&min_total_followers_cnt=1000');
+    await searchAndWait(page);
+    const answer = await fetch(`${server.url}${LIST}?region=US&min_total_followers_cnt=1000`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const total = Number(answer.headers.get('x-total-count'));
+    const asOf = answer.headers.get('x-data-as-of')!;
+    assert.ok(total > 10, 'more than one page');
+    assert.equal(await page.textContent('#status'), `${total.toLocaleString('en-US')} creators`);
+    assert.equal(
+      await page.textContent('#page-info'),
+      `Page 1 of ${Math.ceil(total / 10).toLocaleString('en-US')}`,
+    );
+    assert.equal(
+      await page.textContent('#data-as-of'),
+      `Data as of ${asOf.slice(0, 4)}-${asOf.slice(4, 6)}-${asOf.slice(6)}`,
+    );
+    await page.click('#export');
+    const rows = Math.min(total, 1000);
+    assert.equal(
+      await page.textContent('#export-message'),
+      `Exporting ${rows.toLocaleString('en-US')} rows costs ${Math.ceil(rows / 10)} credits (one per page of 10).`,
+    );
+    await page.click('#export-cancel');
+    await page.close();
+  },
+);
+
+test(
+  'the new sort (GMV, 30 days) and filters (growth below zero, GMV in dollars, contact email)',
+  { skip },
+  async () => {
+    const { key } = await accounts.store.createKey({ name: 'commerce', credits: 100, qps: 50 });
+    const { page, errors } = await openExplorer(1280, key, '?region=US');
+    await showRanges(page);
+    await page.fill('input[name="min_total_followers_30d_cnt"]', '-5k');
+    await page.fill('input[name="min_total_sale_gmv_30d_amt"]', '0.5');
+    await page.selectOption('select[name="has_contact_email"]', '1');
+    await page.selectOption('select[name="influencer_sort_field_v2"]', '7');
+    await page.selectOption('select[name="sort_type"]', '1');
+    await searchAndWait(page);
+    const query = new URL(page.url()).searchParams;
+    assert.equal(query.get('min_total_followers_30d_cnt'), '-5000', 'a negative growth bound is sent signed');
+    assert.equal(query.get('min_total_sale_gmv_30d_amt'), '0.5', 'dollars keep their cents');
+    assert.equal(query.get('has_contact_email'), '1');
+    assert.equal(query.get('influencer_sort_field_v2'), '7');
+    const expected = await apiIds(`${query}&page_num=1&page_size=10`, key);
+    assert.ok(expected.length > 0, 'the filters leave creators');
+    assert.deepEqual(await shownIds(page), expected);
+    assert.deepEqual(errors, []);
+    await page.close();
+  },
+);
+
+// Needs the trend endpoint (GET /v1/tiktok/influencer/trend): passes once it is on main.
+test('a creator opens from its URL (the detail endpoint) with the history charts', { skip }, async () => {
+  const { key } = await accounts.store.createKey({ name: 'creator-url', credits: 100, qps: 50 });
+  const row = (
+    await get(`${server.url}${LIST}?region=US&influencer_sort_field_v2=7&sort_type=1&page_size=1`, key)
+  ).body.data![0]!;
+  for (const width of [1280, 390]) {
+    const { page, requests, errors } = await openWithKey(width, key, `?region=US&creator=${row.user_id}`);
+    await page.waitForSelector('#creator[open]');
+    await page.waitForFunction(
+      (name) => document.querySelector('#creator-title')?.textContent === name,
+      String(row.nick_name || row.unique_id),
+    );
+    assert.ok(requests.some((url) => url.includes(`/v1/tiktok/influencer/detail?user_id=${row.user_id}`)));
+    await page.waitForSelector('#all-fields ~ dl.fields code');
+    // The history's answer, in words ("History not available on this server." before the trend endpoint).
+    await page.waitForFunction(
+      () => document.querySelector('#history-status')?.textContent !== 'Loading history…',
+    );
+    assert.match((await page.textContent('#history-status'))!, /^\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
+    await page.waitForFunction(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#chart-followers canvas');
+      return canvas !== null && canvas.width > 0 && canvas.dataset.chartRendered !== undefined;
+    });
+    for (const id of ['chart-views', 'chart-gmv'])
+      assert.equal(await page.getAttribute(`#${id} canvas`, 'data-chart-rendered'), '');
+    // Every day not crawled is a gap (a null point), none is joined over.
+    const days = (await get(`${server.url}/v1/tiktok/influencer/trend?user_id=${row.user_id}`, key)).body
+      .data as unknown as { crawled: boolean }[];
+    assert.equal(
+      await page.getAttribute('#chart-followers canvas', 'data-gaps'),
+      String(days.filter((d) => !d.crawled).length),
+    );
+    await page.screenshot({ path: `${SCREENSHOTS}explorer-creator-history-${width}.png`, fullPage: false });
+    assert.ok(await noHorizontalScroll(page), `no horizontal scroll at ${width} px (creator by URL)`);
+    // Closing returns to the search; the URL no longer names the creator.
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has('creator'));
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+// Needs keyword on the list endpoint: passes once the keyword search is on main.
+test('keyword search: "Search by name, handle or bio"', { skip }, async () => {
+  const { key } = await accounts.store.createKey({ name: 'keyword', credits: 100, qps: 50 });
+  const row = (
+    await get(`${server.url}${LIST}?region=US&influencer_sort_field_v2=1&sort_type=1&page_size=1`, key)
+  ).body.data![0]!;
+  // The handle as typed by a person (the largest US creator: first of its matches in this order).
+  const word = String(row.unique_id);
+  const { page, errors } = await openExplorer(390, key, '?region=US&influencer_sort_field_v2=1&sort_type=1');
+  await page.getByLabel('Search by name, handle or bio').fill(word);
+  await searchAndWait(page);
+  const query = new URL(page.url()).searchParams;
+  assert.equal(query.get('keyword'), word);
+  const expected = await apiIds(`${query}&page_num=1&page_size=10`, key);
+  assert.equal(expected[0], String(row.user_id), 'the creator of that handle is found first');
+  assert.deepEqual(await shownIds(page), expected);
+  assert.ok(await noHorizontalScroll(page));
+  // A keyword without a letter or digit is the API's 400, in its words.
+  await page.getByLabel('Search by name, handle or bio').fill('---');
+  await searchAndWait(page);
+  assert.match((await page.textContent('#status'))!, /^400: .*keyword/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -2,6 +2,8 @@
 // limit) and errors in the API's own words ("400: page_size must be …", "402: apiKey quota is not enough").
 
 export const LIST_PATH = '/v1/tiktok/influencer/list/analytics';
+export const DETAIL_PATH = '/v1/tiktok/influencer/detail';
+export const TREND_PATH = '/v1/tiktok/influencer/trend';
 const KEY_STORAGE = 'kolscope.apiKey';
 
 export type Influencer = Record<string, string | number | string[]>;
@@ -61,9 +63,14 @@ function numberHeader(response: Response, name: string): number | undefined {
   return value === null || value === '' ? undefined : Number(value);
 }
 
-/** One page of influencers; throws ApiFailure for any status but 200. */
-export async function fetchPage(request: URLSearchParams, signal?: AbortSignal): Promise<Page> {
-  const response = await fetch(`${LIST_PATH}?${request}`, {
+interface Answer<T> {
+  readonly data: T;
+  readonly response: Response;
+}
+
+/** One call of the API with the session's key; throws ApiFailure for any status but 200. */
+async function call<T>(path: string, params: URLSearchParams, signal?: AbortSignal): Promise<Answer<T>> {
+  const response = await fetch(`${path}?${params}`, {
     headers: { authorization: `Bearer ${storedKey()}` },
     ...(signal && { signal }),
   });
@@ -73,19 +80,63 @@ export async function fetchPage(request: URLSearchParams, signal?: AbortSignal):
     rateRemaining: numberHeader(response, 'x-ratelimit-remaining'),
     rateReset: numberHeader(response, 'x-ratelimit-reset'),
   };
-  for (const listener of accountListeners) listener(account);
-  let body: { message?: string; requestId?: string; data?: Influencer[] | null } = {};
+  if (response.headers.has('x-credits-remaining') || response.headers.has('x-ratelimit-limit'))
+    for (const listener of accountListeners) listener(account);
+  const asOf = response.headers.get('x-data-as-of');
+  if (asOf) for (const listener of freshnessListeners) listener(asOf);
+  let body: { message?: string; requestId?: string; data?: unknown } = {};
   try {
     body = await response.json();
   } catch {
     // not JSON (a proxy's error page): described by the status alone
   }
-  if (response.status !== 200 || !Array.isArray(body.data))
+  if (response.status !== 200 || body.data === null || body.data === undefined)
     throw new ApiFailure(
       response.status,
       body.message ?? response.statusText,
       body.requestId ?? response.headers.get('x-request-id') ?? undefined,
       numberHeader(response, 'retry-after'),
     );
-  return { rows: body.data, total: numberHeader(response, 'x-total-count'), receivedAt: performance.now() };
+  return { data: body.data as T, response };
+}
+
+const freshnessListeners: ((asOf: string) => void)[] = [];
+
+/** Called with X-Data-As-Of (yyyymmdd) of every answer that carries it. */
+export function onDataAsOf(listener: (asOf: string) => void): void {
+  freshnessListeners.push(listener);
+}
+
+/** One page of influencers; throws ApiFailure for any status but 200. */
+export async function fetchPage(request: URLSearchParams, signal?: AbortSignal): Promise<Page> {
+  const { data, response } = await call<Influencer[]>(LIST_PATH, request, signal);
+  if (!Array.isArray(data))
+    throw new ApiFailure(response.status, 'the answer has no rows', undefined, undefined);
+  return { rows: data, total: numberHeader(response, 'x-total-count'), receivedAt: performance.now() };
+}
+
+/** One creator by user id (the detail endpoint, 1 credit); undefined when the snapshot does not hold it. */
+export async function fetchCreator(userId: string): Promise<Influencer | undefined> {
+  const { data } = await call<Influencer[]>(DETAIL_PATH, new URLSearchParams({ user_id: userId }));
+  return data[0];
+}
+
+/** One day of a creator's history; the counts are there only when the day was crawled. */
+export interface TrendDay {
+  readonly date: number;
+  readonly crawled: boolean;
+  readonly total_followers_cnt?: number;
+  readonly total_views_cnt?: number;
+  readonly sale_gmv_amt?: number;
+  readonly [field: string]: number | boolean | undefined;
+}
+
+/** The creator's daily history (the trend endpoint's default range: the last 30 days). */
+export async function fetchTrend(userId: string): Promise<TrendDay[]> {
+  return (await call<TrendDay[]>(TREND_PATH, new URLSearchParams({ user_id: userId }))).data;
+}
+
+/** A vocabulary endpoint (/v1/tiktok/meta/…): free, behind the key. */
+export async function fetchMeta<T>(name: string, params = new URLSearchParams()): Promise<T[]> {
+  return (await call<T[]>(`/v1/tiktok/meta/${name}`, params)).data;
 }

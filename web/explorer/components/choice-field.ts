@@ -8,21 +8,28 @@ export function choiceField(spec: {
   label: string;
   choices: readonly { value: string; label?: string }[];
   placeholder: string;
+  /** A search box (the keyword) rather than a choice. */
+  search?: boolean;
   /** Spans the panel's width (long values such as category names). */
   wide?: boolean;
-}): Control {
+}): Control & { setChoices(choices: readonly { value: string; label?: string }[]): void } {
   const id = uid(spec.param);
   const list = h('datalist', { id: `${id}-choices` });
-  for (const choice of spec.choices)
-    list.append(h('option', { value: choice.value, label: choice.label ?? undefined }));
+  const setChoices = (choices: readonly { value: string; label?: string }[]) =>
+    list.replaceChildren(
+      ...choices.map((choice) => h('option', { value: choice.value, label: choice.label ?? undefined })),
+    );
+  setChoices(spec.choices);
   const input = h('input', {
     id,
     name: spec.param,
     list: list.id,
     autocomplete: 'off',
     placeholder: spec.placeholder,
+    type: spec.search ? 'search' : undefined,
   });
   return {
+    setChoices,
     element: h(
       'div',
       { class: `field${spec.wide ? ' wide' : ''}` },

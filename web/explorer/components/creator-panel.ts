@@ -2,7 +2,7 @@
 // the served schema's titles, the video duration / publish-hour / publish-weekday distributions as bar
 // charts (Chart.js, imported when the panel first opens), best-selling categories by name and the most
 // viewed video.
-import type { Influencer } from '../api.ts';
+import { ApiFailure, fetchCreator, fetchTrend, type Influencer, type TrendDay } from '../api.ts';
 import {
   bestSellingCategories,
   durationDistribution,
@@ -12,7 +12,14 @@ import {
   type Distribution,
 } from '../distributions.ts';
 import { h } from '../dom.ts';
-import { formatDay, formatInteger, formatMoney, formatPercent, salesChannel } from '../format.ts';
+import {
+  formatCount,
+  formatDay,
+  formatInteger,
+  formatMoney,
+  formatPercent,
+  salesChannel,
+} from '../format.ts';
 import type { Vocabularies } from '../vocabularies.ts';
 import { avatar } from './avatar.ts';
 
@@ -46,8 +53,12 @@ function fieldTitles(): Promise<Record<string, string>> {
   return titles;
 }
 
-function readable(field: string, value: Influencer[string]): string {
-  if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
+function readable(field: string, value: Influencer[string], names: Map<string, string>): string {
+  // Product category ids read as their names (the id stays in brackets, as the filter takes it).
+  if (Array.isArray(value))
+    return value.length
+      ? value.map((id) => (names.has(id) ? `${names.get(id)} (${id})` : id)).join(', ')
+      : '—';
   if (typeof value === 'string') return value === '' ? '—' : value;
   if (field === 'interaction_rate') return formatPercent(value);
   if (field === 'sales_flag') return `${value} (${salesChannel(value)})`;
@@ -72,11 +83,33 @@ function valueFormat(data: Distribution): (value: number) => string {
   return data.values.every(Number.isInteger) ? (v) => formatInteger(v) : (v) => formatPercent(v);
 }
 
-export function creatorPanel(vocabularies: Vocabularies): {
+/** The history's three lines: followers, views and GMV per day, null on the days not crawled. */
+const HISTORY = [
+  { field: 'total_followers_cnt', title: 'Followers', id: 'chart-followers', format: formatCount },
+  { field: 'total_views_cnt', title: 'Total views', id: 'chart-views', format: formatCount },
+  { field: 'sale_gmv_amt', title: 'GMV per day', id: 'chart-gmv', format: formatMoney },
+] as const;
+
+/** Why there is no history, in words: the route missing (an older server) is not the creator missing. */
+function historyFailure(error: unknown): string {
+  if (error instanceof ApiFailure && error.status === 404)
+    return error.message === 'influencer not found'
+      ? 'No history: the snapshot does not hold this creator.'
+      : 'History not available on this server.';
+  return error instanceof ApiFailure
+    ? `History failed: ${error.describe()}`
+    : `History failed: ${String(error)}`;
+}
+
+export function creatorPanel(vocabularies: () => Vocabularies): {
   element: HTMLElement;
   open(row: Influencer): void;
+  /** Opens the creator by user id through the detail endpoint (a shared link). */
+  openById(userId: string): void;
+  close(): void;
+  /** Called when a person closes the panel. */
+  onClose(listener: () => void): void;
 } {
-  const categoryNames = new Map(vocabularies.productCategories.map((c) => [c.id, c.name]));
   const body = h('div', { class: 'creator-body' });
   const close = h('button', { type: 'button', class: 'close' }, 'Close');
   const heading = h('h2', { id: 'creator-title' });
@@ -87,15 +120,46 @@ export function creatorPanel(vocabularies: Vocabularies): {
     body,
   );
   let freeCharts: (() => void)[] = [];
+  const closeListeners: (() => void)[] = [];
   close.addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => {
     for (const free of freeCharts) free();
     freeCharts = [];
+    opened = null;
+    for (const listener of closeListeners) listener();
   });
 
-  let opened: Influencer | null = null;
+  let opened: Influencer | string | null = null;
+  async function openById(userId: string): Promise<void> {
+    opened = userId;
+    heading.textContent = 'Loading creator…';
+    body.replaceChildren(h('p', { class: 'status', role: 'status' }, `Loading creator ${userId}…`));
+    if (!dialog.open) dialog.showModal();
+    close.focus();
+    try {
+      const row = await fetchCreator(userId);
+      if (opened !== userId) return;
+      if (row) return await open(row);
+      heading.textContent = 'Creator not found';
+      body.replaceChildren(
+        h('p', { class: 'status status-error', role: 'alert' }, `No creator ${userId} in the data served.`),
+      );
+    } catch (error) {
+      if (opened !== userId) return;
+      heading.textContent = 'Creator not loaded';
+      body.replaceChildren(
+        h(
+          'p',
+          { class: 'status status-error', role: 'alert' },
+          error instanceof ApiFailure ? error.describe() : String(error),
+        ),
+      );
+    }
+  }
+
   async function open(row: Influencer): Promise<void> {
     opened = row;
+    const categoryNames = new Map(vocabularies().productCategories.map((c) => [c.id, c.name]));
     for (const free of freeCharts) free();
     freeCharts = [];
     const name = String(row.nick_name || row.unique_id);
@@ -108,6 +172,12 @@ export function creatorPanel(vocabularies: Vocabularies): {
     const categories = bestSellingCategories(row);
     const video = mostViewedVideo(row);
     const fields = h('dl', { class: 'fields' });
+    const history = HISTORY.map((line) => ({ ...line, ...chartFigure(line.title, line.id) }));
+    const historyStatus = h(
+      'p',
+      { id: 'history-status', class: 'status', role: 'status' },
+      'Loading history…',
+    );
     body.replaceChildren(
       h(
         'div',
@@ -121,7 +191,19 @@ export function creatorPanel(vocabularies: Vocabularies): {
           row.signature ? h('span', { class: 'signature' }, String(row.signature)) : null,
         ),
       ),
-      h('section', { class: 'charts', 'aria-label': 'Video distributions' }, ...charts.map((c) => c.figure)),
+      h(
+        'section',
+        { 'aria-labelledby': 'history-heading', class: 'history' },
+        h('h3', { id: 'history-heading' }, 'History, last 30 days'),
+        historyStatus,
+        h('div', { class: 'charts' }, ...history.map((c) => c.figure)),
+      ),
+      h(
+        'section',
+        { 'aria-labelledby': 'distributions-heading' },
+        h('h3', { id: 'distributions-heading' }, 'Videos'),
+        h('div', { class: 'charts' }, ...charts.map((c) => c.figure)),
+      ),
       h(
         'section',
         { 'aria-labelledby': 'best-categories' },
@@ -174,7 +256,11 @@ export function creatorPanel(vocabularies: Vocabularies): {
     if (!dialog.open) dialog.showModal();
     close.focus();
 
-    const [names, { drawBars }] = await Promise.all([fieldTitles(), import('../charts.ts')]);
+    const trend = fetchTrend(String(row.user_id)).then(
+      (days) => ({ days }),
+      (error: unknown) => ({ failure: historyFailure(error) }),
+    );
+    const [names, { drawBars, drawLine }] = await Promise.all([fieldTitles(), import('../charts.ts')]);
     fields.replaceChildren(
       ...Object.entries(row)
         .filter(([field]) => !STRUCTURED.has(field))
@@ -183,16 +269,55 @@ export function creatorPanel(vocabularies: Vocabularies): {
             'div',
             {},
             h('dt', {}, names[field] ?? field, h('code', {}, field)),
-            h('dd', {}, readable(field, value)),
+            h('dd', {}, readable(field, value, categoryNames)),
           ),
         ),
     );
     if (opened !== row) return; // another creator was opened meanwhile
     for (const chart of charts)
       freeCharts.push(
-        drawBars(chart.canvas, { title: chart.title, ...chart.data, format: valueFormat(chart.data) }),
+        drawBars(chart.canvas, {
+          title: chart.title,
+          ...chart.data,
+          format: valueFormat(chart.data),
+          tick: chart.data.values.every(Number.isInteger) ? undefined : (v) => `${Math.round(v * 100)} %`,
+        }),
+      );
+    const answer = await trend;
+    if (opened !== row) return;
+    if ('failure' in answer) {
+      historyStatus.textContent = answer.failure;
+      for (const line of history) line.figure.hidden = true;
+      return;
+    }
+    const days: TrendDay[] = answer.days;
+    const missing = days.filter((d) => !d.crawled).length;
+    historyStatus.textContent =
+      days.length === 0
+        ? 'No days in the history.'
+        : `${formatDay(days[0]!.date)} to ${formatDay(days.at(-1)!.date)}` +
+          (missing ? `; ${missing} ${missing === 1 ? 'day was' : 'days were'} not crawled (gaps).` : '.');
+    const labels = days.map((d) => formatDay(d.date).slice(5));
+    for (const line of history)
+      freeCharts.push(
+        drawLine(line.canvas, {
+          title: line.title,
+          labels,
+          values: days.map((d) =>
+            d.crawled && typeof d[line.field] === 'number' ? (d[line.field] as number) : null,
+          ),
+          format: line.format,
+        }),
       );
   }
 
-  return { element: dialog, open: (row) => void open(row) };
+  return {
+    element: dialog,
+    open: (row) => void open(row),
+    openById: (userId) => void openById(userId),
+    close: () => {
+      if (dialog.open) dialog.close();
+    },
+    onClose: (listener) => closeListeners.push(listener),
+  };
 }

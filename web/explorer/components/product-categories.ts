@@ -5,7 +5,11 @@ import { setParam, type Control } from './control.ts';
 
 const PARAM = 'product_category_id';
 
-export function productCategories(categories: readonly { id: string; name: string }[]): Control {
+type Category = { readonly id: string; readonly name: string };
+
+export function productCategories(
+  categories: readonly Category[],
+): Control & { setCategories(categories: readonly Category[]): void } {
   const id = uid(PARAM);
   const summary = h('summary', {}, 'Product categories: any');
   const filter = h('input', {
@@ -14,16 +18,18 @@ export function productCategories(categories: readonly { id: string; name: strin
     autocomplete: 'off',
     placeholder: 'Filter categories',
   });
-  const boxes = categories.map((category) => {
+  const checkbox = (category: Category) => {
     const box = h('input', { type: 'checkbox', id: `${id}-${category.id}`, value: category.id });
     const row = h('li', {}, box, h('label', { for: box.id }, category.name));
+    box.addEventListener('change', () => showCount());
     return { box, row, name: category.name.toLowerCase() };
-  });
+  };
+  let boxes = categories.map(checkbox);
+  const list = h('ul', { class: 'checklist' }, ...boxes.map((b) => b.row));
   const showCount = () => {
     const chosen = boxes.filter((b) => b.box.checked).length;
     summary.textContent = `Product categories: ${chosen === 0 ? 'any' : `${chosen} chosen`}`;
   };
-  for (const b of boxes) b.box.addEventListener('change', showCount);
   filter.addEventListener('input', () => {
     const text = filter.value.trim().toLowerCase();
     for (const b of boxes) b.row.hidden = text !== '' && !b.name.includes(text);
@@ -34,10 +40,17 @@ export function productCategories(categories: readonly { id: string; name: strin
     summary,
     h('label', { for: filter.id, class: 'visually-hidden' }, 'Filter product categories'),
     filter,
-    h('ul', { class: 'checklist' }, ...boxes.map((b) => b.row)),
+    list,
   );
   return {
     element,
+    setCategories(next) {
+      const chosen = new URLSearchParams();
+      this.read(chosen);
+      boxes = next.map(checkbox);
+      list.replaceChildren(...boxes.map((b) => b.row));
+      this.write(chosen);
+    },
     read: (query) =>
       setParam(
         query,

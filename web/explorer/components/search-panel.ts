@@ -14,14 +14,22 @@ const ANY = { value: '', label: 'Any' };
 export function searchPanel(
   vocabularies: Vocabularies,
   search: (query: URLSearchParams) => void,
-): { element: HTMLFormElement; write(query: URLSearchParams): void } {
+): {
+  element: HTMLFormElement;
+  write(query: URLSearchParams): void;
+  /** Shows other choices (the API's once a key is entered), keeping what is chosen. */
+  setVocabularies(next: Vocabularies): void;
+} {
+  const regionOptions = (v: Vocabularies) =>
+    v.regions.map((r) => ({
+      value: r.code,
+      label: r.count === undefined ? r.code : `${r.code} (${r.count.toLocaleString('en-US')} creators)`,
+    }));
   const region = selectField({
     param: 'region',
     label: 'Region',
-    options: vocabularies.regions.map((r) => ({
-      value: r.code,
-      label: r.count === undefined ? r.code : `${r.code} (${r.count})`,
-    })),
+    wide: true,
+    options: regionOptions(vocabularies),
   });
   const gender = selectField({
     param: 'gender',
@@ -35,29 +43,42 @@ export function searchPanel(
   };
   region.select.addEventListener('change', syncGender);
 
+  const language = choiceField({
+    param: 'influencer_language',
+    label: 'Language',
+    placeholder: 'Any, e.g. en',
+    choices: [],
+  });
+  // Languages are per region: the choices follow the region select.
+  const syncLanguages = async () => {
+    const wanted = region.select.value;
+    const choices = await vocabularies.languages(wanted);
+    if (region.select.value === wanted) language.setChoices(choices);
+  };
+  region.select.addEventListener('change', () => void syncLanguages());
+
+  const keyword = choiceField({
+    param: 'keyword',
+    label: 'Search by name, handle or bio',
+    placeholder: 'e.g. skincare',
+    wide: true,
+    search: true,
+    choices: [],
+  });
+  const category = choiceField({
+    param: 'influencer_category_name',
+    label: 'Creator category',
+    placeholder: 'Any category',
+    wide: true,
+    choices: vocabularies.categories,
+  });
+  const products = productCategories(vocabularies.productCategories);
   const controls: Control[] = [
+    keyword,
     region,
-    choiceField({
-      param: 'keyword',
-      label: 'Keyword',
-      placeholder: 'Words of the name, handle or bio',
-      wide: true,
-      choices: [],
-    }),
-    choiceField({
-      param: 'influencer_category_name',
-      label: 'Creator category',
-      placeholder: 'Any category',
-      wide: true,
-      choices: vocabularies.categories.map((value) => ({ value })),
-    }),
-    productCategories(vocabularies.productCategories),
-    choiceField({
-      param: 'influencer_language',
-      label: 'Language',
-      placeholder: 'Any, e.g. en',
-      choices: vocabularies.languages.map((l) => ({ value: l.code, label: l.name })),
-    }),
+    category,
+    products,
+    language,
     gender,
     selectField({
       param: 'sales_flag',
@@ -74,6 +95,11 @@ export function searchPanel(
       param: 'show_case_flag',
       label: 'Showcase',
       options: [ANY, { value: '1', label: 'Open' }, { value: '0', label: 'Closed' }],
+    }),
+    selectField({
+      param: 'has_contact_email',
+      label: 'Contact email',
+      options: [ANY, { value: '1', label: 'Has one' }, { value: '0', label: 'Has none' }],
     }),
   ];
   const ranges = RANGE_FILTERS.map((spec) => rangeField(spec));
@@ -93,18 +119,23 @@ export function searchPanel(
     }),
   ];
 
-  // The ranges fold away on narrow screens, so the results are not two screens below the search button.
+  // The ten ranges fold away (open when the query sets one), so the Search button stays in view.
   const moreFilters = h(
     'details',
     { class: 'more-filters' },
-    h('summary', {}, 'Ranges: followers, interaction rate, views, likes'),
+    h('summary', {}, 'Ranges: followers, growth, interaction rate, GMV, ec_score, views, likes'),
     h('div', { class: 'filters' }, ...ranges.map((c) => c.element)),
   );
   const button = h('button', { type: 'submit', id: 'search', class: 'primary' }, 'Search');
   const reset = h('button', { type: 'reset' }, 'Clear filters');
   const form = h(
     'form',
-    { class: 'search-panel', 'aria-label': 'Search creators', novalidate: true },
+    {
+      class: 'search-panel',
+      'aria-label': 'Search creators',
+      novalidate: true,
+      'data-vocabularies': vocabularies.source,
+    },
     h('div', { class: 'filters' }, ...controls.map((c) => c.element)),
     moreFilters,
     h('div', { class: 'sort' }, ...sort.map((c) => c.element), h('div', { class: 'actions' }, button, reset)),
@@ -123,8 +154,18 @@ export function searchPanel(
   const write = (query: URLSearchParams) => {
     for (const control of all) control.write(query);
     syncGender();
+    void syncLanguages();
     const anyRange = RANGE_FILTERS.some((r) => query.has(`min_${r.field}`) || query.has(`max_${r.field}`));
-    moreFilters.open = anyRange || matchMedia('(min-width: 960px)').matches;
+    if (anyRange) moreFilters.open = true;
   };
-  return { element: form, write };
+  const setVocabularies = (next: Vocabularies) => {
+    vocabularies = next;
+    region.setOptions(regionOptions(next));
+    category.setChoices(next.categories);
+    products.setCategories(next.productCategories);
+    syncGender();
+    void syncLanguages();
+    form.dataset.vocabularies = next.source;
+  };
+  return { element: form, write, setVocabularies };
 }
