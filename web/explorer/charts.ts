@@ -66,6 +66,8 @@ export interface Line {
   /** null where the day was not crawled: drawn as a gap, never joined across. */
   readonly values: readonly (number | null)[];
   readonly format: (value: number) => string;
+  /** How an axis tick reads, when `format` would make neighbouring ticks look alike (e.g. "2.5k" twice). */
+  readonly tick?: (value: number) => string;
 }
 
 /** Draws a daily line on the canvas, with gaps for the days not crawled; returns a function that frees it. */
@@ -93,7 +95,7 @@ export function drawLine(canvas: HTMLCanvasElement, line: Line): () => void {
       plugins: { tooltip: { callbacks: { label: (item) => line.format(Number(item.raw)) } } },
       scales: {
         x: { grid: { display: false }, ticks: { autoSkip: true, maxRotation: 0, maxTicksLimit: 6 } },
-        y: { ticks: { maxTicksLimit: 4, callback: (v) => line.format(Number(v)) } },
+        y: { ticks: { maxTicksLimit: 4, callback: (v) => (line.tick ?? line.format)(Number(v)) } },
       },
     },
   });

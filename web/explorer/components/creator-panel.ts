@@ -83,11 +83,20 @@ function valueFormat(data: Distribution): (value: number) => string {
   return data.values.every(Number.isInteger) ? (v) => formatInteger(v) : (v) => formatPercent(v);
 }
 
+/** Axis ticks of a count: whole numbers below 100k, so close ticks (2,425 and 2,450) stay apart. */
+const countTick = (v: number) => (Math.abs(v) < 100_000 ? formatInteger(v) : formatCount(v));
+
 /** The history's three lines: followers, views and GMV per day, null on the days not crawled. */
 const HISTORY = [
-  { field: 'total_followers_cnt', title: 'Followers', id: 'chart-followers', format: formatCount },
-  { field: 'total_views_cnt', title: 'Total views', id: 'chart-views', format: formatCount },
-  { field: 'sale_gmv_amt', title: 'GMV per day', id: 'chart-gmv', format: formatMoney },
+  {
+    field: 'total_followers_cnt',
+    title: 'Followers',
+    id: 'chart-followers',
+    format: formatCount,
+    tick: countTick,
+  },
+  { field: 'total_views_cnt', title: 'Total views', id: 'chart-views', format: formatCount, tick: countTick },
+  { field: 'sale_gmv_amt', title: 'GMV per day', id: 'chart-gmv', format: formatMoney, tick: formatMoney },
 ] as const;
 
 /** Why there is no history, in words: the route missing (an older server) is not the creator missing. */
@@ -307,6 +316,7 @@ export function creatorPanel(vocabularies: () => Vocabularies): {
             d.crawled && typeof d[line.field] === 'number' ? (d[line.field] as number) : null,
           ),
           format: line.format,
+          tick: line.tick,
         }),
       );
   }
