@@ -9,7 +9,7 @@ import { BATCH_DIR_PATTERN } from '../raw/format.ts';
 /** What a first start grants the key it creates. */
 export const FIRST_KEY = { name: 'first-start', credits: 100_000, qps: 50 } as const;
 export const DEMO_INFLUENCERS = 50_000;
-export const DEMO_DAYS = 60;
+export const DEMO_DAYS = 40;
 
 /**
  * Creates the first API key when the store holds none; null when one exists. Atomic across replicas sharing
