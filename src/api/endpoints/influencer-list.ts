@@ -19,6 +19,7 @@ import { INFLUENCER_EXAMPLE, INFLUENCER_SCHEMA } from '../influencer-schema.ts';
 import { pageKey } from '../page-cache.ts';
 import { closest, vocabularyOf } from '../vocabulary.ts';
 import { META_CATEGORIES } from './meta-categories.ts';
+import { checkRegionServed } from './meta-region-parameter.ts';
 import { META_LANGUAGES } from './meta-languages.ts';
 import { META_PRODUCT_CATEGORIES } from './meta-product-categories.ts';
 import {
@@ -441,12 +442,7 @@ export const INFLUENCER_LIST: PaidEndpoint<ListQuery> = {
     return Object.freeze({ query, key: pageKey(query) });
   },
   check(index: ServingIndex, { query }) {
-    if (!index.regions.includes(query.region))
-      throw new ApiError(
-        'invalid_parameter',
-        // Absent from the snapshot, or outside this replica's REGIONS: either way, say what it does serve.
-        `region ${query.region} is not served by this replica; it serves only: ${index.regions.join(', ')}`,
-      );
+    checkRegionServed(index, query.region);
     checkVocabulary(index, query);
   },
   answer(ctx, index, { query, key }, headers) {

@@ -1,4 +1,4 @@
-// The `region` parameter of the vocabulary endpoints, and its check against the snapshot served.
+// The `region` parameter of the vocabulary endpoints, and the check of a region against the snapshot served.
 import type { ServingIndex } from '../../index/types.ts';
 import { ApiError } from '../errors.ts';
 import { regionParameter } from '../parameters.ts';
@@ -16,11 +16,14 @@ export function metaRegion(required: boolean) {
   });
 }
 
-/** A region the snapshot does not serve is a 400 naming those it does (not charged). */
+/**
+ * A region this replica does not serve (absent from the snapshot, or outside its REGIONS) is a 400 naming
+ * those it does (not charged). Shared by every endpoint that takes a region.
+ */
 export function checkRegionServed(index: ServingIndex, region: string | undefined): void {
   if (region !== undefined && !index.regions.includes(region))
     throw new ApiError(
       'invalid_parameter',
-      `region ${region} has no influencers in this snapshot; regions served: ${index.regions.join(', ')}`,
+      `region ${region} is not served by this replica; it serves only: ${index.regions.join(', ')}`,
     );
 }
