@@ -94,13 +94,24 @@ function pushUsage(params: (string | number)[], r: UsageRow): void {
 /** Commits of the writer between two checkpoints of its WAL (a few pages each: about the 1000 pages of SQLite's default). */
 export const CHECKPOINT_EVERY_COMMITS = 250;
 
+/** A counter of commits shared by the connections of one store (an Int32Array over a SharedArrayBuffer when
+ *  they live in different threads): the writer thread checkpoints after CHECKPOINT_EVERY_COMMITS of them,
+ *  whichever connection made them. */
+export function newCommitCounter(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
 export class CreditWriter {
   private readonly sql;
-  private commits = 0;
+  /** Made once: better-sqlite3 builds a wrapper per transaction() call, a cost on every commit otherwise. */
+  private readonly creditTransaction: Database.Transaction<
+    (batch: readonly CreditOp[], at: string) => WireOutcome[]
+  >;
 
   constructor(
     private readonly db: Database.Database,
     private readonly durability: AccountsDurability = 'process',
+    private readonly commits: Int32Array = newCommitCounter(),
   ) {
     db.pragma('wal_autocheckpoint = 0'); // checkpointIfDue() instead, off the commit path
     this.sql = {
@@ -119,6 +130,14 @@ export class CreditWriter {
         `${INSERT_USAGE} ${Array(USAGE_ROWS_PER_INSERT).fill(USAGE_VALUES).join(', ')}`,
       ),
     };
+    this.creditTransaction = db.transaction((batch: readonly CreditOp[], at: string) => {
+      const balances = new Balances(this.sql);
+      const outcomes = batch.map((op) =>
+        op.kind === 'debit' ? this.debitOne(op, at, balances) : this.refundOne(op, at, balances),
+      );
+      balances.store();
+      return outcomes;
+    });
   }
 
   /**
@@ -128,25 +147,15 @@ export class CreditWriter {
    * durability a checkpoint is the only fsync left, a tail of milliseconds on a busy disk.
    */
   checkpointIfDue(): void {
-    if (this.commits < CHECKPOINT_EVERY_COMMITS) return;
-    this.commits = 0;
+    if (Atomics.load(this.commits, 0) < CHECKPOINT_EVERY_COMMITS) return;
+    Atomics.store(this.commits, 0, 0);
     this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /** One IMMEDIATE transaction for the whole batch; per-op problems are outcomes, not a rollback. */
   applyCreditOps(batch: readonly CreditOp[]): WireOutcome[] {
-    this.commits++;
-    const at = new Date().toISOString();
-    return this.db
-      .transaction(() => {
-        const balances = new Balances(this.sql);
-        const outcomes = batch.map((op) =>
-          op.kind === 'debit' ? this.debitOne(op, at, balances) : this.refundOne(op, at, balances),
-        );
-        balances.store();
-        return outcomes;
-      })
-      .immediate();
+    Atomics.add(this.commits, 0, 1);
+    return this.creditTransaction.immediate(batch, new Date().toISOString());
   }
 
   /**
@@ -155,7 +164,7 @@ export class CreditWriter {
    * WAL is written in order), and a power loss before that loses only these rows, as documented for usage.
    */
   writeUsage(rows: readonly UsageRow[]): void {
-    this.commits++;
+    Atomics.add(this.commits, 0, 1);
     const params: (string | number)[] = [];
     let i = 0;
     const power = this.durability === 'power';

@@ -13,14 +13,16 @@ import { RecordType, RingReader, type RingRecord, type UsageRow } from './writer
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-worker.ts runs as a worker thread only');
-const { file, memory, maxBatch, durability } = workerData as {
+const { file, memory, maxBatch, durability, commits } = workerData as {
   file: string;
   memory: SharedArrayBuffer;
   maxBatch: number;
   durability: AccountsDurability;
+  /** Commits of every connection of the store (its main thread commits some debits itself). */
+  commits: Int32Array;
 };
 const db = openDatabase(file, durability); // a failure here is the thread's error
-const writer = new CreditWriter(db, durability);
+const writer = new CreditWriter(db, durability, commits);
 const ring = new RingReader(memory);
 const reply = (message: WriterReply) => port.postMessage(message);
 reply({ type: 'ready' });

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CreditOp } from './batching.ts';
 import type { AccountErrorCode } from './errors.ts';
-import type { AccountsDurability, WireOutcome } from './sqlite-db.ts';
+import { newCommitCounter, type AccountsDurability, type WireOutcome } from './sqlite-db.ts';
 import type { UsageRecord } from './types.ts';
 import {
   createRingMemory,
@@ -47,6 +47,8 @@ export interface WriterThreadOptions {
   readonly ringBytes?: number;
   /** What a commit survives before its promise resolves (default `process`: no fsync per commit). */
   readonly durability?: AccountsDurability;
+  /** Commits of every connection of the store, for the thread's checkpoints (sqlite-db.ts newCommitCounter). */
+  readonly commits?: Int32Array;
 }
 
 const WORKER_ENTRY = new URL('./sqlite-worker.mjs', import.meta.url);
@@ -146,6 +148,11 @@ export class SqliteWriterThread {
     await worker?.terminate();
   }
 
+  /** Nothing sent and unanswered: the thread is not writing (nor about to) on behalf of this process. */
+  get idle(): boolean {
+    return this.outstanding === 0 && this.worker !== undefined && this.ready;
+  }
+
   /** Stops the thread at once, as a crash would: ops waiting on it fail (a replacement starts on demand). */
   async abort(): Promise<void> {
     await this.worker?.terminate();
@@ -197,6 +204,7 @@ export class SqliteWriterThread {
         memory,
         maxBatch: Math.max(1, this.options.maxBatch ?? 1000),
         durability: this.options.durability ?? 'process',
+        commits: this.options.commits ?? newCommitCounter(),
       },
     });
     this.worker = worker;

@@ -4,6 +4,12 @@
 // better-sqlite3 is synchronous, so the hot writes (credit ops, usage rows) go to a writer thread with its
 // own connection (sqlite-writer.ts), which commits together every op queued while its previous commit ran;
 // keys, top-ups, revocations and reports use this thread's connection.
+// One exception, for latency: under `process` durability, when the writer thread has nothing in hand, the
+// first credit op of an event-loop turn commits here at once on a third connection (a commit without fsync
+// takes tens of microseconds, less than the hand-over to the thread and back), so one client waiting on its
+// answers never pays the round trip. Under load the ops of a turn still go to the thread together; an inline
+// commit never waits for SQLite's lock (busy_timeout 0): if another writer holds it, the op goes to the
+// thread instead.
 import type Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -25,10 +31,19 @@ import {
   type CreditOutcome,
   type GroupCommitOptions,
 } from './batching.ts';
-import { openDatabase, type AccountsDurability, type WireOutcome } from './sqlite-db.ts';
+import {
+  CreditWriter,
+  newCommitCounter,
+  openDatabase,
+  type AccountsDurability,
+  type WireOutcome,
+} from './sqlite-db.ts';
 import { SqliteWriterThread } from './sqlite-writer.ts';
 
 export const ACCOUNTS_DB_FILE = 'accounts.sqlite';
+/** An inline commit slower than this turns the inline path off for INLINE_PAUSE_MS. */
+const INLINE_SLOW_MS = 2;
+const INLINE_PAUSE_MS = 1000;
 
 interface KeyRow {
   id: string;
@@ -62,6 +77,9 @@ export interface SqliteAccountStoreOptions extends Pick<GroupCommitOptions, 'max
   /** How long authenticate() may reuse a looked-up key (default 1000 ms): the delay before a revocation
    * made by another process is seen. */
   readonly authCacheMs?: number;
+  /** Whether a credit op may commit on the calling thread when the writer thread is idle (default true under
+   *  `process` durability; tests of the thread's group commit turn it off). */
+  readonly inlineCommits?: boolean;
 }
 
 export class SqliteAccountStore implements AccountStore {
@@ -71,6 +89,10 @@ export class SqliteAccountStore implements AccountStore {
   private readonly cache: KeyCache;
   private readonly usageBuffer: UsageBuffer;
   private readonly writer: SqliteWriterThread;
+  /** The inline path (process durability only): its own connection, and whether this turn used it. */
+  private readonly inline: { readonly db: Database.Database; readonly writer: CreditWriter } | null;
+  private inlineUsedThisTurn = false;
+  private inlineOffUntil = 0;
   private closed = false;
   private readonly sql;
 
@@ -97,9 +119,19 @@ export class SqliteAccountStore implements AccountStore {
         'INSERT INTO ledger (key_id, request_id, delta, reason, at) VALUES (?, ?, ?, ?, ?)',
       ),
     };
+    const commits = newCommitCounter();
+    let inlineDb: Database.Database | undefined;
     try {
-      this.writer = new SqliteWriterThread(this.file, { maxBatch: options.maxBatch, durability });
+      if (durability === 'process' && options.inlineCommits !== false) {
+        inlineDb = openDatabase(this.file, durability);
+        inlineDb.pragma('busy_timeout = 0');
+      }
+      this.inline = inlineDb
+        ? { db: inlineDb, writer: new CreditWriter(inlineDb, durability, commits) }
+        : null;
+      this.writer = new SqliteWriterThread(this.file, { maxBatch: options.maxBatch, durability, commits });
     } catch (error) {
+      inlineDb?.close();
       db.close();
       throw error;
     }
@@ -188,13 +220,44 @@ export class SqliteAccountStore implements AccountStore {
   async debit(keyId: string, requestId: string): Promise<DebitResult> {
     this.checkOpen();
     checkRequestId(requestId);
-    return debitResult(fromWire(await this.writer.credit('debit', keyId, requestId)));
+    return debitResult(fromWire(await this.credit('debit', keyId, requestId)));
   }
 
   async refund(keyId: string, requestId: string): Promise<void> {
     this.checkOpen();
     checkRequestId(requestId);
-    refundResult(fromWire(await this.writer.credit('refund', keyId, requestId)));
+    refundResult(fromWire(await this.credit('refund', keyId, requestId)));
+  }
+
+  /** A credit op, committed here when the inline path may take it (see the top of this file), else by the
+   *  writer thread. */
+  private credit(
+    kind: 'debit' | 'refund',
+    keyId: string,
+    requestId: string,
+  ): Promise<WireOutcome> | WireOutcome {
+    if (
+      this.inline &&
+      !this.inlineUsedThisTurn &&
+      this.writer.idle &&
+      performance.now() >= this.inlineOffUntil
+    ) {
+      this.inlineUsedThisTurn = true;
+      setImmediate(() => (this.inlineUsedThisTurn = false));
+      const started = performance.now();
+      try {
+        return this.inline.writer.applyCreditOps([{ kind, keyId, requestId }])[0]!;
+      } catch (error) {
+        // The lock is held elsewhere (the CLI, or the thread): nothing was written, the thread will wait for it.
+        if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw dbWriteFailed(error);
+      } finally {
+        // A slow disk (writeback throttling during a large write nearby) would stall every request on this
+        // thread: after one slow commit, the writer thread takes every op for a while.
+        if (performance.now() - started > INLINE_SLOW_MS)
+          this.inlineOffUntil = performance.now() + INLINE_PAUSE_MS;
+      }
+    }
+    return this.writer.credit(kind, keyId, requestId);
   }
 
   recordUsage(record: UsageRecord): void {
@@ -250,12 +313,18 @@ export class SqliteAccountStore implements AccountStore {
     await this.usageBuffer.flush();
     this.closed = true;
     await this.writer.close(); // after every op sent before it
+    this.inline?.db.close();
     this.db.close();
   }
 
   private checkOpen(): void {
     if (this.closed) throw new Error('account store is closed');
   }
+}
+
+/** The error of a write that failed, as the writer thread reports it. */
+function dbWriteFailed(error: unknown): Error {
+  return new Error(`accounts database write failed: ${(error as Error).message}`);
 }
 
 function fromWire(outcome: WireOutcome): CreditOutcome {
