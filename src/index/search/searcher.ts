@@ -14,6 +14,17 @@ import { SearchScratch } from './scratch.ts';
 import { walk } from './walk.ts';
 import { hashRange, lookupHash, lookupValue, type LookupKey } from '../lookup.ts';
 
+/** How a total after a walk was found (lastCount). */
+export type CountPath =
+  | 'none'
+  | 'slice'
+  | 'walk'
+  | 'histogram'
+  | 'remembered'
+  | 'blocks'
+  | 'rows'
+  | 'gather';
+
 const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0, total: 0 });
 /** Totals remembered per loaded index (a few hundred kB of keys at most). */
 const TOTALS_KEPT = 4096;
@@ -27,6 +38,8 @@ export class IndexSearcher {
   lastPlan: PlanKind = 'empty';
   /** Count totals after a walk (a gather counts its matches anyway); off only to measure the cost. */
   countTotals = true;
+  /** How the last search's total was found after a walk, for benchmarks (count-cost analysis). */
+  lastCount: CountPath = 'none';
   /** Totals counted by a scan after a walk, by the query's conditions (totalAfterWalk). */
   private readonly totals = new Map<string, number>();
   /** Product category ids by position (the dictionary's insertion order). */
@@ -43,6 +56,7 @@ export class IndexSearcher {
   search(q: InfluencerQuery): SearchResult {
     const s = this.scratch;
     s.lastPlan = 'empty';
+    this.lastCount = 'none';
     s.maxRegionRows = this.maxRegionRows;
     const result = this.searchWith(s, q);
     this.lastPlan = s.lastPlan;
@@ -150,7 +164,10 @@ export class IndexSearcher {
     const { pageNum: _p, pageSize: _s, sortField: _f, descending: _d, ...conditions } = q;
     const key = JSON.stringify(conditions);
     const known = this.totals.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.lastCount = 'remembered';
+      return known;
+    }
     const total = this.countAfterWalk(region, q, c, found, offset, size);
     if (this.totals.size >= TOTALS_KEPT) this.totals.clear();
     this.totals.set(key, total);
@@ -177,8 +194,11 @@ export class IndexSearcher {
     size: number,
   ): number {
     const m = this.scratch.matcher;
+    this.lastCount = 'slice';
     if (m.conditions === 0) return c.walkHi - c.walkLo;
+    this.lastCount = 'walk';
     if (found > 0 && found < size) return offset + found;
+    this.lastCount = 'histogram';
     if (m.conditions === m.packedConditions && !c.sortRange) {
       const { values, counts } = attributeHistogram(region);
       let n = 0;
@@ -189,14 +209,17 @@ export class IndexSearcher {
     const sortField = SORT_FIELDS[q.sortField];
     if (q.sortField !== 0)
       addSortRange(m, c, region, sortField, region.columns.get(sortField)!, region.orders.get(sortField)!);
+    this.lastCount = 'blocks';
     const counted = countBySlice(this.scratch, region, c);
     if (counted >= 0) return counted;
+    this.lastCount = 'rows';
     if (c.sources.length === 0) {
       // No condition yields candidate rows (e.g. a keyword whose matches are a bitset): every row is tested.
       let n = 0;
       for (let row = 0; row < region.rows; row++) if (m.test(row)) n++;
       return n;
     }
+    this.lastCount = 'gather';
     return countMatches(this.scratch, region, gatherPlanFor(m, c, region.rows));
   }
 }
