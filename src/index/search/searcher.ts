@@ -6,8 +6,8 @@ import { SORT_FIELDS, type InfluencerQuery } from '../query.ts';
 import type { SearchResult } from '../types.ts';
 import { addSortRange, setConditions, type QueryConditions } from './conditions.ts';
 import { chooseWalk, gatherPlanFor, type PlanKind } from './planner.ts';
-import { countBySlice } from './count.ts';
-import { countMatches, gather } from './gather.ts';
+import { countPacked, countTotal } from './count.ts';
+import { gather } from './gather.ts';
 import { hydrate } from './hydrate.ts';
 import type { IndexDictionaries, RegionIndex } from './region.ts';
 import { SearchScratch } from './scratch.ts';
@@ -15,15 +15,7 @@ import { walk } from './walk.ts';
 import { hashRange, lookupHash, lookupValue, type LookupKey } from '../lookup.ts';
 
 /** How a total after a walk was found (lastCount). */
-export type CountPath =
-  | 'none'
-  | 'slice'
-  | 'walk'
-  | 'histogram'
-  | 'remembered'
-  | 'blocks'
-  | 'rows'
-  | 'gather';
+export type CountPath = 'none' | 'slice' | 'walk' | 'histogram' | 'remembered' | 'scan';
 
 const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0, total: 0 });
 /** Totals remembered per loaded index (a few hundred kB of keys at most). */
@@ -199,49 +191,12 @@ export class IndexSearcher {
     this.lastCount = 'walk';
     if (found > 0 && found < size) return offset + found;
     this.lastCount = 'histogram';
-    if (m.conditions === m.packedConditions && !c.sortRange) {
-      const { values, counts } = attributeHistogram(region);
-      let n = 0;
-      for (let i = 0; i < values.length; i++)
-        if ((values[i]! & m.packedMask) === m.packedWant) n += counts[i]!;
-      return n;
-    }
+    if (m.conditions === m.packedConditions && !c.sortRange)
+      return countPacked(region, m.packedMask, m.packedWant);
     const sortField = SORT_FIELDS[q.sortField];
     if (q.sortField !== 0)
       addSortRange(m, c, region, sortField, region.columns.get(sortField)!, region.orders.get(sortField)!);
-    this.lastCount = 'blocks';
-    const counted = countBySlice(this.scratch, region, c);
-    if (counted >= 0) return counted;
-    this.lastCount = 'rows';
-    if (c.sources.length === 0) {
-      // No condition yields candidate rows (e.g. a keyword whose matches are a bitset): every row is tested.
-      let n = 0;
-      for (let row = 0; row < region.rows; row++) if (m.test(row)) n++;
-      return n;
-    }
-    this.lastCount = 'gather';
-    return countMatches(this.scratch, region, gatherPlanFor(m, c, region.rows));
+    this.lastCount = 'scan';
+    return countTotal(this.scratch, region, c);
   }
-}
-
-/** Distinct packed attribute values of a region and their counts: the total of packed conditions alone. */
-interface AttributeHistogram {
-  readonly values: Uint32Array;
-  readonly counts: Float64Array;
-}
-const HISTOGRAMS = new WeakMap<RegionIndex, AttributeHistogram>();
-
-/** The region's attribute histogram, counted on first use (one pass over the packed attributes). */
-function attributeHistogram(region: RegionIndex): AttributeHistogram {
-  let h = HISTOGRAMS.get(region);
-  if (h) return h;
-  const tally = new Map<number, number>();
-  const attrs = region.rowAttributes;
-  for (let i = 0; i < attrs.length; i++) {
-    const v = attrs[i]!;
-    tally.set(v, (tally.get(v) ?? 0) + 1);
-  }
-  h = { values: Uint32Array.from(tally.keys()), counts: Float64Array.from(tally.values()) };
-  HISTOGRAMS.set(region, h);
-  return h;
 }
