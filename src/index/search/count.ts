@@ -11,17 +11,19 @@
 // Estimates in COUNT_COST (nanoseconds per row read, measured at 1M, 2026-11-30).
 import { KEYWORD_BITS } from '../keyword/index.ts';
 import { RANK_CHECK, RANK_FAIL } from '../ranks.ts';
-import { ALL_PASS, countBlock, pairWords, quadWords } from './scan.ts';
+import type { AttributeArray } from '../attributes.ts';
+import { ALL_PASS, countBlock, pairWords } from './scan.ts';
 import type { QueryConditions, RowMatcher, Source } from './conditions.ts';
-import type { RegionIndex } from './region.ts';
+import type { NumericColumn, RegionIndex } from './region.ts';
 import type { SearchScratch } from './scratch.ts';
 
 /** Rough cost per row counted, in nanoseconds: a sequential block count of packed attributes alone, one with
  *  rank or product bytes too, a row tested at random, a bitset word. */
-export const COUNT_COST = { block: 1, bytes: 6, row: 6, word: 1 } as const;
+export const COUNT_COST = { block: 1, bytes: 5, row: 8, word: 1 } as const;
 
 /** How the last countTotal counted, for benchmarks. */
-export let lastCountMethod: 'slice' | 'complement' | 'source' | 'union' | 'keyword-bits' | 'rows' = 'rows';
+export let lastCountMethod:
+  'source-size' | 'slice' | 'order' | 'complement' | 'source' | 'union' | 'keyword-bits' | 'rows' = 'rows';
 
 /** Distinct packed attribute values of a region and their counts: the total of packed conditions alone. */
 interface AttributeHistogram {
@@ -54,24 +56,64 @@ export function countPacked(region: RegionIndex, mask: number, want: number): nu
   return n;
 }
 
-/** A ranked slice whose other conditions can all be read in its order's sequence, or null. */
-function rankedSlice(region: RegionIndex, m: RowMatcher, c: QueryConditions): Source | null {
-  if (m.restRandom || m.rangeCount > 3) return null;
-  let best: Source | null = null;
-  for (const source of c.sources)
-    if (
-      source.implies === 'range' &&
-      source.orderField !== null &&
-      region.ranks.has(source.orderField) &&
-      (best === null || source.count < best.count)
-    )
-      best = source;
-  if (best === null) return null;
-  const field = best.orderField!;
-  const ranks = region.ranks.get(field)!;
-  for (let k = 0; k < m.rangeCount; k++)
-    if (m.rangeColumns[k] !== best.column && !ranks.has(m.rangeFields[k]!)) return null;
-  if (m.productWords !== 0 && !region.productBytes.has(field)) return null;
+/** A slice of a sort order to count over: positions [lo, hi) of the order of `field`, and the source (a range
+ *  condition) it implies. */
+interface Slice {
+  readonly field: string;
+  readonly order: Uint32Array;
+  readonly lo: number;
+  readonly hi: number;
+  readonly source: Source;
+  /** Only packed conditions are left besides the slice's range: the smaller side of the slice is read. */
+  readonly packedRest: boolean;
+  readonly cost: number;
+}
+
+/** The field of a range source (its sort order's), or null. */
+function rangeField(m: RowMatcher, source: Source): string | null {
+  if (source.implies !== 'range') return null;
+  if (source.orderField !== null) return source.orderField;
+  for (let k = 0; k < m.rangeCount; k++) if (m.rangeColumns[k] === source.column) return m.rangeFields[k]!;
+  return null;
+}
+
+/** Whether, with `except` dropped, every remaining condition can be read in the sequence of `field`'s order:
+ *  its rank bytes for up to two ranges, its product bytes. */
+function readableIn(
+  region: RegionIndex,
+  m: RowMatcher,
+  field: string,
+  except: NumericColumn | null,
+): boolean {
+  const ranks = region.ranks.get(field);
+  if (ranks === undefined || m.restRandom) return false;
+  let ranges = 0;
+  for (let k = 0; k < m.rangeCount; k++) {
+    if (m.rangeColumns[k] === except) continue;
+    if (!ranks.has(m.rangeFields[k]!)) return false;
+    ranges++;
+  }
+  return ranges <= 2 && (m.productWords === 0 || region.productBytes.has(field));
+}
+
+/** The cheapest slice of a sort order to count over, or null: a range source whose order carries the packed
+ *  attributes in sequence (and the other conditions' bytes). A whole order read for its product bytes cost
+ *  about 6 ns a row (1M, 2026-11-30): more than a product union's rows. */
+function bestSlice(region: RegionIndex, m: RowMatcher, c: QueryConditions): Slice | null {
+  let best: Slice | null = null;
+  const packedRest = m.conditions === m.packedConditions + 1;
+  for (const source of c.sources) {
+    const field = rangeField(m, source);
+    if (field === null || !region.orderAttributes.has(field)) continue;
+    if (!packedRest && !readableIn(region, m, field, source.column as NumericColumn)) continue;
+    const cost = packedRest
+      ? Math.min(source.count, region.rows - source.count) * COUNT_COST.block
+      : source.count * COUNT_COST.bytes;
+    if (best === null || cost < best.cost) {
+      const [order, lo, hi] = source.segments[0]!;
+      best = { field, order, lo, hi, source, packedRest, cost };
+    }
+  }
   return best;
 }
 
@@ -81,31 +123,29 @@ function rankedSlice(region: RegionIndex, m: RowMatcher, c: QueryConditions): So
  */
 export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryConditions): number {
   const m = s.matcher;
-  const slice = rankedSlice(region, m, c);
-  let sliceCost = Infinity;
-  // Packed conditions alone besides the slice's range: only the smaller side of the slice is read.
-  const packedRest = slice !== null && m.conditions === m.packedConditions + 1;
-  if (slice !== null)
-    sliceCost = packedRest
-      ? Math.min(slice.count, region.rows - slice.count) * COUNT_COST.block
-      : slice.count * COUNT_COST.bytes;
   let smallest: Source | null = null;
   for (const source of c.sources) if (smallest === null || source.count < smallest.count) smallest = source;
+  // A source without repeats whose condition is the only one: its size.
+  if (smallest !== null && m.conditions === 1 && !smallest.mayRepeat) {
+    lastCountMethod = 'source-size';
+    return smallest.count;
+  }
+  const slice = bestSlice(region, m, c);
+  const sliceCost = slice === null ? Infinity : slice.cost;
   const rowCost = smallest === null ? Infinity : smallest.count * COUNT_COST.row;
   const kw = m.keywordMatch;
   const bitsCost =
     m.hasKeyword && kw.kind === KEYWORD_BITS
       ? (region.rows / 32) * COUNT_COST.word + (m.conditions > 1 ? kw.estimate * COUNT_COST.row : 0)
       : Infinity;
-  if (slice !== null && sliceCost <= rowCost && sliceCost <= bitsCost)
-    return countSlice(s, region, slice, packedRest);
+  if (slice !== null && sliceCost <= rowCost && sliceCost <= bitsCost) return countSlice(s, region, slice);
   if (bitsCost <= rowCost) {
     lastCountMethod = 'keyword-bits';
     return countKeywordBits(m, region);
   }
   if (smallest !== null) {
     lastCountMethod = smallest.mayRepeat ? 'union' : 'source';
-    return countSource(m, region, smallest);
+    return countSource(s, region, smallest);
   }
   lastCountMethod = 'rows';
   // No condition yields candidate rows nor a bitset: every row is tested.
@@ -115,68 +155,147 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
   return n;
 }
 
-/** Counts over a ranked slice in its order's sequence; with packed conditions alone besides the slice's
+/** Counts over a slice of a sort order in its sequence; with packed conditions alone besides the slice's
  *  range, over the smaller of the slice and the rest of the order. */
-function countSlice(s: SearchScratch, region: RegionIndex, slice: Source, packedRest: boolean): number {
+function countSlice(s: SearchScratch, region: RegionIndex, slice: Slice): number {
   const m = s.matcher;
-  const field = slice.orderField!;
-  m.drop(slice);
-  m.bindOrder(region.ranks.get(field)!, region.productBytes.get(field));
+  const { field, order, lo, hi } = slice;
+  m.drop(slice.source);
+  m.bindOrder(region.ranks.get(field), region.productBytes.get(field));
   const attrs = region.orderAttributes.get(field)!;
-  const [order, lo, hi] = slice.segments[0]!;
-  const anyBytes = new Uint8Array(attrs.buffer, attrs.byteOffset, attrs.byteLength);
-  const b0 = m.rangeCount > 0 ? m.rangeBytes[0]! : anyBytes;
-  const c0 = m.rangeCount > 0 ? m.classView(0) : ALL_PASS;
-  const b1 = m.rangeCount > 1 ? m.rangeBytes[1]! : anyBytes;
-  const c1 = m.rangeCount > 1 ? m.classView(1) : ALL_PASS;
-  const quads = m.productBytes ? quadWords(m.productBytes) : null;
-  const pairs = pairWords(attrs);
   const pm = m.packedMask;
   const pw = m.packedWant;
-  const count = (from: number, to: number) =>
-    countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, from, to);
   lastCountMethod = 'slice';
-  if (packedRest && hi - lo > order.length - (hi - lo)) {
-    lastCountMethod = 'complement';
-    return countPacked(region, pm, pw) - count(0, lo) - count(hi, order.length);
+  if (m.rangeCount === 0 && m.productBytes === null) {
+    // Packed conditions alone: countBlock's two rows per word.
+    const count = (from: number, to: number) =>
+      countBlock(
+        m,
+        order,
+        attrs,
+        null,
+        pairWords(attrs),
+        pm,
+        pw,
+        attrs8(attrs),
+        ALL_PASS,
+        attrs8(attrs),
+        ALL_PASS,
+        from,
+        to,
+      );
+    if (slice.packedRest && hi - lo > order.length - (hi - lo)) {
+      lastCountMethod = 'complement';
+      return countPacked(region, pm, pw) - count(0, lo) - count(hi, order.length);
+    }
+    return count(lo, hi);
   }
-  return count(lo, hi);
+  s.ensureGather();
+  return countPositions(m, order, attrs, s.candidates, lo, hi);
+}
+
+/** The bytes of an attribute array (any byte array for a range's absent bucket, with an all-pass class). */
+function attrs8(attrs: AttributeArray): Uint8Array {
+  return new Uint8Array(attrs.buffer, attrs.byteOffset, attrs.byteLength);
+}
+
+/**
+ * Matches among positions [from, to) of the bound order (bindOrder): packed attributes, up to two ranges'
+ * bucket classes and product bytes read in sequence, without a call in the loop (a call there slowed it from
+ * ~4 to ~20 ns a row): a row in a range's edge bucket, or matching only on the product byte's "other" bit, is
+ * queued in `pending` and tested exactly after the loop.
+ */
+function countPositions(
+  m: RowMatcher,
+  order: Uint32Array,
+  attrs: AttributeArray,
+  pending: Uint32Array,
+  from: number,
+  to: number,
+): number {
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  const any = attrs8(attrs);
+  const b0 = m.rangeCount > 0 ? m.rangeBytes[0]! : any;
+  const c0 = m.rangeCount > 0 ? m.classView(0) : ALL_PASS;
+  const b1 = m.rangeCount > 1 ? m.rangeBytes[1]! : any;
+  const c1 = m.rangeCount > 1 ? m.classView(1) : ALL_PASS;
+  const prod = m.productBytes;
+  let n = 0;
+  let k = 0;
+  if (prod === null) {
+    for (let p = from; p < to; p++) {
+      const x = (attrs[p]! & pm) ^ pw;
+      const a = c0[b0[p]!]!;
+      const b = c1[b1[p]!]!;
+      if (((a | b) & RANK_CHECK) !== 0) {
+        if (x === 0) pending[k++] = p;
+        continue;
+      }
+      // 1 when x is 0 (the packed conditions hold), for any 32-bit x.
+      n += (1 ^ ((x | -x) >>> 31)) & a & b;
+    }
+  } else {
+    const want = m.productWantByte;
+    const exact = m.productExactByte;
+    for (let p = from; p < to; p++) {
+      const pb = prod[p]!;
+      // Most influencers have no product: one well-predicted branch.
+      if ((pb & want) === 0) continue;
+      const x = (attrs[p]! & pm) ^ pw;
+      const a = c0[b0[p]!]!;
+      const b = c1[b1[p]!]!;
+      if (((a | b) & RANK_CHECK) !== 0 || (pb & exact) === 0) {
+        if (x === 0) pending[k++] = p;
+        continue;
+      }
+      n += (1 ^ ((x | -x) >>> 31)) & a & b;
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const p = pending[i]!;
+    if (m.passesAt(attrs[p]!, p, order[p]!)) n++;
+  }
+  return n;
 }
 
 /** Counts the rows of `source` passing every other condition, each row tested at random. */
-function countSource(m: RowMatcher, region: RegionIndex, source: Source): number {
-  const words = m.productWords;
+function countSource(s: SearchScratch, region: RegionIndex, source: Source): number {
+  const m = s.matcher;
   m.drop(source);
   const attrs = region.rowAttributes;
   const pm = m.packedMask;
   const pw = m.packedWant;
   const simple = m.conditions === m.packedConditions + m.rangeCount && m.filterCount === 0;
-  // A product union: a row counts only in the list of the first wanted id it has (the lists are per id, in
-  // the order of the query's ids, each id once).
-  const earlier = source.mayRepeat ? new Uint32Array(words) : null;
-  const postings = region.postings.product_category;
   let n = 0;
-  for (const [rows, from, to] of source.segments) {
-    if (earlier !== null) n += countUnionPart(m, attrs, rows, from, to, earlier, words);
-    else if (simple && m.rangeCount <= 1) n += countRanged(m, attrs, rows, from, to);
+  if (source.mayRepeat) {
+    // A product union: each row counted once, its first time marked in a bitset (cache-resident, cleared
+    // after); posting lists are ascending, so their rows' attributes are read forwards.
+    s.ensureGather();
+    const bits = s.bits;
+    const rest = m.conditions !== m.packedConditions;
+    for (const [rows, from, to] of source.segments)
+      for (let i = from; i < to; i++) {
+        const row = rows[i]!;
+        const bit = 1 << (row & 31);
+        const w = bits[row >>> 5]!;
+        if ((w & bit) !== 0) continue;
+        bits[row >>> 5] = w | bit;
+        if ((attrs[row]! & pm) === pw && (!rest || m.test(row))) n++;
+      }
+    if (source.count > bits.length >>> 2) bits.fill(0);
+    else
+      for (const [rows, from, to] of source.segments)
+        for (let i = from; i < to; i++) bits[rows[i]! >>> 5] = 0;
+    return n;
+  }
+  for (const [rows, from, to] of source.segments)
+    if (simple && m.rangeCount <= 1) n += countRanged(m, attrs, rows, from, to);
     else
       for (let i = from; i < to; i++) {
         const row = rows[i]!;
         if ((attrs[row]! & pm) === pw && m.test(row)) n++;
       }
-    if (earlier !== null) {
-      // This segment's id (its posting list starts at `from`) is an earlier one for the next segments.
-      let a = 0;
-      let b = postings.starts.length - 1;
-      while (a < b) {
-        const mid = (a + b + 1) >>> 1;
-        if (postings.starts[mid]! <= from) a = mid;
-        else b = mid - 1;
-      }
-      // The last id whose list starts at or before `from`: earlier empty lists may start there too.
-      earlier[a >>> 5]! |= 1 << (a & 31);
-    }
-  }
   return n;
 }
 
@@ -211,30 +330,6 @@ function countRanged(
       if (v < min || v > max) continue;
     }
     n++;
-  }
-  return n;
-}
-
-/** Rows of one id's posting list that pass every other condition and have none of the `earlier` ids. */
-function countUnionPart(
-  m: RowMatcher,
-  attrs: RegionIndex['rowAttributes'],
-  rows: Uint32Array,
-  from: number,
-  to: number,
-  earlier: Uint32Array,
-  words: number,
-): number {
-  const pm = m.packedMask;
-  const pw = m.packedWant;
-  const mask = m.productMask;
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const row = rows[i]!;
-    if ((attrs[row]! & pm) !== pw) continue;
-    let seen = 0;
-    for (let w = 0, base = row * words; w < words; w++) seen |= mask[base + w]! & earlier[w]!;
-    if (seen === 0 && m.test(row)) n++;
   }
   return n;
 }
