@@ -23,7 +23,12 @@ export const COUNT_COST = { block: 1, bytes: 5, row: 8, word: 1 } as const;
 
 /** How the last countTotal counted, for benchmarks. */
 export let lastCountMethod:
-  'source-size' | 'slice' | 'order' | 'complement' | 'source' | 'union' | 'keyword-bits' | 'rows' = 'rows';
+  'none' | 'source-size' | 'slice' | 'complement' | 'source' | 'union' | 'keyword-bits' | 'rows' = 'none';
+
+/** Forgets lastCountMethod (tests: which way the next count takes). */
+export function resetCountMethod(): void {
+  lastCountMethod = 'none';
+}
 
 /** Distinct packed attribute values of a region and their counts: the total of packed conditions alone. */
 interface AttributeHistogram {
