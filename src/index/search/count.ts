@@ -18,8 +18,8 @@ import type { NumericColumn, RegionIndex } from './region.ts';
 import type { SearchScratch } from './scratch.ts';
 
 /** Rough cost per row counted, in nanoseconds: a sequential block count of packed attributes alone, one with
- *  rank or product bytes too, a row tested at random, a bitset word. */
-export const COUNT_COST = { block: 1, bytes: 5, row: 8, word: 1 } as const;
+ *  rank or product bytes too, a row tested at random, one of rows tested in ascending order, a bitset word. */
+export const COUNT_COST = { block: 1, bytes: 5, row: 8, ascending: 4, word: 1 } as const;
 
 /** How the last countTotal counted, for benchmarks. */
 export let lastCountMethod:
@@ -128,20 +128,28 @@ function bestSlice(region: RegionIndex, m: RowMatcher, c: QueryConditions): Slic
  */
 export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryConditions): number {
   const m = s.matcher;
-  let smallest: Source | null = null;
-  for (const source of c.sources) if (smallest === null || source.count < smallest.count) smallest = source;
   // A source without repeats whose condition is the only one: its size.
-  if (smallest !== null && m.conditions === 1 && !smallest.mayRepeat) {
+  if (m.conditions === 1 && c.sources.length === 1 && !c.sources[0]!.mayRepeat) {
     lastCountMethod = 'source-size';
-    return smallest.count;
+    return c.sources[0]!.count;
+  }
+  // The source whose rows cost least to test: a range's rows come from its sorted order (random reads), a
+  // posting list's or a keyword list's are ascending (reads move forwards).
+  let smallest: Source | null = null;
+  let rowCost = Infinity;
+  for (const source of c.sources) {
+    const cost = source.count * (source.implies === 'range' ? COUNT_COST.row : COUNT_COST.ascending);
+    if (cost < rowCost) {
+      smallest = source;
+      rowCost = cost;
+    }
   }
   const slice = bestSlice(region, m, c);
   const sliceCost = slice === null ? Infinity : slice.cost;
-  const rowCost = smallest === null ? Infinity : smallest.count * COUNT_COST.row;
   const kw = m.keywordMatch;
   const bitsCost =
     m.hasKeyword && kw.kind === KEYWORD_BITS
-      ? (region.rows / 32) * COUNT_COST.word + (m.conditions > 1 ? kw.estimate * COUNT_COST.row : 0)
+      ? (region.rows / 32) * COUNT_COST.word + (m.conditions > 1 ? kw.estimate * COUNT_COST.ascending : 0)
       : Infinity;
   if (slice !== null && sliceCost <= rowCost && sliceCost <= bitsCost) return countSlice(s, region, slice);
   if (bitsCost <= rowCost) {
