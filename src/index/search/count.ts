@@ -294,7 +294,7 @@ function countSource(s: SearchScratch, region: RegionIndex, source: Source): num
         const w = bits[row >>> 5]!;
         if ((w & bit) !== 0) continue;
         bits[row >>> 5] = w | bit;
-        if ((attrs[row]! & pm) === pw && (!rest || m.test(row))) n++;
+        if ((pm === 0 || (attrs[row]! & pm) === pw) && (!rest || m.test(row))) n++;
       }
     if (source.count > bits.length >>> 2) bits.fill(0);
     else
@@ -307,7 +307,7 @@ function countSource(s: SearchScratch, region: RegionIndex, source: Source): num
     else
       for (let i = from; i < to; i++) {
         const row = rows[i]!;
-        if ((attrs[row]! & pm) === pw && m.test(row)) n++;
+        if ((pm === 0 || (attrs[row]! & pm) === pw) && m.test(row)) n++;
       }
   return n;
 }
@@ -335,7 +335,8 @@ function countRanged(
   const max = m.rangeMax[0]!;
   for (let i = from; i < to; i++) {
     const row = rows[i]!;
-    if ((attrs[row]! & pm) !== pw) continue;
+    // Without packed conditions their attributes are not read (a random read saved).
+    if (pm !== 0 && (attrs[row]! & pm) !== pw) continue;
     const k = classes[bytes[row]!]!;
     if (k === RANK_FAIL) continue;
     if (k === RANK_CHECK) {
@@ -366,7 +367,7 @@ function countKeywordBits(m: RowMatcher, region: RegionIndex): number {
     while (x !== 0) {
       const row = (w << 5) | (31 - Math.clz32(x & -x));
       x &= x - 1;
-      if ((attrs[row]! & pm) === pw && (packedOnly || m.test(row))) n++;
+      if ((pm === 0 || (attrs[row]! & pm) === pw) && (packedOnly || m.test(row))) n++;
     }
   }
   return n;
