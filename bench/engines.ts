@@ -46,6 +46,9 @@ const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
 /** Wall-clock budget per engine and mix; an engine past it runs no more queries (reported). */
 const OTHER_ENGINES = ['duckdb', 'sqlite', 'postgres'];
 const ENGINE_BUDGET_MS = Number(process.env.ENGINE_BUDGET_MS || 150_000);
+/** Runs per query and mode of the X-Total-Count measurement, the best kept (ENGINE_TOTALS_RUNS: more runs
+ *  settle the figures on a loaded machine). */
+const TOTALS_RUNS = Number(process.env.ENGINE_TOTALS_RUNS || 3);
 /** Untimed passes over both mixes before Kolscope is timed. */
 const KOLSCOPE_WARMUP_PASSES = 2;
 
@@ -391,8 +394,8 @@ async function measureSize(size: number, outDir: string, others: readonly string
   const kolscopeTimes = new Map(Object.entries(mixes).map(([name, mix]) => [name, timeKolscope(mix)]));
   // What X-Total-Count costs: each query of the mixes timed without totals, with a first count (remembered
   // totals forgotten before each run) and with remembered totals (a client paging or re-sorting asks for the
-  // same conditions), the best of three runs per query and mode (the machine is shared: single runs mostly
-  // measure the other jobs); percentiles over the queries.
+  // same conditions), the best of TOTALS_RUNS runs per query and mode (the machine is shared: single runs
+  // mostly measure the other jobs); percentiles over the queries.
   const totals: TotalsReport[] = [];
   for (const [name, mix] of Object.entries(mixes)) {
     const times: Record<'off' | 'first' | 'remembered', number[]> = { off: [], first: [], remembered: [] };
@@ -402,7 +405,7 @@ async function measureSize(size: number, outDir: string, others: readonly string
         index.countTotals = mode !== 'off';
         let best = Infinity;
         let bestCpu = Infinity;
-        for (let run = 0; run < 3; run++) {
+        for (let run = 0; run < TOTALS_RUNS; run++) {
           if (mode === 'first') index.forgetTotals();
           const c0 = process.cpuUsage();
           const t0 = process.hrtime.bigint();
@@ -689,7 +692,7 @@ function markdown(r: {
     lines.push('');
   }
   lines.push(
-    '## X-Total-Count: Kolscope ms per query without totals, with a first count, with remembered totals (best of three runs per query)',
+    `## X-Total-Count: Kolscope ms per query without totals, with a first count, with remembered totals (best of ${TOTALS_RUNS} runs per query)`,
     '',
     '| mix | p50 without | p50 first count | p99 without | p99 first count | p99 added | p99 remembered | added | CPU p99 without | CPU p99 first count | CPU added |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

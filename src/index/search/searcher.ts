@@ -174,8 +174,8 @@ export class IndexSearcher {
   /**
    * The total of a query whose page a walk found (a gather counts its matches anyway): the walk's slice
    * without filters; the walk's own count when it ran out of rows; for packed conditions alone, a sum over
-   * the region's histogram of packed attributes; else a count over the smallest ranked slice (count.ts), or
-   * the gather's collection, counting only.
+   * the region's histogram of packed attributes; else the cheapest exact count of count.ts (a source's size,
+   * a slice of a sort order or its complement, a source's rows, a keyword bitset).
    */
   private countAfterWalk(
     region: RegionIndex,
