@@ -319,7 +319,7 @@ function stats(values: number[]): Stats {
 const fmt = (ms: number) =>
   Number.isNaN(ms) ? '–' : ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(0);
 
-/** What X-Total-Count costs per mix: wall-clock and CPU ms per query, best of three runs per query. */
+/** What X-Total-Count costs per mix: wall-clock and CPU ms per query, best of TOTALS_RUNS runs per query. */
 interface TotalsReport {
   readonly mix: string;
   readonly withoutTotals: Stats;
