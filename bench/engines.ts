@@ -46,6 +46,9 @@ const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
 /** Wall-clock budget per engine and mix; an engine past it runs no more queries (reported). */
 const OTHER_ENGINES = ['duckdb', 'sqlite', 'postgres'];
 const ENGINE_BUDGET_MS = Number(process.env.ENGINE_BUDGET_MS || 150_000);
+/** Runs per query and mode of the X-Total-Count measurement, the best kept (ENGINE_TOTALS_RUNS: more runs
+ *  settle the figures on a loaded machine). */
+const TOTALS_RUNS = Number(process.env.ENGINE_TOTALS_RUNS || 3);
 /** Untimed passes over both mixes before Kolscope is timed. */
 const KOLSCOPE_WARMUP_PASSES = 2;
 
@@ -316,6 +319,16 @@ function stats(values: number[]): Stats {
 const fmt = (ms: number) =>
   Number.isNaN(ms) ? '–' : ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(2) : ms.toFixed(0);
 
+/** What X-Total-Count costs per mix: wall-clock and CPU ms per query, best of TOTALS_RUNS runs per query. */
+interface TotalsReport {
+  readonly mix: string;
+  readonly withoutTotals: Stats;
+  readonly firstCount: Stats;
+  readonly remembered: Stats;
+  readonly cpuWithoutTotals: Stats;
+  readonly cpuFirstCount: Stats;
+}
+
 interface MixReport {
   readonly mix: string;
   readonly queries: number;
@@ -381,22 +394,28 @@ async function measureSize(size: number, outDir: string, others: readonly string
   const kolscopeTimes = new Map(Object.entries(mixes).map(([name, mix]) => [name, timeKolscope(mix)]));
   // What X-Total-Count costs: each query of the mixes timed without totals, with a first count (remembered
   // totals forgotten before each run) and with remembered totals (a client paging or re-sorting asks for the
-  // same conditions), the best of three runs per query and mode (the machine is shared: single runs mostly
-  // measure the other jobs); percentiles over the queries.
-  const totals: { mix: string; withoutTotals: Stats; firstCount: Stats; remembered: Stats }[] = [];
+  // same conditions), the best of TOTALS_RUNS runs per query and mode (the machine is shared: single runs
+  // mostly measure the other jobs); percentiles over the queries.
+  const totals: TotalsReport[] = [];
   for (const [name, mix] of Object.entries(mixes)) {
     const times: Record<'off' | 'first' | 'remembered', number[]> = { off: [], first: [], remembered: [] };
+    const cpuTimes: Record<'off' | 'first', number[]> = { off: [], first: [] };
     for (const { query } of mix)
       for (const mode of ['off', 'first', 'remembered'] as const) {
         index.countTotals = mode !== 'off';
         let best = Infinity;
-        for (let run = 0; run < 3; run++) {
+        let bestCpu = Infinity;
+        for (let run = 0; run < TOTALS_RUNS; run++) {
           if (mode === 'first') index.forgetTotals();
+          const c0 = process.cpuUsage();
           const t0 = process.hrtime.bigint();
           index.search(query);
           best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
+          const cpu = process.cpuUsage(c0);
+          bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1000);
         }
         times[mode].push(best);
+        if (mode !== 'remembered') cpuTimes[mode].push(bestCpu);
       }
     index.countTotals = true;
     totals.push({
@@ -404,6 +423,8 @@ async function measureSize(size: number, outDir: string, others: readonly string
       withoutTotals: stats(times.off),
       firstCount: stats(times.first),
       remembered: stats(times.remembered),
+      cpuWithoutTotals: stats(cpuTimes.off),
+      cpuFirstCount: stats(cpuTimes.first),
     });
   }
   const detail = timeDetail(index);
@@ -615,7 +636,7 @@ function markdown(r: {
   budgetMsPerEngineAndMix: number;
   notes: string[];
   mixes: MixReport[];
-  totals: { mix: string; withoutTotals: Stats; firstCount: Stats; remembered: Stats }[];
+  totals: TotalsReport[];
   detail: { kind: string; stats: Stats }[];
   depthSelectivity: { depth: string; selectivity: string; n: number; p50: number; max: number }[];
 }): string {
@@ -671,17 +692,18 @@ function markdown(r: {
     lines.push('');
   }
   lines.push(
-    '## X-Total-Count: Kolscope ms per query without totals, with a first count, with remembered totals (best of three runs per query)',
+    `## X-Total-Count: Kolscope ms per query without totals, with a first count, with remembered totals (best of ${TOTALS_RUNS} runs per query)`,
     '',
-    '| mix | p50 without | p50 first count | p99 without | p99 first count | p99 added | p99 remembered | added |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| mix | p50 without | p50 first count | p99 without | p99 first count | p99 added | p99 remembered | added | CPU p99 without | CPU p99 first count | CPU added |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   const added = (a: number, b: number) => `${(((a - b) / b) * 100).toFixed(1)} %`;
   for (const t of r.totals)
     lines.push(
       `| ${t.mix} | ${fmt(t.withoutTotals.p50)} | ${fmt(t.firstCount.p50)} | ${fmt(t.withoutTotals.p99)} | ` +
         `${fmt(t.firstCount.p99)} | ${added(t.firstCount.p99, t.withoutTotals.p99)} | ${fmt(t.remembered.p99)} | ` +
-        `${added(t.remembered.p99, t.withoutTotals.p99)} |`,
+        `${added(t.remembered.p99, t.withoutTotals.p99)} | ${fmt(t.cpuWithoutTotals.p99)} | ` +
+        `${fmt(t.cpuFirstCount.p99)} | ${added(t.cpuFirstCount.p99, t.cpuWithoutTotals.p99)} |`,
     );
   lines.push('', '## Detail: Kolscope CPU ms per call of 10 values, items hydrated', '');
   lines.push('| lookup | n | p50 | p95 | p99 | max |', '| --- | --- | --- | --- | --- | --- |');

@@ -1,55 +1,381 @@
-// Counting the matches of a query whose page a walk found (X-Total-Count): over the slice of the smallest
-// range's sort order, packed attributes, up to two other ranges' rank buckets and product bytes read in that
-// order's sequence and counted without branches (scan.ts countBlock): about a nanosecond a row.
-import { ALL_PASS, countBlock, pairWords, quadWords } from './scan.ts';
-import type { QueryConditions, Source } from './conditions.ts';
-import type { RegionIndex } from './region.ts';
+// Counting the matches of a query whose page a walk found (X-Total-Count), exactly, by the cheapest of:
+//  - a slice of a sort order with an attribute copy: packed attributes, up to two other ranges' rank buckets and
+//    product bytes read in that order's sequence. With packed conditions alone besides the slice's range they
+//    are counted two rows per word (scan.ts countBlock, about a nanosecond a row), and when the slice is the
+//    larger side the count is the region's (attribute histogram) minus the matches outside it;
+//  - the rows of the cheapest source (a posting list, a range's slice, a keyword's list, a product union),
+//    each tested at random: packed attributes, other ranges by their rank buckets in row order (the value read
+//    only in an edge bucket), the rest by the matcher; a product union counts each row once through a
+//    cache-resident bitset;
+//  - the bits of a keyword's bitset (a population count when the keyword is the only condition).
+// Estimates in COUNT_COST (nanoseconds per row read, measured at 1M, 2026-11-30).
+import { KEYWORD_BITS } from '../keyword/index.ts';
+import { RANK_CHECK, RANK_FAIL } from '../ranks.ts';
+import type { AttributeArray } from '../attributes.ts';
+import { ALL_PASS, countBlock, pairWords } from './scan.ts';
+import type { QueryConditions, RowMatcher, Source } from './conditions.ts';
+import type { NumericColumn, RegionIndex } from './region.ts';
 import type { SearchScratch } from './scratch.ts';
 
+/** Rough cost per row counted, in nanoseconds: a sequential block count of packed attributes alone, one with
+ *  rank or product bytes too, a row tested at random, one of rows tested in ascending order, a bitset word. */
+export const COUNT_COST = { block: 1, bytes: 5, row: 8, ascending: 4, word: 1 } as const;
+
+/** How the last countTotal counted, for benchmarks. */
+export let lastCountMethod:
+  'none' | 'source-size' | 'slice' | 'complement' | 'source' | 'union' | 'keyword-bits' | 'rows' = 'none';
+
+/** Forgets lastCountMethod (tests: which way the next count takes). */
+export function resetCountMethod(): void {
+  lastCountMethod = 'none';
+}
+
+/** Distinct packed attribute values of a region and their counts: the total of packed conditions alone. */
+interface AttributeHistogram {
+  readonly values: Uint32Array;
+  readonly counts: Float64Array;
+}
+const HISTOGRAMS = new WeakMap<RegionIndex, AttributeHistogram>();
+
+/** The region's attribute histogram, counted on first use (one pass over the packed attributes). */
+function attributeHistogram(region: RegionIndex): AttributeHistogram {
+  let h = HISTOGRAMS.get(region);
+  if (h) return h;
+  const tally = new Map<number, number>();
+  const attrs = region.rowAttributes;
+  for (let i = 0; i < attrs.length; i++) {
+    const v = attrs[i]!;
+    tally.set(v, (tally.get(v) ?? 0) + 1);
+  }
+  h = { values: Uint32Array.from(tally.keys()), counts: Float64Array.from(tally.values()) };
+  HISTOGRAMS.set(region, h);
+  return h;
+}
+
+/** Rows of the region whose packed attributes pass (attribute & mask) === want: a sum over the histogram. */
+export function countPacked(region: RegionIndex, mask: number, want: number): number {
+  if (mask === 0) return region.rows;
+  const { values, counts } = attributeHistogram(region);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if ((values[i]! & mask) === want) n += counts[i]!;
+  return n;
+}
+
+/** A slice of a sort order to count over: positions [lo, hi) of the order of `field`, and the source (a range
+ *  condition) it implies. */
+interface Slice {
+  readonly field: string;
+  readonly order: Uint32Array;
+  readonly lo: number;
+  readonly hi: number;
+  readonly source: Source;
+  /** Only packed conditions are left besides the slice's range: the smaller side of the slice is read. */
+  readonly packedRest: boolean;
+  readonly cost: number;
+}
+
+/** The field of a range source (its sort order's), or null. */
+function rangeField(m: RowMatcher, source: Source): string | null {
+  if (source.implies !== 'range') return null;
+  if (source.orderField !== null) return source.orderField;
+  for (let k = 0; k < m.rangeCount; k++) if (m.rangeColumns[k] === source.column) return m.rangeFields[k]!;
+  return null;
+}
+
+/** Whether, with `except` dropped, every remaining condition can be read in the sequence of `field`'s order:
+ *  its rank bytes for up to two ranges, its product bytes. */
+function readableIn(
+  region: RegionIndex,
+  m: RowMatcher,
+  field: string,
+  except: NumericColumn | null,
+): boolean {
+  const ranks = region.ranks.get(field);
+  if (ranks === undefined || m.restRandom) return false;
+  let ranges = 0;
+  for (let k = 0; k < m.rangeCount; k++) {
+    if (m.rangeColumns[k] === except) continue;
+    if (!ranks.has(m.rangeFields[k]!)) return false;
+    ranges++;
+  }
+  return ranges <= 2 && (m.productWords === 0 || region.productBytes.has(field));
+}
+
+/** The cheapest slice of a sort order to count over, or null: a range source whose order carries the packed
+ *  attributes in sequence (and the other conditions' bytes). A whole order read for its product bytes cost
+ *  about 6 ns a row (1M, 2026-11-30): more than a product union's rows. */
+function bestSlice(region: RegionIndex, m: RowMatcher, c: QueryConditions): Slice | null {
+  let best: Slice | null = null;
+  const packedRest = m.conditions === m.packedConditions + 1;
+  for (const source of c.sources) {
+    const field = rangeField(m, source);
+    if (field === null || !region.orderAttributes.has(field)) continue;
+    if (!packedRest && !readableIn(region, m, field, source.column as NumericColumn)) continue;
+    const cost = packedRest
+      ? Math.min(source.count, region.rows - source.count) * COUNT_COST.block
+      : source.count * COUNT_COST.bytes;
+    if (best === null || cost < best.cost) {
+      const [order, lo, hi] = source.segments[0]!;
+      best = { field, order, lo, hi, source, packedRest, cost };
+    }
+  }
+  return best;
+}
+
 /**
- * The number of matches, counted over the smallest slice of a ranked sort order, or -1 when the conditions
- * cannot all be read in such a sequence (a code or show_case column, a range without buckets there).
+ * The number of rows matching every condition of the matcher (the sort field's own range included, see
+ * addSortRange), by the cheapest way to count them. Leaves the matcher with conditions dropped.
  */
-export function countBySlice(s: SearchScratch, region: RegionIndex, c: QueryConditions): number {
+export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryConditions): number {
   const m = s.matcher;
-  let best: Source | null = null;
-  for (const source of c.sources)
-    if (
-      source.implies === 'range' &&
-      source.orderField !== null &&
-      region.ranks.has(source.orderField) &&
-      (best === null || source.count < best.count)
-    )
-      best = source;
-  if (best === null || m.restRandom || m.rangeCount > 3) return -1;
-  const field = best.orderField!;
-  const ranks = region.ranks.get(field)!;
-  for (let k = 0; k < m.rangeCount; k++)
-    if (m.rangeColumns[k] !== best.column && !ranks.has(m.rangeFields[k]!)) return -1;
-  if (m.productWords !== 0 && !region.productBytes.has(field)) return -1;
-  m.drop(best);
-  m.bindOrder(ranks, region.productBytes.get(field));
+  // A source without repeats whose condition is the only one: its size.
+  if (m.conditions === 1 && c.sources.length === 1 && !c.sources[0]!.mayRepeat) {
+    lastCountMethod = 'source-size';
+    return c.sources[0]!.count;
+  }
+  // The source whose rows cost least to test: a range's rows come from its sorted order (random reads), a
+  // posting list's or a keyword list's are ascending (reads move forwards).
+  let smallest: Source | null = null;
+  let rowCost = Infinity;
+  for (const source of c.sources) {
+    const cost = source.count * (source.implies === 'range' ? COUNT_COST.row : COUNT_COST.ascending);
+    if (cost < rowCost) {
+      smallest = source;
+      rowCost = cost;
+    }
+  }
+  const slice = bestSlice(region, m, c);
+  const sliceCost = slice === null ? Infinity : slice.cost;
+  const kw = m.keywordMatch;
+  const bitsCost =
+    m.hasKeyword && kw.kind === KEYWORD_BITS
+      ? (region.rows / 32) * COUNT_COST.word + (m.conditions > 1 ? kw.estimate * COUNT_COST.ascending : 0)
+      : Infinity;
+  if (slice !== null && sliceCost <= rowCost && sliceCost <= bitsCost) return countSlice(s, region, slice);
+  if (bitsCost <= rowCost) {
+    lastCountMethod = 'keyword-bits';
+    return countKeywordBits(m, region);
+  }
+  if (smallest !== null) {
+    lastCountMethod = smallest.mayRepeat ? 'union' : 'source';
+    return countSource(s, region, smallest);
+  }
+  lastCountMethod = 'rows';
+  // No condition yields candidate rows nor a bitset: every row is tested.
+  let n = 0;
+  const attrs = region.rowAttributes;
+  for (let row = 0; row < region.rows; row++) if (m.passesRow(attrs, row)) n++;
+  return n;
+}
+
+/** Counts over a slice of a sort order in its sequence; with packed conditions alone besides the slice's
+ *  range, over the smaller of the slice and the rest of the order. */
+function countSlice(s: SearchScratch, region: RegionIndex, slice: Slice): number {
+  const m = s.matcher;
+  const { field, order, lo, hi } = slice;
+  m.drop(slice.source);
+  m.bindOrder(region.ranks.get(field), region.productBytes.get(field));
   const attrs = region.orderAttributes.get(field)!;
-  const [order, lo, hi] = best.segments[0]!;
-  const anyBytes = new Uint8Array(attrs.buffer, attrs.byteOffset, attrs.byteLength);
-  const b0 = m.rangeCount > 0 ? m.rangeBytes[0]! : anyBytes;
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  lastCountMethod = 'slice';
+  if (m.rangeCount === 0 && m.productBytes === null) {
+    // Packed conditions alone: countBlock's two rows per word.
+    const count = (from: number, to: number) =>
+      countBlock(
+        m,
+        order,
+        attrs,
+        null,
+        pairWords(attrs),
+        pm,
+        pw,
+        attrs8(attrs),
+        ALL_PASS,
+        attrs8(attrs),
+        ALL_PASS,
+        from,
+        to,
+      );
+    if (slice.packedRest && hi - lo > order.length - (hi - lo)) {
+      lastCountMethod = 'complement';
+      return countPacked(region, pm, pw) - count(0, lo) - count(hi, order.length);
+    }
+    return count(lo, hi);
+  }
+  s.ensureGather();
+  return countPositions(m, order, attrs, s.candidates, lo, hi);
+}
+
+/** The bytes of an attribute array (any byte array for a range's absent bucket, with an all-pass class). */
+function attrs8(attrs: AttributeArray): Uint8Array {
+  return new Uint8Array(attrs.buffer, attrs.byteOffset, attrs.byteLength);
+}
+
+/**
+ * Matches among positions [from, to) of the bound order (bindOrder): packed attributes, up to two ranges'
+ * bucket classes and product bytes read in sequence, without a call in the loop (measured: 3.5 ns a row
+ * without, 6 with a call for edge rows): a row in a range's edge bucket, or matching only on the product
+ * byte's "other" bit, is queued in `pending` and tested exactly after the loop.
+ */
+function countPositions(
+  m: RowMatcher,
+  order: Uint32Array,
+  attrs: AttributeArray,
+  pending: Uint32Array,
+  from: number,
+  to: number,
+): number {
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  const any = attrs8(attrs);
+  const b0 = m.rangeCount > 0 ? m.rangeBytes[0]! : any;
   const c0 = m.rangeCount > 0 ? m.classView(0) : ALL_PASS;
-  const b1 = m.rangeCount > 1 ? m.rangeBytes[1]! : anyBytes;
+  const b1 = m.rangeCount > 1 ? m.rangeBytes[1]! : any;
   const c1 = m.rangeCount > 1 ? m.classView(1) : ALL_PASS;
-  const quads = m.productBytes ? quadWords(m.productBytes) : null;
-  return countBlock(
-    m,
-    order,
-    attrs,
-    quads,
-    pairWords(attrs),
-    m.packedMask,
-    m.packedWant,
-    b0,
-    c0,
-    b1,
-    c1,
-    lo,
-    hi,
-  );
+  const prod = m.productBytes;
+  let n = 0;
+  let k = 0;
+  if (prod === null) {
+    for (let p = from; p < to; p++) {
+      const x = (attrs[p]! & pm) ^ pw;
+      const a = c0[b0[p]!]!;
+      const b = c1[b1[p]!]!;
+      if (((a | b) & RANK_CHECK) !== 0) {
+        if (x === 0) pending[k++] = p;
+        continue;
+      }
+      // 1 when x is 0 (the packed conditions hold), for any 32-bit x.
+      n += (1 ^ ((x | -x) >>> 31)) & a & b;
+    }
+  } else {
+    const want = m.productWantByte;
+    const exact = m.productExactByte;
+    for (let p = from; p < to; p++) {
+      const pb = prod[p]!;
+      // Most influencers have no product: one well-predicted branch.
+      if ((pb & want) === 0) continue;
+      const x = (attrs[p]! & pm) ^ pw;
+      const a = c0[b0[p]!]!;
+      const b = c1[b1[p]!]!;
+      if (((a | b) & RANK_CHECK) !== 0 || (pb & exact) === 0) {
+        if (x === 0) pending[k++] = p;
+        continue;
+      }
+      n += (1 ^ ((x | -x) >>> 31)) & a & b;
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const p = pending[i]!;
+    if (m.passesAt(attrs[p]!, p, order[p]!)) n++;
+  }
+  return n;
+}
+
+/** Counts the rows of `source` passing every other condition, each row tested at random. */
+function countSource(s: SearchScratch, region: RegionIndex, source: Source): number {
+  const m = s.matcher;
+  m.drop(source);
+  const attrs = region.rowAttributes;
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  const simple = m.conditions === m.packedConditions + m.rangeCount && m.filterCount === 0;
+  let n = 0;
+  if (source.mayRepeat) {
+    // A product union: each row counted once, its first time marked in a bitset (cache-resident, cleared
+    // after); posting lists are ascending, so their rows' attributes are read forwards.
+    s.ensureGather();
+    const bits = s.bits;
+    const rest = m.conditions !== m.packedConditions;
+    for (const [rows, from, to] of source.segments)
+      for (let i = from; i < to; i++) {
+        const row = rows[i]!;
+        const bit = 1 << (row & 31);
+        const w = bits[row >>> 5]!;
+        if ((w & bit) !== 0) continue;
+        bits[row >>> 5] = w | bit;
+        if ((pm === 0 || (attrs[row]! & pm) === pw) && (!rest || m.test(row))) n++;
+      }
+    if (source.count > bits.length >>> 2) bits.fill(0);
+    else
+      for (const [rows, from, to] of source.segments)
+        for (let i = from; i < to; i++) bits[rows[i]! >>> 5] = 0;
+    return n;
+  }
+  for (const [rows, from, to] of source.segments)
+    if (simple && m.rangeCount <= 1) n += countRanged(m, attrs, rows, from, to);
+    else
+      for (let i = from; i < to; i++) {
+        const row = rows[i]!;
+        if ((pm === 0 || (attrs[row]! & pm) === pw) && m.test(row)) n++;
+      }
+  return n;
+}
+
+/** Rows of rows[from..to) passing the packed conditions and at most one range (its rank buckets in row order,
+ *  the value read in an edge bucket). */
+function countRanged(
+  m: RowMatcher,
+  attrs: RegionIndex['rowAttributes'],
+  rows: Uint32Array,
+  from: number,
+  to: number,
+): number {
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  let n = 0;
+  if (m.rangeCount === 0) {
+    for (let i = from; i < to; i++) n += (attrs[rows[i]!]! & pm) === pw ? 1 : 0;
+    return n;
+  }
+  const bytes = m.rangeRowBytes[0]!;
+  const classes = m.classView(0);
+  const column = m.rangeColumns[0]!;
+  const min = m.rangeMin[0]!;
+  const max = m.rangeMax[0]!;
+  for (let i = from; i < to; i++) {
+    const row = rows[i]!;
+    // Without packed conditions their attributes are not read (a random read saved).
+    if (pm !== 0 && (attrs[row]! & pm) !== pw) continue;
+    const k = classes[bytes[row]!]!;
+    if (k === RANK_FAIL) continue;
+    if (k === RANK_CHECK) {
+      const v = column[row]!;
+      if (v < min || v > max) continue;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** Counts the set bits of the keyword's bitset whose rows pass every other condition. */
+function countKeywordBits(m: RowMatcher, region: RegionIndex): number {
+  const bits = m.keywordMatch.ensureBits();
+  m.hasKeyword = false;
+  const words = (region.rows >>> 5) + 1;
+  let n = 0;
+  if (m.conditions === 0) {
+    for (let w = 0; w < words; w++) n += popcount(bits[w]!);
+    return n;
+  }
+  const attrs = region.rowAttributes;
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  const packedOnly = m.conditions === m.packedConditions;
+  for (let w = 0; w < words; w++) {
+    let x = bits[w]!;
+    while (x !== 0) {
+      const row = (w << 5) | (31 - Math.clz32(x & -x));
+      x &= x - 1;
+      if ((pm === 0 || (attrs[row]! & pm) === pw) && (packedOnly || m.test(row))) n++;
+    }
+  }
+  return n;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
 }

@@ -77,15 +77,6 @@ function onlySource(s: SearchScratch, plan: GatherPlan): boolean {
   return s.matcher.conditions === 1 && plan.marks.length === 0 && !plan.primary.mayRepeat;
 }
 
-/** Number of rows matching every condition, by the gather's collection (for a total after a walk). */
-export function countMatches(s: SearchScratch, region: RegionIndex, plan: GatherPlan): number {
-  s.ensureGather();
-  if (onlySource(s, plan)) return plan.primary.count;
-  const count = collect(s, region, plan);
-  if (plan.primary.mayRepeat) s.clearBits(count);
-  return count;
-}
-
 /** The page [offset, offset + size) of the first `count` candidates by sort key: quickselect. */
 function select(
   s: SearchScratch,

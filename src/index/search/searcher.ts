@@ -6,13 +6,16 @@ import { SORT_FIELDS, type InfluencerQuery } from '../query.ts';
 import type { SearchResult } from '../types.ts';
 import { addSortRange, setConditions, type QueryConditions } from './conditions.ts';
 import { chooseWalk, gatherPlanFor, type PlanKind } from './planner.ts';
-import { countBySlice } from './count.ts';
-import { countMatches, gather } from './gather.ts';
+import { countPacked, countTotal } from './count.ts';
+import { gather } from './gather.ts';
 import { hydrate } from './hydrate.ts';
 import type { IndexDictionaries, RegionIndex } from './region.ts';
 import { SearchScratch } from './scratch.ts';
 import { walk } from './walk.ts';
 import { hashRange, lookupHash, lookupValue, type LookupKey } from '../lookup.ts';
+
+/** How a total after a walk was found (lastCount). */
+export type CountPath = 'none' | 'slice' | 'walk' | 'histogram' | 'remembered' | 'scan';
 
 const EMPTY: SearchResult = Object.freeze({ dataJson: '[]', count: 0, total: 0 });
 /** Totals remembered per loaded index (a few hundred kB of keys at most). */
@@ -27,6 +30,8 @@ export class IndexSearcher {
   lastPlan: PlanKind = 'empty';
   /** Count totals after a walk (a gather counts its matches anyway); off only to measure the cost. */
   countTotals = true;
+  /** How the last search's total was found after a walk, for benchmarks (count-cost analysis). */
+  lastCount: CountPath = 'none';
   /** Totals counted by a scan after a walk, by the query's conditions (totalAfterWalk). */
   private readonly totals = new Map<string, number>();
   /** Product category ids by position (the dictionary's insertion order). */
@@ -43,6 +48,7 @@ export class IndexSearcher {
   search(q: InfluencerQuery): SearchResult {
     const s = this.scratch;
     s.lastPlan = 'empty';
+    this.lastCount = 'none';
     s.maxRegionRows = this.maxRegionRows;
     const result = this.searchWith(s, q);
     this.lastPlan = s.lastPlan;
@@ -150,7 +156,10 @@ export class IndexSearcher {
     const { pageNum: _p, pageSize: _s, sortField: _f, descending: _d, ...conditions } = q;
     const key = JSON.stringify(conditions);
     const known = this.totals.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.lastCount = 'remembered';
+      return known;
+    }
     const total = this.countAfterWalk(region, q, c, found, offset, size);
     if (this.totals.size >= TOTALS_KEPT) this.totals.clear();
     this.totals.set(key, total);
@@ -165,8 +174,8 @@ export class IndexSearcher {
   /**
    * The total of a query whose page a walk found (a gather counts its matches anyway): the walk's slice
    * without filters; the walk's own count when it ran out of rows; for packed conditions alone, a sum over
-   * the region's histogram of packed attributes; else a count over the smallest ranked slice (count.ts), or
-   * the gather's collection, counting only.
+   * the region's histogram of packed attributes; else the cheapest exact count of count.ts (a source's size,
+   * a slice of a sort order or its complement, a source's rows, a keyword bitset).
    */
   private countAfterWalk(
     region: RegionIndex,
@@ -177,48 +186,17 @@ export class IndexSearcher {
     size: number,
   ): number {
     const m = this.scratch.matcher;
+    this.lastCount = 'slice';
     if (m.conditions === 0) return c.walkHi - c.walkLo;
+    this.lastCount = 'walk';
     if (found > 0 && found < size) return offset + found;
-    if (m.conditions === m.packedConditions && !c.sortRange) {
-      const { values, counts } = attributeHistogram(region);
-      let n = 0;
-      for (let i = 0; i < values.length; i++)
-        if ((values[i]! & m.packedMask) === m.packedWant) n += counts[i]!;
-      return n;
-    }
+    this.lastCount = 'histogram';
+    if (m.conditions === m.packedConditions && !c.sortRange)
+      return countPacked(region, m.packedMask, m.packedWant);
     const sortField = SORT_FIELDS[q.sortField];
     if (q.sortField !== 0)
       addSortRange(m, c, region, sortField, region.columns.get(sortField)!, region.orders.get(sortField)!);
-    const counted = countBySlice(this.scratch, region, c);
-    if (counted >= 0) return counted;
-    if (c.sources.length === 0) {
-      // No condition yields candidate rows (e.g. a keyword whose matches are a bitset): every row is tested.
-      let n = 0;
-      for (let row = 0; row < region.rows; row++) if (m.test(row)) n++;
-      return n;
-    }
-    return countMatches(this.scratch, region, gatherPlanFor(m, c, region.rows));
+    this.lastCount = 'scan';
+    return countTotal(this.scratch, region, c);
   }
-}
-
-/** Distinct packed attribute values of a region and their counts: the total of packed conditions alone. */
-interface AttributeHistogram {
-  readonly values: Uint32Array;
-  readonly counts: Float64Array;
-}
-const HISTOGRAMS = new WeakMap<RegionIndex, AttributeHistogram>();
-
-/** The region's attribute histogram, counted on first use (one pass over the packed attributes). */
-function attributeHistogram(region: RegionIndex): AttributeHistogram {
-  let h = HISTOGRAMS.get(region);
-  if (h) return h;
-  const tally = new Map<number, number>();
-  const attrs = region.rowAttributes;
-  for (let i = 0; i < attrs.length; i++) {
-    const v = attrs[i]!;
-    tally.set(v, (tally.get(v) ?? 0) + 1);
-  }
-  h = { values: Uint32Array.from(tally.keys()), counts: Float64Array.from(tally.values()) };
-  HISTOGRAMS.set(region, h);
-  return h;
 }

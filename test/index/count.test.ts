@@ -1,0 +1,164 @@
+// Totals after a walk (X-Total-Count) against DuckDB: every way count.ts counts (a source's size, a ranked
+// slice, its complement, a source's rows, a product union, a keyword bitset) on queries built to reach it, each
+// total counted afresh (remembered totals forgotten first).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { writeSyntheticSnapshot } from '../../src/service/index.ts';
+import {
+  loadServingIndex,
+  type InfluencerQuery,
+  type LoadedServingIndex,
+  type SortFieldCode,
+} from '../../src/index/index.ts';
+import * as count from '../../src/index/search/count.ts';
+import { SNAPSHOT_ROWS_FILE } from '../../src/snapshot/schema.ts';
+import { referenceCountSql } from '../oracle/reference-sql.ts';
+
+let tmp: string;
+let index: LoadedServingIndex;
+let db: DuckDBInstance;
+let conn: DuckDBConnection;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'kolscope-count-'));
+  const info = await writeSyntheticSnapshot({ dataDir: tmp, influencers: 20_000, seed: 11 });
+  index = await loadServingIndex(info.dir);
+  db = await DuckDBInstance.create(':memory:', { threads: '2' });
+  conn = await db.connect();
+  await conn.run(`CREATE TABLE rows AS SELECT * FROM read_parquet('${join(info.dir, SNAPSHOT_ROWS_FILE)}')`);
+});
+
+after(async () => {
+  index?.close();
+  conn?.closeSync();
+  db?.closeSync();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function expected(q: InfluencerQuery): Promise<number> {
+  const reader = await conn.runAndReadAll(referenceCountSql(q, 'rows'));
+  return Number(reader.getRows()[0]![0]);
+}
+
+type Filters = Omit<InfluencerQuery, 'region' | 'pageNum' | 'pageSize' | 'sortField' | 'descending'>;
+
+/** Filter sets that reach each way of counting (with a walk first: small pages, dense enough matches). */
+const FILTERS: Filters[] = [
+  { ranges: { interaction_rate: { min: 0.03 } } },
+  { ranges: { interaction_rate: { min: 0.05 } }, gender: 'female' },
+  { ranges: { interaction_rate: { min: 0.01 } }, language: 'en' },
+  { ranges: { total_followers_cnt: { min: 10_000 } }, salesFlag: 1 },
+  { ranges: { total_followers_cnt: { min: 1000, max: 50_000 } }, showCaseFlag: 0 },
+  { ranges: { total_digg_cnt: { min: 10_000 }, interaction_rate: { min: 0.02 } } },
+  { ranges: { interaction_rate: { min: 0.02 }, total_followers_cnt: { min: 1000, max: 20_000 } } },
+  {
+    ranges: {
+      interaction_rate: { min: 0.02 },
+      total_views_cnt: { min: 10_000 },
+      total_digg_cnt: { min: 100 },
+    },
+    gender: 'male',
+  },
+  { ranges: { ec_score: { min: 1 } }, gender: 'male' },
+  { ranges: { ec_score: { min: 1 } }, hasContactEmail: 1 },
+  { ranges: { total_sale_gmv_30d_amt: { min: 100 } }, language: 'en' },
+  { ranges: { total_followers_cnt: { min: 5000 }, total_sale_gmv_30d_amt: { min: 10 } } },
+  { ranges: {}, productCategoryIds: ['601450', '601152', '602118'] },
+  { ranges: {}, productCategoryIds: ['604206', '601450', '2344592'], gender: 'male' },
+  { ranges: { interaction_rate: { min: 0.02 } }, productCategoryIds: ['824328', '604206'] },
+  { ranges: { total_followers_cnt: { min: 1000 } }, productCategoryIds: ['2344592', '601739'] },
+  { ranges: { total_followers_cnt: { min: 1000 } }, productCategoryIds: ['601450'], language: 'en' },
+  { ranges: {}, keyword: ['a'] },
+  { ranges: {}, keyword: ['a'], gender: 'female' },
+  { ranges: {}, keyword: ['a', 's'], language: 'en' },
+  { ranges: { total_followers_cnt: { min: 1000 } }, keyword: ['b'] },
+  { ranges: {}, keyword: ['beauty'], category: 'beauty' },
+  { ranges: {}, category: 'beauty', showCaseFlag: 2 },
+];
+
+describe('totals after a walk match DuckDB', () => {
+  test('every way of counting, each sort order, both directions', async () => {
+    const methods = new Set<string>();
+    for (const filters of FILTERS)
+      for (const region of ['US', 'GB'])
+        for (const sortField of [0, 1, 3, 5, 6, 9] as SortFieldCode[]) {
+          const q: InfluencerQuery = {
+            ...filters,
+            region,
+            pageNum: 2,
+            pageSize: 5,
+            sortField,
+            descending: sortField % 2 === 1,
+          };
+          index.forgetTotals();
+          count.resetCountMethod();
+          const total = index.search(q).total;
+          methods.add(count.lastCountMethod);
+          assert.equal(total, await expected(q), `total differs for ${JSON.stringify(q)}`);
+        }
+    for (const method of ['source-size', 'slice', 'complement', 'source', 'union', 'keyword-bits'])
+      assert.ok(methods.has(method), `no query counted by ${method}: ${[...methods].join(', ')}`);
+  });
+
+  test('random filter combinations', async () => {
+    const range = (min: number, max: number) =>
+      fc.oneof(
+        fc.integer({ min, max }).map((v) => ({ min: v })),
+        fc.integer({ min, max }).map((v) => ({ max: v })),
+        fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => ({
+          min: Math.min(a, b),
+          max: Math.max(a, b),
+        })),
+      );
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+    const arb = fc.record({
+      region: fc.constantFrom('US', 'ID', 'GB'),
+      sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
+      descending: fc.boolean(),
+      pageNum: fc.integer({ min: 1, max: 4 }),
+      followers: maybe(range(0, 200_000)),
+      rate: maybe(fc.constantFrom(0.01, 0.02, 0.05).map((min) => ({ min }))),
+      views: maybe(range(0, 1_000_000)),
+      ec: maybe(fc.constantFrom(0, 1, 2.5).map((min) => ({ min }))),
+      gender: maybe(fc.constantFrom('male', 'female')),
+      language: maybe(fc.constantFrom('en', 'id', 'es')),
+      salesFlag: maybe(fc.constantFrom<1 | 2 | 3 | 4>(1, 2, 3, 4)),
+      showCaseFlag: maybe(fc.constantFrom(0, 1)),
+      hasContactEmail: maybe(fc.constantFrom<0 | 1>(0, 1)),
+      products: maybe(fc.subarray(['601450', '601152', '824328', '604206', '2344592'], { minLength: 1 })),
+      keyword: maybe(fc.constantFrom(['a'], ['b'], ['s'], ['a', 'm'])),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async (r) => {
+        const q: InfluencerQuery = {
+          region: r.region,
+          pageNum: r.pageNum,
+          pageSize: 3,
+          sortField: r.sortField,
+          descending: r.descending,
+          ranges: {
+            ...(r.followers && { total_followers_cnt: r.followers }),
+            ...(r.rate && { interaction_rate: r.rate }),
+            ...(r.views && { total_views_cnt: r.views }),
+            ...(r.ec && { ec_score: r.ec }),
+          },
+          ...(r.gender && { gender: r.gender }),
+          ...(r.language && { language: r.language }),
+          ...(r.salesFlag && { salesFlag: r.salesFlag }),
+          ...(r.showCaseFlag !== undefined && { showCaseFlag: r.showCaseFlag }),
+          ...(r.hasContactEmail !== undefined && { hasContactEmail: r.hasContactEmail }),
+          ...(r.products && { productCategoryIds: r.products }),
+          ...(r.keyword && { keyword: r.keyword }),
+        };
+        index.forgetTotals();
+        assert.equal(index.search(q).total, await expected(q), `total differs for ${JSON.stringify(q)}`);
+      }),
+      { numRuns: 300, seed: 20261130 },
+    );
+  });
+});
