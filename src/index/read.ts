@@ -39,6 +39,7 @@ import {
   type KeywordArrays,
 } from './keyword/index.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
+import { rowOffsets } from './offsets.ts';
 
 export class IndexLoadError extends Error {}
 
@@ -97,10 +98,12 @@ class IndexFiles {
     private readonly indexDir: string,
     private readonly derived: ReadonlyMap<string, Uint8Array>,
     listed: readonly string[],
+    /** Files of a region (by name) kept out of the arenas: on disk, or read only to be converted. */
+    outside: ReadonlySet<string>,
   ) {
     const sizes: [string, number][] = [];
     for (const file of listed) {
-      if (ON_DISK.has(file.slice(file.lastIndexOf('/') + 1))) continue;
+      if (outside.has(file.slice(file.lastIndexOf('/') + 1))) continue;
       const size = derived.get(file)?.length ?? fileSize(join(indexDir, file));
       if (size !== null) sizes.push([file, size]);
     }
@@ -263,7 +266,11 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       files: manifest.files.filter((f) => !skipped.some((dir) => f.startsWith(dir))),
     };
   }
-  const files = new IndexFiles(indexDir, derived, manifest.files);
+  // Codes of the fields the packed attributes hold are never read by a search: left on disk. The row offsets
+  // are read outside the arenas, then held in half the bytes (offsets.ts).
+  const packedCodes = CODED_FIELDS.filter((f) => manifest.attributes.fields[f] !== undefined);
+  const outside = new Set([...ON_DISK, ...packedCodes.map(regionFiles.codes), regionFiles.rowOffsets]);
+  const files = new IndexFiles(indexDir, derived, manifest.files, outside);
   const regions: RegionArrays[] = [];
   let arrayBytes = 0;
   const count = <T extends ArrayBufferView>(a: T): T => ((arrayBytes += a.byteLength), a);
@@ -285,7 +292,9 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     const codes = {} as Record<CodedField, CodeColumn>;
     for (const field of CODED_FIELDS) {
       const width = codeWidth(manifest.dictionaries[field].length);
-      codes[field] = count(files.read(dir, regionFiles.codes(field), width));
+      codes[field] = packedCodes.includes(field)
+        ? new Uint8Array(0)
+        : count(files.read(dir, regionFiles.codes(field), width));
     }
     const postings = {} as Record<PostingGroup, PostingLists>;
     for (const group of POSTING_GROUPS) {
@@ -296,9 +305,12 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     const productCategoryMask = count(
       files.readU32(dir, regionFiles.productCategoryMask, r.rows * manifest.productCategoryWords),
     );
-    const jsonOffsets = count(files.read(dir, regionFiles.rowOffsets, 'float64'));
-    if (jsonOffsets.length !== r.rows + 1 || jsonOffsets[r.rows] !== r.jsonBytes)
+    const fileOffsets = files.read(dir, regionFiles.rowOffsets, 'float64');
+    if (fileOffsets.length !== r.rows + 1 || fileOffsets[r.rows] !== r.jsonBytes)
       throw new IndexLoadError(`serving index row offsets of ${r.region} do not match its manifest`);
+    const jsonOffsets = rowOffsets(fileOffsets);
+    count(jsonOffsets.bases);
+    count(jsonOffsets.deltas);
     const attributeKind = manifest.attributes.width;
     const rowAttributes = count(files.read(dir, regionFiles.rowAttributes, attributeKind) as AttributeArray);
     const orderAttributes = new Map<string, AttributeArray>();
@@ -430,7 +442,13 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const a of r.rowRanks.values()) add(a);
     for (const a of r.productBytes.values()) add(a);
     for (const t of Object.values(r.lookups)) [t.hashes, t.rows].forEach(add);
-    [r.productCategoryMask, r.jsonOffsets, r.rowAttributes, r.productBits].forEach(add);
+    [
+      r.productCategoryMask,
+      r.jsonOffsets.bases,
+      r.jsonOffsets.deltas,
+      r.rowAttributes,
+      r.productBits,
+    ].forEach(add);
     if (r.keyword) {
       const { heavy, ...files } = r.keyword;
       Object.values(files).forEach(add);
