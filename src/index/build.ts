@@ -434,11 +434,21 @@ export async function buildServingIndex(
       dictionaries,
       productCategoryIds,
       productCategoryWords: Math.max(1, Math.ceil(productCategoryIds.length / 32)),
-      attributes: attributeLayout({
-        category: dictionaries.category.length,
-        language: dictionaries.language.length,
-        gender: dictionaries.gender.length,
-      }),
+      attributes: attributeLayout(
+        {
+          category: dictionaries.category.length,
+          language: dictionaries.language.length,
+          gender: dictionaries.gender.length,
+        },
+        Number(
+          (
+            await scalarRows(
+              conn,
+              `SELECT count(*) FROM ${source} WHERE show_case_flag IS DISTINCT FROM 0 AND show_case_flag IS DISTINCT FROM 1`,
+            )
+          )[0]![0],
+        ) === 0,
+      ),
       progress,
       totalRows: regionCounts.reduce((s, r) => s + r.rows, 0),
       doneRows: 0,

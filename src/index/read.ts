@@ -26,10 +26,10 @@ import type {
   PostingLists,
   RegionIndex,
 } from './search/index.ts';
-import { SORT_FIELDS } from './query.ts';
 import { upgradeFormat5 } from './commerce.ts';
+import { upgradeFormat6 } from './format7.ts';
 import { LOOKUP_KEYS, lookupFiles, type LookupKey, type LookupTable } from './lookup.ts';
-import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
+import { ATTRIBUTE_ORDERS, layoutFlags, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
 import {
   KEYWORD_FILES,
@@ -56,6 +56,7 @@ const UPGRADES: Readonly<
   3: upgradeFormat3, // product bytes
   4: upgradeFormat4, // rank buckets in row order
   5: upgradeFormat5, // commerce columns and orders, has_contact_email
+  6: upgradeFormat6, // has_contact_email packed, front-coded keyword dictionary
 };
 
 /** A region's arrays as read; the serving thread adds the open rows.json. */
@@ -75,9 +76,13 @@ export interface IndexParts {
 
 type ArrayKind = 'int32' | 'float64' | 'uint8' | 'uint16' | 'uint32';
 
-/** Region files that stay on disk: the rows (read per returned row), and sales_flag (tested only through the
- *  packed attributes). */
-const ON_DISK: ReadonlySet<string> = new Set([regionFiles.rowsJson, regionFiles.column('sales_flag')]);
+/** Region files that stay on disk: the rows (read per returned row), and sales_flag and has_contact_email
+ *  (tested only through the packed attributes). */
+const ON_DISK: ReadonlySet<string> = new Set([
+  regionFiles.rowsJson,
+  regionFiles.column('sales_flag'),
+  regionFiles.column('has_contact_email'),
+]);
 
 /** Most bytes in one arena (a typed array view holds fewer than 2^32 elements). */
 const ARENA_BYTES = 2 ** 31;
@@ -268,8 +273,10 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
   }
   // Codes of the fields the packed attributes hold are never read by a search: left on disk. The row offsets
   // are read outside the arenas, then held in half the bytes (offsets.ts).
+  // show_case_flag's column, too, unless the flag has values other than 0 and 1 (no packed bit says those).
   const packedCodes = CODED_FIELDS.filter((f) => manifest.attributes.fields[f] !== undefined);
   const outside = new Set([...ON_DISK, ...packedCodes.map(regionFiles.codes), regionFiles.rowOffsets]);
+  if (layoutFlags(manifest.attributes).showCaseZero === 0) outside.add(regionFiles.column('show_case_flag'));
   const files = new IndexFiles(indexDir, derived, manifest.files, outside);
   const regions: RegionArrays[] = [];
   let arrayBytes = 0;
@@ -278,7 +285,7 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     const dir = r.dir;
     const columns = new Map<string, NumericColumn>();
     for (const field of NUMERIC_COLUMNS) {
-      if (ON_DISK.has(regionFiles.column(field))) continue;
+      if (outside.has(regionFiles.column(field))) continue;
       const column = files.read(dir, regionFiles.column(field), manifest.columns[field] ?? 'float64');
       if (column.length !== r.rows)
         throw new IndexLoadError(
@@ -320,14 +327,6 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
         throw new IndexLoadError(`serving index attributes of ${r.region} (${field}) have ${a.length} rows`);
       orderAttributes.set(field, count(a));
     }
-    // Sort orders without an attribute file (format 6's commerce sorts): their copy, derived here.
-    for (const field of SORT_FIELDS.slice(1)) {
-      if (orderAttributes.has(field)) continue;
-      const order = orders.get(field)!;
-      const a = rowAttributes instanceof Uint16Array ? new Uint16Array(r.rows) : new Uint32Array(r.rows);
-      for (let p = 0; p < r.rows; p++) a[p] = rowAttributes[order[p]!]!;
-      orderAttributes.set(field, count(a));
-    }
     const ranks = new Map<string, ReadonlyMap<string, Uint8Array>>();
     for (const sortField of RANK_ORDERS) {
       const fields = rankedFields(sortField);
@@ -361,16 +360,19 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       };
     if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
       throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
+    const emailBit = layoutFlags(manifest.attributes).contactEmail;
+    let contactEmails = 0;
+    for (let i = 0; i < r.rows; i++) if ((rowAttributes[i]! & emailBit) !== 0) contactEmails++;
     // The keyword index (keyword/index.ts), absent from an index built before it.
-    const keywordFiles: KeywordArrays | null = existsSync(join(indexDir, dir, KEYWORD_FILES.terms))
-      ? {
-          terms: count(files.read(dir, KEYWORD_FILES.terms, 'uint8')),
-          termStarts: count(files.readU32(dir, KEYWORD_FILES.termStarts)),
-          postingStarts: count(files.readU32(dir, KEYWORD_FILES.postingStarts)),
-          docs: count(files.readU32(dir, KEYWORD_FILES.docs)),
-          postings: count(files.read(dir, KEYWORD_FILES.postings, 'uint8')),
-        }
-      : null;
+    const dictFile = `${dir}/${KEYWORD_FILES.dict}`;
+    const keywordFiles: KeywordArrays | null =
+      derived.has(dictFile) || existsSync(join(indexDir, dictFile))
+        ? {
+            dict: count(files.read(dir, KEYWORD_FILES.dict, 'uint8')),
+            blocks: count(files.readU32(dir, KEYWORD_FILES.blocks)),
+            postings: count(files.read(dir, KEYWORD_FILES.postings, 'uint8')),
+          }
+        : null;
     // Heavy prefixes as the build wrote them (keyword files from before them: decoded now, slower).
     const heavy = !keywordFiles
       ? null
@@ -401,6 +403,7 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       productBytes,
       productBits: productBits(postings.product_category.starts),
       genderCounts: r.genderCounts,
+      contactEmails,
       rowsWithoutFigures: manifest.rowsWithoutFigures === true,
       lookups,
       keyword,

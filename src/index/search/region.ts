@@ -42,6 +42,8 @@ export interface RegionIndex {
   readonly productBits: Uint8Array;
   /** Rows per gender code. */
   readonly genderCounts: readonly number[];
+  /** Rows with has_contact_email = 1 (the packed attributes' bit). */
+  readonly contactEmails: number;
   /** Lookup tables of the detail endpoint, per key (lookup.ts). */
   readonly lookups: Readonly<Record<LookupKey, LookupTable>>;
   /** rows.json items lack format 6's figures (an upgraded format-5 index): hydration adds them. */

@@ -33,8 +33,11 @@ export function walk(
   else m.bindOrder(region.ranks.get(sortField), region.productBytes.get(sortField));
   const bits = scratch.bits;
   const rowAttrs = region.rowAttributes;
-  // The packed attributes in the walked order's sequence (user_id order: row order).
-  const attrs = q.sortField === 0 ? rowAttrs : region.orderAttributes.get(SORT_FIELDS[q.sortField])!;
+  // The packed attributes in the walked order's sequence (user_id order: row order). The commerce sorts have no
+  // copy of their own (memory): their rows' attributes are read by row, and no block is counted at once.
+  const sequence = q.sortField === 0 ? rowAttrs : region.orderAttributes.get(SORT_FIELDS[q.sortField]);
+  const attrs = sequence ?? rowAttrs;
+  const byRow = sequence === undefined;
   let skip = offset;
   let n = 0;
   let visited = 0;
@@ -42,6 +45,7 @@ export function walk(
   // reading the order only for the page's rows (and edge buckets' values).
   const pure =
     !useBits &&
+    !byRow &&
     m.filterCount === 0 &&
     (m.conditions === m.packedConditions ||
       (order !== null &&
@@ -131,7 +135,10 @@ export function walk(
     for (let p = lo; p < hi; p++) {
       const row = order[p]!;
       if (++visited + m.tested * testWeight > budget) return -1;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[p]!, p, row)) continue;
+      if (
+        useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : p]!, p, row)
+      )
+        continue;
       if (skip > 0) {
         skip--;
         continue;
@@ -182,7 +189,10 @@ export function walk(
     for (; p >= lo; p--) {
       if (++visited + m.tested * testWeight > budget) return -1;
       const row = order[p]!;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[p]!, p, row)) continue;
+      if (
+        useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : p]!, p, row)
+      )
+        continue;
       if (above === offset) break;
       above++;
     }
@@ -195,7 +205,10 @@ export function walk(
   else
     for (let q = p + 1; q < e; q++) {
       const row = order[q]!;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+      if (
+        useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : q]!, q, row)
+      )
+        continue;
       above--;
     }
   // 2. From the start of that run, in ascending row order.
@@ -211,7 +224,8 @@ export function walk(
     }
   for (let q = from; q < e; q++) {
     const row = order[q]!;
-    if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+    if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : q]!, q, row))
+      continue;
     if (skip > 0) {
       skip--;
       continue;
@@ -236,7 +250,8 @@ export function walk(
   let ascending = -1; // group stored in ascending order (a long run), if any
   for (let q = s - 1; q >= lo; q--) {
     const row = order[q]!;
-    if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+    if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : q]!, q, row))
+      continue;
     const v = values[row]!;
     if (v !== groupValue) {
       if (k >= need) break;
@@ -248,7 +263,11 @@ export function walk(
       const start = runStart(values, order, lo, q + 1, v);
       for (let r = start; k - groupStart < need - groupStart; r++) {
         const row2 = order[r]!;
-        if (useBits ? (bits[row2 >>> 5]! & (1 << (row2 & 31))) === 0 : !m.passesAt(attrs[r]!, r, row2))
+        if (
+          useBits
+            ? (bits[row2 >>> 5]! & (1 << (row2 & 31))) === 0
+            : !m.passesAt(attrs[byRow ? row2 : r]!, r, row2)
+        )
           continue;
         rows[k] = row2;
         vals[k++] = v;
