@@ -6,6 +6,7 @@ import { derivedFiles, type RegionFiles } from './files.ts';
 import {
   CODED_FIELDS,
   codeWidth,
+  columnArray,
   regionFiles,
   type AttributeLayout,
   type CodedField,
@@ -79,7 +80,7 @@ export async function writeAttributeFiles(
   const attrs = layout.width === 'uint16' ? new Uint16Array(rows) : new Uint32Array(rows);
   const column = async (field: string) => {
     const buffer = await files.read(regionFiles.column(field));
-    return manifest.columns[field] === 'int32' ? new Int32Array(buffer) : new Float64Array(buffer);
+    return columnArray(buffer, manifest.columns[field]);
   };
   const sales = await column('sales_flag');
   const showCase = await column('show_case_flag');

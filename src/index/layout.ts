@@ -46,8 +46,21 @@ export type CodedField = (typeof CODED_FIELDS)[number];
 /** Posting-list groups for the sales_flag / show_case filters (row lists, ascending). */
 export const FLAG_GROUPS = ['sales_video', 'sales_live', 'sales_both', 'showcase'] as const;
 
-/** Element type of a numeric column: Int32 when every value fits, else Float64 (exact below 2^53). */
-export type ColumnType = 'int32' | 'float64';
+/** Element type of a numeric column: Int16 or Int32 when every value fits (Int16 since format 7), else
+ *  Float64 (exact below 2^53). */
+export type ColumnType = 'int16' | 'int32' | 'float64';
+
+/** A numeric column's array over `buffer`, by its type. */
+export function columnArray(
+  buffer: ArrayBuffer,
+  type: ColumnType | undefined,
+): Int16Array | Int32Array | Float64Array {
+  return type === 'int16'
+    ? new Int16Array(buffer)
+    : type === 'int32'
+      ? new Int32Array(buffer)
+      : new Float64Array(buffer);
+}
 export type CodeWidth = 'uint8' | 'uint16' | 'uint32';
 
 export function codeWidth(dictionarySize: number): CodeWidth {

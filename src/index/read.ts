@@ -74,7 +74,7 @@ export interface IndexParts {
   readonly arrayBytes: number;
 }
 
-type ArrayKind = 'int32' | 'float64' | 'uint8' | 'uint16' | 'uint32';
+type ArrayKind = 'int16' | 'int32' | 'float64' | 'uint8' | 'uint16' | 'uint32';
 
 /** Region files that stay on disk: the rows (read per returned row), and sales_flag and has_contact_email
  *  (tested only through the packed attributes). */
@@ -130,7 +130,7 @@ class IndexFiles {
 
   /** The whole file `name` of `regionDir` as a typed array of `kind`. */
   read(regionDir: string, name: string, kind: 'float64'): Float64Array;
-  read(regionDir: string, name: string, kind: 'int32' | 'float64'): NumericColumn;
+  read(regionDir: string, name: string, kind: 'int16' | 'int32' | 'float64'): NumericColumn;
   read(regionDir: string, name: string, kind: 'uint8'): Uint8Array;
   read(regionDir: string, name: string, kind: 'uint8' | 'uint16' | 'uint32'): CodeColumn;
   read(regionDir: string, name: string, kind: ArrayKind): NumericColumn | CodeColumn {
@@ -142,12 +142,15 @@ class IndexFiles {
     // A file the manifest does not list (or whose size changed) gets a buffer of its own.
     else if (bytes) bytes = readInto(path, bytes) ? bytes : readWhole(path);
     else bytes = derived ?? readWhole(path);
-    const width = kind === 'float64' ? 8 : kind === 'uint8' ? 1 : kind === 'uint16' ? 2 : 4;
+    const width =
+      kind === 'float64' ? 8 : kind === 'uint8' ? 1 : kind === 'uint16' || kind === 'int16' ? 2 : 4;
     if (bytes.length % width !== 0)
       throw new IndexLoadError(`serving index file ${path} is truncated (${bytes.length} bytes)`);
     const { buffer, byteOffset } = bytes;
     const length = bytes.length / width;
     switch (kind) {
+      case 'int16':
+        return new Int16Array(buffer, byteOffset, length);
       case 'int32':
         return new Int32Array(buffer, byteOffset, length);
       case 'float64':
@@ -271,9 +274,9 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       files: manifest.files.filter((f) => !skipped.some((dir) => f.startsWith(dir))),
     };
   }
-  // Codes of the fields the packed attributes hold are never read by a search: left on disk. The row offsets
-  // are read outside the arenas, then held in half the bytes (offsets.ts).
-  // show_case_flag's column, too, unless the flag has values other than 0 and 1 (no packed bit says those).
+  // Codes of the fields the packed attributes hold are never read by a search: left on disk, and so is
+  // show_case_flag's column unless the flag has values other than 0 and 1 (no packed bit says those). The row
+  // offsets are read outside the arenas, then held in half the bytes (offsets.ts).
   const packedCodes = CODED_FIELDS.filter((f) => manifest.attributes.fields[f] !== undefined);
   const outside = new Set([...ON_DISK, ...packedCodes.map(regionFiles.codes), regionFiles.rowOffsets]);
   if (layoutFlags(manifest.attributes).showCaseZero === 0) outside.add(regionFiles.column('show_case_flag'));

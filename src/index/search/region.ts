@@ -6,7 +6,7 @@ import type { LookupKey, LookupTable } from '../lookup.ts';
 import type { KeywordIndex } from '../keyword/index.ts';
 import type { RowOffsets } from '../offsets.ts';
 
-export type NumericColumn = Int32Array | Float64Array;
+export type NumericColumn = Int16Array | Int32Array | Float64Array;
 export type CodeColumn = Uint8Array | Uint16Array | Uint32Array;
 
 export interface PostingLists {
