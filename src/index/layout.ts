@@ -7,7 +7,7 @@ import { RANGE_FIELDS, SORT_FIELDS } from './query.ts';
 // has_contact_email, and rows.json items with per_views_avg_cnt, total_views_7d_cnt,
 // per_video_product_views_avg_cnt and product_category_ids. 7 (issue 9, memory): has_contact_email a bit of the
 // packed attributes (no order or rank buckets), show_case_flag = 0 no bit of its own when the flag is 0/1, the
-// keyword dictionary front-coded in blocks (keyword/index.ts).
+// keyword dictionary front-coded in blocks (keyword/index.ts), Int16 columns.
 export const INDEX_FORMAT_VERSION = 7;
 export const INDEX_MANIFEST_FILE = 'manifest.json';
 
