@@ -6,6 +6,7 @@ import { derivedFiles, type RegionFiles } from './files.ts';
 import {
   CODED_FIELDS,
   codeWidth,
+  columnArray,
   regionFiles,
   type AttributeLayout,
   type CodedField,
@@ -13,20 +14,34 @@ import {
 } from './layout.ts';
 import { SORT_FIELDS } from './query.ts';
 
-/** sales_flag in (1, 3); in (2, 3) (both bits: = 3); show_case_flag = 1; show_case_flag = 0. */
+/** sales_flag in (1, 3); in (2, 3) (both bits: = 3); show_case_flag = 1. Then the layout's `flags`:
+ *  has_contact_email = 1 (bit 3), and show_case_flag = 0 (bit 4) only when the flag has other values than 0
+ *  and 1; before format 7, show_case_flag = 0 at bit 3 and no has_contact_email. */
 export const ATTR_SALES_VIDEO = 1;
 export const ATTR_SALES_LIVE = 2;
 export const ATTR_SHOWCASE_1 = 4;
-export const ATTR_SHOWCASE_0 = 8;
-const FLAG_BITS = 4;
+/** The flag bits of a layout written before format 7. */
+export const LEGACY_FLAGS = { showCaseZero: 8, contactEmail: 0 } as const;
+
+/** The layout's flag masks (a layout from before format 7 has none: LEGACY_FLAGS). */
+export function layoutFlags(layout: AttributeLayout): { showCaseZero: number; contactEmail: number } {
+  return layout.flags ?? LEGACY_FLAGS;
+}
 
 /** Sort fields with their own attribute copy on disk (user_id order is row order). The commerce sorts of
  *  format 6 get theirs when the index is read (orderAttributes in read.ts): same bytes, no file. */
 export const ATTRIBUTE_ORDERS: readonly string[] = SORT_FIELDS.slice(1, 7);
 
-export function attributeLayout(dictionarySizes: Readonly<Record<CodedField, number>>): AttributeLayout {
+/** The layout of format 7 (`legacy`: of formats 2–6, for an upgrade that later formats' steps rewrite).
+ *  `showCaseBinary`: show_case_flag is only ever 0 or 1. */
+export function attributeLayout(
+  dictionarySizes: Readonly<Record<CodedField, number>>,
+  showCaseBinary: boolean,
+  legacy = false,
+): AttributeLayout {
   const fields: Partial<Record<CodedField, { shift: number; bits: number }>> = {};
-  let shift = FLAG_BITS;
+  const flags = legacy ? LEGACY_FLAGS : { showCaseZero: showCaseBinary ? 0 : 16, contactEmail: 8 };
+  let shift = legacy || showCaseBinary ? 4 : 5;
   // Narrow fields first, so the most of them fit in 32 bits.
   for (const field of [...CODED_FIELDS].sort((a, b) => dictionarySizes[a] - dictionarySizes[b])) {
     const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, dictionarySizes[field]))));
@@ -34,7 +49,8 @@ export function attributeLayout(dictionarySizes: Readonly<Record<CodedField, num
     fields[field] = { shift, bits };
     shift += bits;
   }
-  return { width: shift <= 16 ? 'uint16' : 'uint32', fields };
+  const width = shift <= 16 ? 'uint16' : 'uint32';
+  return legacy ? { width, fields } : { width, fields, flags };
 }
 
 export type AttributeArray = Uint16Array | Uint32Array;
@@ -64,10 +80,12 @@ export async function writeAttributeFiles(
   const attrs = layout.width === 'uint16' ? new Uint16Array(rows) : new Uint32Array(rows);
   const column = async (field: string) => {
     const buffer = await files.read(regionFiles.column(field));
-    return manifest.columns[field] === 'int32' ? new Int32Array(buffer) : new Float64Array(buffer);
+    return columnArray(buffer, manifest.columns[field]);
   };
   const sales = await column('sales_flag');
   const showCase = await column('show_case_flag');
+  const { showCaseZero, contactEmail } = layoutFlags(layout);
+  const email = contactEmail !== 0 ? await column('has_contact_email') : null;
   for (let r = 0; r < rows; r++) {
     const s = sales[r]!;
     const c = showCase[r]!;
@@ -75,7 +93,8 @@ export async function writeAttributeFiles(
       (s === 1 || s === 3 ? ATTR_SALES_VIDEO : 0) |
       (s === 2 || s === 3 ? ATTR_SALES_LIVE : 0) |
       (c === 1 ? ATTR_SHOWCASE_1 : 0) |
-      (c === 0 ? ATTR_SHOWCASE_0 : 0);
+      (c === 0 ? showCaseZero : 0) |
+      (email !== null && email[r] === 1 ? contactEmail : 0);
   }
   const genderCounts = new Array<number>(manifest.dictionaries.gender.length).fill(0);
   for (const field of CODED_FIELDS) {
@@ -106,11 +125,15 @@ export async function upgradeFormat1(
   manifest: IndexManifest,
   derived: Map<string, Uint8Array>,
 ): Promise<IndexManifest> {
-  const layout = attributeLayout({
-    category: manifest.dictionaries.category.length,
-    language: manifest.dictionaries.language.length,
-    gender: manifest.dictionaries.gender.length,
-  });
+  const layout = attributeLayout(
+    {
+      category: manifest.dictionaries.category.length,
+      language: manifest.dictionaries.language.length,
+      gender: manifest.dictionaries.gender.length,
+    },
+    false,
+    true,
+  );
   const regions = [];
   const files = [...manifest.files];
   for (const r of manifest.regions) {

@@ -109,7 +109,8 @@ async function inspect(conn: DuckDBConnection, source: string): Promise<Record<s
       const nulls = values[i++];
       if (nulls !== 0) throw new IndexBuildError(`${SNAPSHOT_ROWS_FILE}: ${nulls} rows have a null ${field}`);
       const fits = min == null || max == null || (min >= INT32_MIN && max <= INT32_MAX);
-      columns[field] = fits ? 'int32' : 'float64';
+      const short = min != null && max != null && min >= -0x8000 && max <= 0x7fff;
+      columns[field] = short ? 'int16' : fits ? 'int32' : 'float64';
     }
   }
   return columns;
@@ -119,8 +120,12 @@ async function distinctValues(conn: DuckDBConnection, sql: string): Promise<stri
   return (await scalarRows(conn, sql)).map((r) => String(r[0]));
 }
 
-function newColumn(type: ColumnType, rows: number): Int32Array | Float64Array {
-  return type === 'int32' ? new Int32Array(rows) : new Float64Array(rows);
+function newColumn(type: ColumnType, rows: number): Int16Array | Int32Array | Float64Array {
+  return type === 'int16'
+    ? new Int16Array(rows)
+    : type === 'int32'
+      ? new Int32Array(rows)
+      : new Float64Array(rows);
 }
 
 function newCodes(dictionarySize: number, rows: number): Uint8Array | Uint16Array | Uint32Array {
@@ -434,11 +439,21 @@ export async function buildServingIndex(
       dictionaries,
       productCategoryIds,
       productCategoryWords: Math.max(1, Math.ceil(productCategoryIds.length / 32)),
-      attributes: attributeLayout({
-        category: dictionaries.category.length,
-        language: dictionaries.language.length,
-        gender: dictionaries.gender.length,
-      }),
+      attributes: attributeLayout(
+        {
+          category: dictionaries.category.length,
+          language: dictionaries.language.length,
+          gender: dictionaries.gender.length,
+        },
+        Number(
+          (
+            await scalarRows(
+              conn,
+              `SELECT count(*) FROM ${source} WHERE show_case_flag IS DISTINCT FROM 0 AND show_case_flag IS DISTINCT FROM 1`,
+            )
+          )[0]![0],
+        ) === 0,
+      ),
       progress,
       totalRows: regionCounts.reduce((s, r) => s + r.rows, 0),
       doneRows: 0,

@@ -5,17 +5,27 @@ import { RANGE_FIELDS, SORT_FIELDS } from './query.ts';
 // 2: packed attribute arrays (attributes.ts) and per-region gender counts. 3: rank files (ranks.ts).
 // 4: product bytes (products.ts). 5: rank buckets in row order. 6: commerce sorts and filters (commerce.ts),
 // has_contact_email, and rows.json items with per_views_avg_cnt, total_views_7d_cnt,
-// per_video_product_views_avg_cnt and product_category_ids.
-export const INDEX_FORMAT_VERSION = 6;
+// per_video_product_views_avg_cnt and product_category_ids. 7 (issue 9, memory): has_contact_email a bit of the
+// packed attributes (no order or rank buckets), show_case_flag = 0 no bit of its own when the flag is 0/1, the
+// keyword dictionary front-coded in blocks (keyword/index.ts), Int16 columns.
+export const INDEX_FORMAT_VERSION = 7;
 export const INDEX_MANIFEST_FILE = 'manifest.json';
 
-/** Fields filtered by a range of values: the range filters and has_contact_email (a 0/1 column derived from
- *  contact_email, filtered as the range [v, v]). Each has rank buckets in row order (ranks.u8). */
-export const FILTERED_FIELDS: readonly string[] = [...RANGE_FIELDS, 'has_contact_email'];
+/** Fields filtered by a range of values. Each has rank buckets in row order (ranks.u8). */
+export const FILTERED_FIELDS: readonly string[] = [...RANGE_FIELDS];
 
-/** Numeric columns held in memory: every filtered field, every sort field, and the two flags. */
+/** Numeric columns written by the build: every filtered field, every sort field, the two flags and
+ *  has_contact_email (a 0/1 column derived from contact_email, held in memory as a packed attribute bit). The
+ *  flags' and has_contact_email's columns stay on disk (read.ts) but show_case_flag's when it holds a value
+ *  other than 0 and 1. */
 export const NUMERIC_COLUMNS: readonly string[] = [
-  ...new Set<string>([...FILTERED_FIELDS, ...SORT_FIELDS.slice(1), 'sales_flag', 'show_case_flag']),
+  ...new Set<string>([
+    ...FILTERED_FIELDS,
+    ...SORT_FIELDS.slice(1),
+    'sales_flag',
+    'show_case_flag',
+    'has_contact_email',
+  ]),
 ];
 
 /** Fields with a presorted order (ascending value, then user_id): sort fields and filtered fields. */
@@ -36,8 +46,21 @@ export type CodedField = (typeof CODED_FIELDS)[number];
 /** Posting-list groups for the sales_flag / show_case filters (row lists, ascending). */
 export const FLAG_GROUPS = ['sales_video', 'sales_live', 'sales_both', 'showcase'] as const;
 
-/** Element type of a numeric column: Int32 when every value fits, else Float64 (exact below 2^53). */
-export type ColumnType = 'int32' | 'float64';
+/** Element type of a numeric column: Int16 or Int32 when every value fits (Int16 since format 7), else
+ *  Float64 (exact below 2^53). */
+export type ColumnType = 'int16' | 'int32' | 'float64';
+
+/** A numeric column's array over `buffer`, by its type. */
+export function columnArray(
+  buffer: ArrayBuffer,
+  type: ColumnType | undefined,
+): Int16Array | Int32Array | Float64Array {
+  return type === 'int16'
+    ? new Int16Array(buffer)
+    : type === 'int32'
+      ? new Int32Array(buffer)
+      : new Float64Array(buffer);
+}
 export type CodeWidth = 'uint8' | 'uint16' | 'uint32';
 
 export function codeWidth(dictionarySize: number): CodeWidth {
@@ -59,6 +82,10 @@ export interface RegionManifest {
  *  packed (too wide) and is tested on its code column. */
 export interface AttributeLayout {
   readonly width: 'uint16' | 'uint32';
+  /** Masks of the flag bits that vary with the index (format 7; absent before: show_case_flag = 0 at bit 3,
+   *  no has_contact_email): show_case_flag = 0 (0 when the flag is only ever 0 or 1: no bit set for
+   *  show_case_flag = 1 says it), has_contact_email = 1. */
+  readonly flags?: { readonly showCaseZero: number; readonly contactEmail: number };
   readonly fields: Readonly<Partial<Record<CodedField, { readonly shift: number; readonly bits: number }>>>;
 }
 

@@ -118,6 +118,7 @@ export async function loadServingIndex(
         productBytes: r.productBytes,
         productBits: r.productBits,
         genderCounts: r.genderCounts,
+        contactEmails: r.contactEmails,
         keyword: r.keyword,
       });
     }

@@ -26,10 +26,10 @@ import type {
   PostingLists,
   RegionIndex,
 } from './search/index.ts';
-import { SORT_FIELDS } from './query.ts';
 import { upgradeFormat5 } from './commerce.ts';
+import { upgradeFormat6 } from './format7.ts';
 import { LOOKUP_KEYS, lookupFiles, type LookupKey, type LookupTable } from './lookup.ts';
-import { ATTRIBUTE_ORDERS, upgradeFormat1, type AttributeArray } from './attributes.ts';
+import { ATTRIBUTE_ORDERS, layoutFlags, upgradeFormat1, type AttributeArray } from './attributes.ts';
 import { RANK_ORDERS, rankedFields, upgradeFormat2, upgradeFormat4 } from './ranks.ts';
 import {
   KEYWORD_FILES,
@@ -39,6 +39,7 @@ import {
   type KeywordArrays,
 } from './keyword/index.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
+import { rowOffsets } from './offsets.ts';
 
 export class IndexLoadError extends Error {}
 
@@ -55,6 +56,7 @@ const UPGRADES: Readonly<
   3: upgradeFormat3, // product bytes
   4: upgradeFormat4, // rank buckets in row order
   5: upgradeFormat5, // commerce columns and orders, has_contact_email
+  6: upgradeFormat6, // has_contact_email packed, front-coded keyword dictionary
 };
 
 /** A region's arrays as read; the serving thread adds the open rows.json. */
@@ -72,11 +74,15 @@ export interface IndexParts {
   readonly arrayBytes: number;
 }
 
-type ArrayKind = 'int32' | 'float64' | 'uint8' | 'uint16' | 'uint32';
+type ArrayKind = 'int16' | 'int32' | 'float64' | 'uint8' | 'uint16' | 'uint32';
 
-/** Region files that stay on disk: the rows (read per returned row), and sales_flag (tested only through the
- *  packed attributes). */
-const ON_DISK: ReadonlySet<string> = new Set([regionFiles.rowsJson, regionFiles.column('sales_flag')]);
+/** Region files that stay on disk: the rows (read per returned row), and sales_flag and has_contact_email
+ *  (tested only through the packed attributes). */
+const ON_DISK: ReadonlySet<string> = new Set([
+  regionFiles.rowsJson,
+  regionFiles.column('sales_flag'),
+  regionFiles.column('has_contact_email'),
+]);
 
 /** Most bytes in one arena (a typed array view holds fewer than 2^32 elements). */
 const ARENA_BYTES = 2 ** 31;
@@ -97,10 +103,12 @@ class IndexFiles {
     private readonly indexDir: string,
     private readonly derived: ReadonlyMap<string, Uint8Array>,
     listed: readonly string[],
+    /** Files of a region (by name) kept out of the arenas: on disk, or read only to be converted. */
+    outside: ReadonlySet<string>,
   ) {
     const sizes: [string, number][] = [];
     for (const file of listed) {
-      if (ON_DISK.has(file.slice(file.lastIndexOf('/') + 1))) continue;
+      if (outside.has(file.slice(file.lastIndexOf('/') + 1))) continue;
       const size = derived.get(file)?.length ?? fileSize(join(indexDir, file));
       if (size !== null) sizes.push([file, size]);
     }
@@ -122,7 +130,7 @@ class IndexFiles {
 
   /** The whole file `name` of `regionDir` as a typed array of `kind`. */
   read(regionDir: string, name: string, kind: 'float64'): Float64Array;
-  read(regionDir: string, name: string, kind: 'int32' | 'float64'): NumericColumn;
+  read(regionDir: string, name: string, kind: 'int16' | 'int32' | 'float64'): NumericColumn;
   read(regionDir: string, name: string, kind: 'uint8'): Uint8Array;
   read(regionDir: string, name: string, kind: 'uint8' | 'uint16' | 'uint32'): CodeColumn;
   read(regionDir: string, name: string, kind: ArrayKind): NumericColumn | CodeColumn {
@@ -134,12 +142,15 @@ class IndexFiles {
     // A file the manifest does not list (or whose size changed) gets a buffer of its own.
     else if (bytes) bytes = readInto(path, bytes) ? bytes : readWhole(path);
     else bytes = derived ?? readWhole(path);
-    const width = kind === 'float64' ? 8 : kind === 'uint8' ? 1 : kind === 'uint16' ? 2 : 4;
+    const width =
+      kind === 'float64' ? 8 : kind === 'uint8' ? 1 : kind === 'uint16' || kind === 'int16' ? 2 : 4;
     if (bytes.length % width !== 0)
       throw new IndexLoadError(`serving index file ${path} is truncated (${bytes.length} bytes)`);
     const { buffer, byteOffset } = bytes;
     const length = bytes.length / width;
     switch (kind) {
+      case 'int16':
+        return new Int16Array(buffer, byteOffset, length);
       case 'int32':
         return new Int32Array(buffer, byteOffset, length);
       case 'float64':
@@ -263,7 +274,13 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       files: manifest.files.filter((f) => !skipped.some((dir) => f.startsWith(dir))),
     };
   }
-  const files = new IndexFiles(indexDir, derived, manifest.files);
+  // Codes of the fields the packed attributes hold are never read by a search: left on disk, and so is
+  // show_case_flag's column unless the flag has values other than 0 and 1 (no packed bit says those). The row
+  // offsets are read outside the arenas, then held in half the bytes (offsets.ts).
+  const packedCodes = CODED_FIELDS.filter((f) => manifest.attributes.fields[f] !== undefined);
+  const outside = new Set([...ON_DISK, ...packedCodes.map(regionFiles.codes), regionFiles.rowOffsets]);
+  if (layoutFlags(manifest.attributes).showCaseZero === 0) outside.add(regionFiles.column('show_case_flag'));
+  const files = new IndexFiles(indexDir, derived, manifest.files, outside);
   const regions: RegionArrays[] = [];
   let arrayBytes = 0;
   const count = <T extends ArrayBufferView>(a: T): T => ((arrayBytes += a.byteLength), a);
@@ -271,7 +288,7 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     const dir = r.dir;
     const columns = new Map<string, NumericColumn>();
     for (const field of NUMERIC_COLUMNS) {
-      if (ON_DISK.has(regionFiles.column(field))) continue;
+      if (outside.has(regionFiles.column(field))) continue;
       const column = files.read(dir, regionFiles.column(field), manifest.columns[field] ?? 'float64');
       if (column.length !== r.rows)
         throw new IndexLoadError(
@@ -285,7 +302,9 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     const codes = {} as Record<CodedField, CodeColumn>;
     for (const field of CODED_FIELDS) {
       const width = codeWidth(manifest.dictionaries[field].length);
-      codes[field] = count(files.read(dir, regionFiles.codes(field), width));
+      codes[field] = packedCodes.includes(field)
+        ? new Uint8Array(0)
+        : count(files.read(dir, regionFiles.codes(field), width));
     }
     const postings = {} as Record<PostingGroup, PostingLists>;
     for (const group of POSTING_GROUPS) {
@@ -296,9 +315,12 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     const productCategoryMask = count(
       files.readU32(dir, regionFiles.productCategoryMask, r.rows * manifest.productCategoryWords),
     );
-    const jsonOffsets = count(files.read(dir, regionFiles.rowOffsets, 'float64'));
-    if (jsonOffsets.length !== r.rows + 1 || jsonOffsets[r.rows] !== r.jsonBytes)
+    const fileOffsets = files.read(dir, regionFiles.rowOffsets, 'float64');
+    if (fileOffsets.length !== r.rows + 1 || fileOffsets[r.rows] !== r.jsonBytes)
       throw new IndexLoadError(`serving index row offsets of ${r.region} do not match its manifest`);
+    const jsonOffsets = rowOffsets(fileOffsets);
+    count(jsonOffsets.bases);
+    count(jsonOffsets.deltas);
     const attributeKind = manifest.attributes.width;
     const rowAttributes = count(files.read(dir, regionFiles.rowAttributes, attributeKind) as AttributeArray);
     const orderAttributes = new Map<string, AttributeArray>();
@@ -306,14 +328,6 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       const a = files.read(dir, regionFiles.orderAttributes(field), attributeKind) as AttributeArray;
       if (a.length !== r.rows)
         throw new IndexLoadError(`serving index attributes of ${r.region} (${field}) have ${a.length} rows`);
-      orderAttributes.set(field, count(a));
-    }
-    // Sort orders without an attribute file (format 6's commerce sorts): their copy, derived here.
-    for (const field of SORT_FIELDS.slice(1)) {
-      if (orderAttributes.has(field)) continue;
-      const order = orders.get(field)!;
-      const a = rowAttributes instanceof Uint16Array ? new Uint16Array(r.rows) : new Uint32Array(r.rows);
-      for (let p = 0; p < r.rows; p++) a[p] = rowAttributes[order[p]!]!;
       orderAttributes.set(field, count(a));
     }
     const ranks = new Map<string, ReadonlyMap<string, Uint8Array>>();
@@ -349,16 +363,19 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       };
     if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
       throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
+    const emailBit = layoutFlags(manifest.attributes).contactEmail;
+    let contactEmails = 0;
+    for (let i = 0; i < r.rows; i++) if ((rowAttributes[i]! & emailBit) !== 0) contactEmails++;
     // The keyword index (keyword/index.ts), absent from an index built before it.
-    const keywordFiles: KeywordArrays | null = existsSync(join(indexDir, dir, KEYWORD_FILES.terms))
-      ? {
-          terms: count(files.read(dir, KEYWORD_FILES.terms, 'uint8')),
-          termStarts: count(files.readU32(dir, KEYWORD_FILES.termStarts)),
-          postingStarts: count(files.readU32(dir, KEYWORD_FILES.postingStarts)),
-          docs: count(files.readU32(dir, KEYWORD_FILES.docs)),
-          postings: count(files.read(dir, KEYWORD_FILES.postings, 'uint8')),
-        }
-      : null;
+    const dictFile = `${dir}/${KEYWORD_FILES.dict}`;
+    const keywordFiles: KeywordArrays | null =
+      derived.has(dictFile) || existsSync(join(indexDir, dictFile))
+        ? {
+            dict: count(files.read(dir, KEYWORD_FILES.dict, 'uint8')),
+            blocks: count(files.readU32(dir, KEYWORD_FILES.blocks)),
+            postings: count(files.read(dir, KEYWORD_FILES.postings, 'uint8')),
+          }
+        : null;
     // Heavy prefixes as the build wrote them (keyword files from before them: decoded now, slower).
     const heavy = !keywordFiles
       ? null
@@ -389,6 +406,7 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       productBytes,
       productBits: productBits(postings.product_category.starts),
       genderCounts: r.genderCounts,
+      contactEmails,
       rowsWithoutFigures: manifest.rowsWithoutFigures === true,
       lookups,
       keyword,
@@ -430,7 +448,13 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const a of r.rowRanks.values()) add(a);
     for (const a of r.productBytes.values()) add(a);
     for (const t of Object.values(r.lookups)) [t.hashes, t.rows].forEach(add);
-    [r.productCategoryMask, r.jsonOffsets, r.rowAttributes, r.productBits].forEach(add);
+    [
+      r.productCategoryMask,
+      r.jsonOffsets.bases,
+      r.jsonOffsets.deltas,
+      r.rowAttributes,
+      r.productBits,
+    ].forEach(add);
     if (r.keyword) {
       const { heavy, ...files } = r.keyword;
       Object.values(files).forEach(add);

@@ -109,7 +109,7 @@ describe('buildServingIndex', () => {
       region: `CASE WHEN i % 5 = 0 THEN 'GB' ELSE 'US' END`,
       category: `['Beauty', 'BEAUTY', 'Gaming', ''][1 + i % 4]`,
       language: `CASE WHEN i % 7 = 0 THEN 'EN' ELSE 'en' END`,
-      total_followers_cnt: '(i % 13) * 1000',
+      total_followers_cnt: '(i % 13) * 100000', // beyond 2^15
       total_views_cnt: '(i % 11) * 3000000000', // beyond 2^32
       total_digg_cnt: '(i % 9) * 5000000000',
       interaction_rate: '(i % 6) * 0.0125',
@@ -126,6 +126,7 @@ describe('buildServingIndex', () => {
     assert.equal(manifest.productCategoryWords, 2);
     assert.equal(manifest.columns.total_views_cnt, 'float64');
     assert.equal(manifest.columns.total_followers_cnt, 'int32');
+    assert.equal(manifest.columns.total_product_cnt, 'int16');
     const queries: InfluencerQuery[] = [];
     for (const ids of [['1040'], ['1001', '1044'], ['1031', '1032', '1033'], ['1044', 'nope']])
       for (const sortField of [0, 1, 5, 6] as const)

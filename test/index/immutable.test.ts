@@ -25,6 +25,9 @@ const QUERIES: InfluencerQuery[] = [
     salesFlag: 1,
   },
   { region: 'GB', pageNum: 1, pageSize: 10, sortField: 5, descending: false, ranges: {}, showCaseFlag: 0 },
+  { region: 'US', pageNum: 2, pageSize: 10, sortField: 7, descending: true, ranges: {}, hasContactEmail: 1 },
+  { region: 'US', pageNum: 1, pageSize: 10, sortField: 0, descending: false, ranges: {}, hasContactEmail: 0 },
+  { region: 'US', pageNum: 1, pageSize: 10, sortField: 1, descending: true, ranges: {}, keyword: ['ma'] },
 ];
 
 /** Loads the snapshot, runs QUERIES, closes it: the pages, as JSON. */
@@ -54,13 +57,14 @@ test('loading and serving a snapshot of the current format writes nothing into i
   assert.deepEqual(await fileHashes(current), before);
 });
 
-for (const format of [1, 2, 3, 4, 5] as const) {
+for (const format of [1, 2, 3, 4, 5, 6] as const) {
   test(`a format-${format} snapshot is upgraded in memory: same pages, its folder unchanged`, async () => {
     const dir = join(tmp, `format-${format}`);
     await cp(current, dir, { recursive: true });
     await downgradeIndex(dir, format);
     const before = await fileHashes(dir);
-    assert.ok(before.size < (await fileHashes(current)).size, 'the downgrade removed derived files');
+    if (format < 6)
+      assert.ok(before.size < (await fileHashes(current)).size, 'the downgrade removed derived files');
     const items = (pages: string[]) =>
       pages.map((p) => canonicalItems(JSON.parse(p) as Record<string, unknown>[]));
     assert.deepEqual(items(await serve(dir)), items(await serve(current)));

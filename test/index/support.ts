@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { KEYWORD_FILES, KEYWORD_FILES_6, forEachWord } from '../../src/index/keyword/index.ts';
 
 /** Every file under `dir` (recursively): its path relative to `dir`, size and sha256. */
 export async function fileHashes(dir: string): Promise<Map<string, string>> {
@@ -62,15 +63,75 @@ async function dropFigures(regionDir: string): Promise<number> {
   return out[out.length - 1]!;
 }
 
+/** Writes a region's keyword dictionary as format 6 did (words concatenated, starts, cumulative rows, posting
+ *  starts) in place of format 7's front-coded one. */
+async function keywordAsFormat6(regionDir: string): Promise<boolean> {
+  let dict: Buffer;
+  try {
+    dict = await readFile(join(regionDir, KEYWORD_FILES.dict));
+  } catch {
+    return false;
+  }
+  const raw = await readFile(join(regionDir, KEYWORD_FILES.blocks));
+  const blocks = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const words: Buffer[] = [];
+  const termStarts = [0];
+  const docs = [0];
+  const postingStarts = [0];
+  forEachWord({ dict, blocks, postings: new Uint8Array(0) }, (word, rows, _from, to) => {
+    words.push(Buffer.from(word));
+    termStarts.push(termStarts[termStarts.length - 1]! + word.length);
+    docs.push(docs[docs.length - 1]! + rows);
+    postingStarts.push(to);
+  });
+  const u32 = (values: number[]) => new Uint8Array(Uint32Array.from(values).buffer);
+  await writeFile(join(regionDir, KEYWORD_FILES_6.terms), Buffer.concat(words));
+  await writeFile(join(regionDir, KEYWORD_FILES_6.termStarts), u32(termStarts));
+  await writeFile(join(regionDir, KEYWORD_FILES_6.docs), u32(docs));
+  await writeFile(join(regionDir, KEYWORD_FILES_6.postingStarts), u32(postingStarts));
+  await rm(join(regionDir, KEYWORD_FILES.dict));
+  await rm(join(regionDir, KEYWORD_FILES.blocks));
+  return true;
+}
+
 /** Makes the built index of `snapshotDir` what a format-`format` build wrote: the files later formats added
- *  removed, the manifest rewritten. */
-export async function downgradeIndex(snapshotDir: string, format: 1 | 2 | 3 | 4 | 5): Promise<void> {
+ *  removed, the manifest rewritten. Format 6 (and before): has_contact_email's order and rank buckets (their
+ *  content is not read: the upgrade drops them), no attribute flags, the keyword dictionary of format 6. */
+export async function downgradeIndex(snapshotDir: string, format: 1 | 2 | 3 | 4 | 5 | 6): Promise<void> {
   const indexDir = join(snapshotDir, 'index');
   const manifestPath = join(indexDir, 'manifest.json');
   const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown> & {
     regions: Record<string, unknown>[];
     files: string[];
+    attributes?: { flags?: { showCaseZero: number } };
   };
+  if (manifest.attributes?.flags?.showCaseZero !== 0)
+    throw new Error(
+      'downgradeIndex: only for a show_case_flag of 0 and 1 (the fields then sit as in format 6)',
+    );
+  delete manifest.attributes?.flags;
+  for (const r of manifest.regions) {
+    const regionDir = join(indexDir, r.dir as string);
+    if (await keywordAsFormat6(regionDir)) {
+      manifest.files = manifest.files.filter(
+        (f) => !f.endsWith(`/${KEYWORD_FILES.dict}`) && !f.endsWith(`/${KEYWORD_FILES.blocks}`),
+      );
+      manifest.files.push(...Object.values(KEYWORD_FILES_6).map((f) => `${r.dir as string}/${f}`));
+    }
+  }
+  if (format === 6) {
+    for (const r of manifest.regions) {
+      const regionDir = join(indexDir, r.dir as string);
+      const rows = r.rows as number;
+      const ranks = await readFile(join(regionDir, 'ranks.u8'));
+      await writeFile(join(regionDir, 'ranks.u8'), Buffer.concat([ranks, Buffer.alloc(rows)]));
+      await writeFile(join(regionDir, 'order-has_contact_email.u32'), Buffer.alloc(4 * rows));
+      manifest.files.push(`${r.dir as string}/order-has_contact_email.u32`);
+    }
+    manifest.formatVersion = 6;
+    await writeFile(manifestPath, JSON.stringify(manifest));
+    return;
+  }
   const later = (file: string) =>
     ADDED_IN.some(([since, pattern]) => since > format && pattern.test(file)) || FORMAT_6.test(file);
   // Format 6: rows.json items without the figures it added, and format 5's rank buckets in row order.

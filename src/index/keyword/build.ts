@@ -2,7 +2,7 @@
 // (text.ts), a sorted dictionary of the distinct words and, per word, the rows having it as a posting list of
 // varint-coded gaps (see index.ts for the layout and docs/index.md, "Keyword index").
 import { foldedWords } from './text.ts';
-import type { KeywordArrays } from './index.ts';
+import { frontCode, type KeywordArrays } from './index.ts';
 
 /** Rows of one word while building: the first row, and the varint gaps of the others. */
 interface Building {
@@ -36,7 +36,8 @@ function byCodePoint(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-/** Collects rows in ascending row order, then lays out the arrays of index.ts. */
+/** Collects rows in ascending row order, then lays out the arrays of index.ts (words concatenated with their
+ *  starts, front-coded at the end). */
 export class KeywordBuilder {
   private readonly words = new Map<string, Building>();
   private readonly seen = new Set<string>();
@@ -100,13 +101,8 @@ export class KeywordBuilder {
       if (b.bytes) postings.set(b.bytes.subarray(0, b.length), at);
     }
     this.words.clear();
-    return {
-      terms: new Uint8Array(termText.buffer, termText.byteOffset, termText.length),
-      termStarts,
-      postingStarts,
-      docs,
-      postings,
-    };
+    const terms8 = new Uint8Array(termText.buffer, termText.byteOffset, termText.length);
+    return frontCode(terms8, termStarts, postingStarts, docs, postings);
   }
 }
 

@@ -1,19 +1,22 @@
 // A region's keyword index and the rows a keyword matches. Layout (files of KEYWORD_FILES, little-endian):
-//  - terms: the distinct folded words of the region (text.ts), UTF-8, concatenated in byte order, so the
-//    words starting with a prefix are one range [lo, hi) found by two binary searches;
-//  - termStarts[t]..termStarts[t+1]: word t's bytes; docs[t+1] - docs[t]: its number of rows (cumulative, so
-//    a prefix's total of postings is one subtraction);
-//  - postingStarts[t]..postingStarts[t+1]: word t's rows, ascending, varint-coded: the first row, then gaps.
+//  - dict: the distinct folded words of the region (text.ts) in UTF-8 byte order, so the words starting with
+//    a prefix are one range [lo, hi) of word numbers, front-coded in blocks of DICT_BLOCK words: a block's
+//    first word as varint length + bytes, each other as varint bytes shared with the word before + varint
+//    length of the rest + the rest; after each word, varint rows (its number of postings) and varint bytes
+//    of its postings;
+//  - blocks: per block, three uint32 (where it starts in dict, rows of the words before it, where its first
+//    word's postings start), then the same three for the end, then the number of words;
+//  - postings: each word's rows, ascending, varint-coded: the first row, then gaps.
+// A prefix is found by a binary search of the blocks' first words and a scan of one block (two of them
+// for a range); a prefix's total of postings by the blocks' counts and the words of two partial blocks.
 // A keyword's words each match the union of the rows of their range; the keyword matches the intersection.
 // The smallest union comes first: when it is small (≤ rows / LIST_SHARE) the matches become a sorted row list
 // (a candidate source for the planner; a bitset made only if a walk asks), else only a bitset (dense matches:
 // the walk of the sort order finds a page early).
 
 export interface KeywordArrays {
-  readonly terms: Uint8Array;
-  readonly termStarts: Uint32Array;
-  readonly postingStarts: Uint32Array;
-  readonly docs: Uint32Array;
+  readonly dict: Uint8Array;
+  readonly blocks: Uint32Array;
   readonly postings: Uint8Array;
 }
 
@@ -22,17 +25,25 @@ export interface KeywordIndex extends KeywordArrays {
   readonly heavy: ReadonlyMap<string, Int32Array>;
 }
 
-/** File names in a region folder. */
+/** File names in a region folder (format 7). */
 export const KEYWORD_FILES = {
+  dict: 'kw-dict.bin',
+  blocks: 'kw-blocks.u32',
+  postings: 'kw-postings.bin',
+} as const;
+/** The files of format 6, front-coded when such an index is read (upgradeKeywordFiles). */
+export const KEYWORD_FILES_6 = {
   terms: 'kw-terms.utf8',
   termStarts: 'kw-term-starts.u32',
   postingStarts: 'kw-posting-starts.u32',
   docs: 'kw-docs.u32',
-  postings: 'kw-postings.bin',
 } as const;
 /** The heavy prefixes (heavyPrefixes), written by the build so loading reads them: the prefixes, one a line,
  *  and their bitsets, (rows >>> 5) + 1 words each, in that order. */
 export const KEYWORD_HEAVY_FILES = { prefixes: 'kw-heavy.txt', bits: 'kw-heavy.u32' } as const;
+
+/** Words per block of the dictionary. */
+export const DICT_BLOCK = 16;
 
 /** The bitsets of `prefixes` laid end to end in `bits`, as heavyPrefixes returns them. */
 export function heavyFromFiles(prefixes: string, bits: Uint32Array, rows: number): Map<string, Int32Array> {
@@ -48,39 +59,171 @@ export function heavyFromFiles(prefixes: string, bits: Uint32Array, rows: number
 /** A union larger than rows / LIST_SHARE stays a bitset. */
 const LIST_SHARE = 8;
 
-/** First word t in [lo, hi) whose bytes compare to `q` above `bias` (bias -1: the first word ≥ q; bias 0: the
- *  first word > q that does not start with q). */
-function search(a: KeywordArrays, q: Uint8Array, bias: number, lo: number, hi: number): number {
-  const { terms, termStarts } = a;
+/** Number of words of the dictionary. */
+export function wordCount(a: KeywordArrays): number {
+  return a.blocks[a.blocks.length - 1]!;
+}
+
+/**
+ * A position in the dictionary, stepped word by word: the word's number, its bytes (in `word[0..length)`,
+ * when `withBytes`), rows and postings. One per thread (reused; words are short, the buffer grows if not).
+ */
+class Cursor {
+  t = 0;
+  /** Where the next word's entry starts in dict. */
+  private at = 0;
+  word = new Uint8Array(64);
+  length = 0;
+  /** Rows of the words before this one; this word's rows; where its postings start, and their bytes. */
+  docsBefore = 0;
+  docs = 0;
+  postStart = 0;
+  postBytes = 0;
+  private dict: Uint8Array = new Uint8Array(0);
+
+  private varint(): number {
+    const d = this.dict;
+    let b = d[this.at++]!;
+    let v = b & 0x7f;
+    for (let s = 7; b >= 0x80; s += 7) {
+      b = d[this.at++]!;
+      v += (b & 0x7f) * 2 ** s;
+    }
+    return v;
+  }
+
+  /** Places the cursor on the first word of block `block` (not read yet: next() reads it). */
+  seekBlock(a: KeywordArrays, block: number): void {
+    this.dict = a.dict;
+    this.at = a.blocks[3 * block]!;
+    this.t = block * DICT_BLOCK - 1;
+    this.docsBefore = a.blocks[3 * block + 1]!;
+    this.docs = 0;
+    this.postStart = a.blocks[3 * block + 2]!;
+    this.postBytes = 0;
+  }
+
+  /** Reads the next word (its bytes only when `withBytes`: else `word` is stale). */
+  next(withBytes: boolean): void {
+    this.t++;
+    this.docsBefore += this.docs;
+    this.postStart += this.postBytes;
+    if (this.t % DICT_BLOCK === 0) {
+      const n = this.varint();
+      if (withBytes) this.copy(0, n);
+      this.at += n;
+      this.length = n;
+    } else {
+      const shared = this.varint();
+      const rest = this.varint();
+      if (withBytes) this.copy(shared, rest);
+      this.at += rest;
+      this.length = shared + rest;
+    }
+    this.docs = this.varint();
+    this.postBytes = this.varint();
+  }
+
+  private copy(to: number, n: number): void {
+    if (this.word.length < to + n) {
+      const grown = new Uint8Array(Math.max(2 * this.word.length, to + n));
+      grown.set(this.word.subarray(0, to));
+      this.word = grown;
+    }
+    this.word.set(this.dict.subarray(this.at, this.at + n), to);
+  }
+
+  /** Moves to word t (reading the words of its block before it). */
+  seek(a: KeywordArrays, t: number): void {
+    this.seekBlock(a, Math.floor(t / DICT_BLOCK));
+    while (this.t < t) this.next(false);
+  }
+}
+const CURSOR = new Cursor();
+
+/** Calls `each` with every word of the dictionary in order: its bytes (a view, reused), its number of rows,
+ *  and where its postings start and end. */
+export function forEachWord(
+  a: KeywordArrays,
+  each: (word: Uint8Array, rows: number, postingStart: number, postingEnd: number) => void,
+): void {
+  const c = new Cursor();
+  const words = wordCount(a);
+  if (words > 0) c.seekBlock(a, 0);
+  for (let t = 0; t < words; t++) {
+    c.next(true);
+    each(c.word.subarray(0, c.length), c.docs, c.postStart, c.postStart + c.postBytes);
+  }
+}
+
+/** Sign of (word bytes vs q), 0 when the word starts with q (a shorter word equal on its bytes: -1). */
+function compare(word: Uint8Array, from: number, length: number, q: Uint8Array): number {
+  const n = Math.min(length, q.length);
+  for (let i = 0; i < n; i++) {
+    const c = word[from + i]! - q[i]!;
+    if (c !== 0) return c;
+  }
+  return length < q.length ? -1 : 0;
+}
+
+/** First word t whose bytes compare to `q` above `bias` (bias -1: the first word ≥ q; bias 0: the first word
+ *  > q that does not start with q): the blocks' first words by binary search, then one block. */
+function search(a: KeywordArrays, q: Uint8Array, bias: number): number {
+  const { dict, blocks } = a;
+  const words = wordCount(a);
+  const count = Math.ceil(words / DICT_BLOCK);
+  // First block whose first word is above: the word sought is in the block before, or is that one.
+  let lo = 0;
+  let hi = count;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const from = termStarts[mid]!;
-    const length = termStarts[mid + 1]! - from;
-    const n = Math.min(length, q.length);
-    let c = 0;
-    for (let i = 0; i < n && c === 0; i++) c = terms[from + i]! - q[i]!;
-    // Equal on the common bytes: a shorter word sorts before q, a longer one starts with q (0).
-    if (c === 0 && length < q.length) c = -1;
-    if (c > bias) hi = mid;
+    let at = blocks[3 * mid]!;
+    let length = 0;
+    for (let s = 0, b = 0x80; b >= 0x80; s += 7) {
+      b = dict[at++]!;
+      length += (b & 0x7f) * 2 ** s;
+    }
+    if (compare(dict, at, length, q) > bias) hi = mid;
     else lo = mid + 1;
   }
-  return lo;
+  if (lo === 0) return 0;
+  const c = CURSOR;
+  c.seekBlock(a, lo - 1);
+  const end = Math.min(words, lo * DICT_BLOCK);
+  for (c.next(true); c.t < end; c.next(true)) {
+    if (compare(c.word, 0, c.length, q) > bias) return c.t;
+    if (c.t + 1 === end) break;
+  }
+  return end;
 }
 
 /** The words of the region starting with `word`: [lo, hi). */
 export function prefixRange(a: KeywordArrays, word: string): [number, number] {
   const q = Buffer.from(word);
-  const words = a.termStarts.length - 1;
-  const lo = search(a, q, -1, 0, words);
-  return [lo, search(a, q, 0, lo, words)];
+  const lo = search(a, q, -1);
+  return [lo, Math.max(lo, search(a, q, 0))];
+}
+
+/** Postings (rows, counted once per word) of the words before word t. */
+function docsBefore(a: KeywordArrays, t: number): number {
+  if (t >= wordCount(a)) return a.blocks[a.blocks.length - 3]!;
+  CURSOR.seek(a, t);
+  return CURSOR.docsBefore;
+}
+
+/** Postings of words [lo, hi). */
+export function rangeDocs(a: KeywordArrays, lo: number, hi: number): number {
+  return hi <= lo ? 0 : docsBefore(a, hi) - docsBefore(a, lo);
 }
 
 /** Marks the rows of words [lo, hi) in `bits`. */
 function markUnion(a: KeywordArrays, lo: number, hi: number, bits: Int32Array): void {
   const post = a.postings;
-  for (let t = lo; t < hi; t++) {
-    let p = a.postingStarts[t]!;
-    const end = a.postingStarts[t + 1]!;
+  const c = CURSOR;
+  c.seek(a, lo);
+  for (;;) {
+    let p = c.postStart;
+    const end = p + c.postBytes;
     let row = 0;
     while (p < end) {
       let b = post[p++]!;
@@ -92,14 +235,17 @@ function markUnion(a: KeywordArrays, lo: number, hi: number, bits: Int32Array): 
       row += v;
       bits[row >>> 5]! |= 1 << (row & 31);
     }
+    if (c.t + 1 >= hi) return;
+    c.next(false);
   }
 }
 
 /** Decodes the rows of word t into `out`; returns how many. */
 function decode(a: KeywordArrays, t: number, out: Uint32Array): number {
   const post = a.postings;
-  let p = a.postingStarts[t]!;
-  const end = a.postingStarts[t + 1]!;
+  CURSOR.seek(a, t);
+  let p = CURSOR.postStart;
+  const end = p + CURSOR.postBytes;
   let row = 0;
   let n = 0;
   while (p < end) {
@@ -115,53 +261,117 @@ function decode(a: KeywordArrays, t: number, out: Uint32Array): number {
   return n;
 }
 
+function pushVarint(out: number[], value: number): void {
+  while (value >= 0x80) {
+    out.push((value % 0x80) | 0x80);
+    value = Math.floor(value / 0x80);
+  }
+  out.push(value);
+}
+
+/** The dictionary and blocks of format 7 from the arrays of format 6 (words concatenated, and per word its
+ *  start, its postings' start and the cumulative rows): the build's last step, and a format-6 index's upgrade. */
+export function frontCode(
+  terms: Uint8Array,
+  termStarts: Uint32Array,
+  postingStarts: Uint32Array,
+  docs: Uint32Array,
+  postings: Uint8Array,
+): KeywordArrays {
+  const words = termStarts.length - 1;
+  const count = Math.ceil(words / DICT_BLOCK);
+  const blocks = new Uint32Array(3 * (count + 1) + 1);
+  let bytes: number[] = [];
+  const chunks: Uint8Array[] = [];
+  let dictLength = 0;
+  for (let t = 0; t < words; t++) {
+    const from = termStarts[t]!;
+    const length = termStarts[t + 1]! - from;
+    if (t % DICT_BLOCK === 0) {
+      const b = t / DICT_BLOCK;
+      chunks.push(Uint8Array.from(bytes));
+      dictLength += bytes.length;
+      bytes = [];
+      blocks[3 * b] = dictLength;
+      blocks[3 * b + 1] = docs[t]!;
+      blocks[3 * b + 2] = postingStarts[t]!;
+      pushVarint(bytes, length);
+      for (let i = 0; i < length; i++) bytes.push(terms[from + i]!);
+    } else {
+      const prev = termStarts[t - 1]!;
+      const limit = Math.min(length, from - prev);
+      let shared = 0;
+      while (shared < limit && terms[prev + shared] === terms[from + shared]) shared++;
+      pushVarint(bytes, shared);
+      pushVarint(bytes, length - shared);
+      for (let i = shared; i < length; i++) bytes.push(terms[from + i]!);
+    }
+    pushVarint(bytes, docs[t + 1]! - docs[t]!);
+    pushVarint(bytes, postingStarts[t + 1]! - postingStarts[t]!);
+  }
+  chunks.push(Uint8Array.from(bytes));
+  dictLength += bytes.length;
+  blocks[3 * count] = dictLength;
+  blocks[3 * count + 1] = docs[words]!;
+  blocks[3 * count + 2] = postingStarts[words]!;
+  blocks[3 * count + 3] = words;
+  const dict = new Uint8Array(dictLength);
+  let at = 0;
+  for (const c of chunks) {
+    dict.set(c, at);
+    at += c.length;
+  }
+  return { dict, blocks, postings };
+}
+
 /** Byte length of the UTF-8 sequence starting with `lead`. */
 const charBytes = (lead: number) => (lead < 0xc0 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4);
 
 /**
  * Bitsets of the region's heavy prefixes: the prefixes of one or two characters whose words hold more than
- * rows / LIST_SHARE postings (`a`, `ma`, …), keyed by the prefix. Made once at load (one pass over the
- * dictionary, the heavy ranges' postings decoded once), so a keyword word among them costs no decoding: the
- * worst case of a keyword is bounded by the lighter prefixes. At most a few dozen, rows / 8 bytes each.
+ * rows / LIST_SHARE postings (`a`, `ma`, …), keyed by the prefix. Made once, by the build (or at load for
+ * keyword files without them: one pass over the dictionary, the heavy ranges' postings decoded once), so a
+ * keyword word among them costs no decoding: the worst case of a keyword is bounded by the lighter prefixes.
+ * At most a few dozen, rows / 8 bytes each.
  */
 export function heavyPrefixes(a: KeywordArrays, rows: number): Map<string, Int32Array> {
   const out = new Map<string, Int32Array>();
-  const { terms, termStarts, docs } = a;
-  const words = termStarts.length - 1;
+  const words = wordCount(a);
   const threshold = rows / LIST_SHARE;
+  const c = new Cursor();
   for (const chars of [1, 2]) {
-    // Prefix length in bytes of word t (its first `chars` characters), or -1 when it is shorter.
-    const prefixBytes = (t: number): number => {
-      let at = termStarts[t]!;
-      const end = termStarts[t + 1]!;
-      for (let c = 0; c < chars; c++) {
-        if (at >= end) return -1;
-        at += charBytes(terms[at]!);
-      }
-      return at - termStarts[t]!;
-    };
-    for (let t = 0; t < words;) {
-      const length = prefixBytes(t);
-      if (length < 0) {
-        t++;
-        continue;
-      }
-      const from = termStarts[t]!;
-      let end = t + 1;
-      for (; end < words; end++) {
-        const at = termStarts[end]!;
-        if (termStarts[end + 1]! - at < length) break;
-        let same = true;
-        for (let i = 0; i < length && same; i++) same = terms[at + i] === terms[from + i];
-        if (!same) break;
-      }
-      if (docs[end]! - docs[t]! > threshold) {
+    // The current run of words sharing their first `chars` characters: its prefix, first word and rows.
+    let prefix = new Uint8Array(0);
+    let first = -1;
+    let docs = 0;
+    const close = (end: number) => {
+      if (first >= 0 && docs > threshold) {
         const bits = new Int32Array((rows >>> 5) + 1);
-        markUnion(a, t, end, bits);
-        out.set(Buffer.from(terms.subarray(from, from + length)).toString('utf8'), bits);
+        markUnion(a, first, end, bits);
+        out.set(Buffer.from(prefix).toString('utf8'), bits);
       }
-      t = end;
+      first = -1;
+    };
+    if (words > 0) c.seekBlock(a, 0);
+    for (let t = 0; t < words; t++) {
+      c.next(true);
+      // Prefix length in bytes of this word (its first `chars` characters), or -1 when it is shorter.
+      let length = 0;
+      for (let k = 0; k < chars && length >= 0; k++)
+        length = length >= c.length ? -1 : length + charBytes(c.word[length]!);
+      if (length > c.length) length = -1;
+      const same = first >= 0 && length === prefix.length && prefix.every((b, i) => b === c.word[i]);
+      if (!same) {
+        close(t);
+        if (length >= 0) {
+          prefix = c.word.slice(0, length);
+          first = t;
+          docs = 0;
+        }
+      }
+      if (first >= 0) docs += c.docs;
     }
+    close(words);
   }
   return out;
 }
@@ -232,7 +442,7 @@ export class KeywordMatch {
     for (const w of words) {
       const [lo, hi] = prefixRange(a, w);
       if (lo === hi) return false;
-      ranges.push([lo, hi, a.docs[hi]! - a.docs[lo]!, heavy.get(w)]);
+      ranges.push([lo, hi, rangeDocs(a, lo, hi), heavy.get(w)]);
     }
     ranges.sort((x, y) => x[2] - y[2]);
     const [lo, hi, postings, heavyFirst] = ranges[0]!;

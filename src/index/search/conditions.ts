@@ -5,8 +5,8 @@ import { FILTERED_FIELDS, type CodedField } from '../layout.ts';
 import {
   ATTR_SALES_LIVE,
   ATTR_SALES_VIDEO,
-  ATTR_SHOWCASE_0,
   ATTR_SHOWCASE_1,
+  layoutFlags,
   type AttributeArray,
 } from '../attributes.ts';
 import { RANK_BUCKETS, RANK_CHECK, RANK_FAIL, RANK_ORDERS, rankClasses } from '../ranks.ts';
@@ -379,13 +379,7 @@ export function setConditions(
   const sources: Source[] = [];
   const ranges: RangeCondition[] = [];
   for (const field of FILTERED_FIELDS) {
-    // has_contact_email is the range [v, v] of its 0/1 column.
-    const r: Range | undefined =
-      field === 'has_contact_email'
-        ? q.hasContactEmail === undefined
-          ? undefined
-          : { min: q.hasContactEmail, max: q.hasContactEmail }
-        : q.ranges[field as RangeField];
+    const r: Range | undefined = q.ranges[field as RangeField];
     if (!r || (r.min === undefined && r.max === undefined)) continue;
     if (Number.isNaN(r.min)) return null;
     const min = r.min ?? -Infinity;
@@ -503,16 +497,32 @@ export function setConditions(
   } else if (q.showCaseFlag === 1) {
     if (flagSource(FLAG_GROUP.showcase, ATTR_SHOWCASE_1) === 0) return null;
   } else if (q.showCaseFlag === 0) {
-    // No posting list for show_case_flag = 0; its count is the rest of the region (flags are 0 or 1).
+    // No posting list for show_case_flag = 0; its count is the rest of the region (flags are 0 or 1). Its own
+    // bit, or (the flag only ever 0 or 1) the show_case_flag = 1 bit clear.
     const zero = total - (flags.starts[FLAG_GROUP.showcase + 1]! - flags.starts[FLAG_GROUP.showcase]!);
-    m.addPacked(ATTR_SHOWCASE_0, ATTR_SHOWCASE_0);
+    const bit = layoutFlags(layout).showCaseZero;
+    if (bit !== 0) m.addPacked(bit, bit);
+    else m.addPacked(ATTR_SHOWCASE_1, 0);
     counted++;
     countedDensity *= zero / total;
     packedDensity *= zero / total;
   } else if (q.showCaseFlag !== undefined) {
+    // The column is loaded only when the flag has values other than 0 and 1: else no row has this one.
+    const column = region.columns.get('show_case_flag');
+    if (!column) return null;
     m.hasShowCase = true;
     m.showCaseWanted = q.showCaseFlag;
-    m.showCaseColumn = region.columns.get('show_case_flag')!;
+    m.showCaseColumn = column;
+  }
+  if (q.hasContactEmail !== undefined) {
+    // A packed bit (format 7), counted per region when read.
+    const bit = layoutFlags(layout).contactEmail;
+    const n = q.hasContactEmail === 1 ? region.contactEmails : total - region.contactEmails;
+    if (n === 0) return null;
+    m.addPacked(bit, q.hasContactEmail === 1 ? bit : 0);
+    counted++;
+    countedDensity *= n / total;
+    packedDensity *= n / total;
   }
 
   if (q.productCategoryIds && q.productCategoryIds.length > 0) {

@@ -1,6 +1,7 @@
 // Hydration: the page's rows as the JSON array the API splices into its envelope, copied from rows.json.
 import { isAscii } from 'node:buffer';
 import { readSync } from 'node:fs';
+import { rowOffset } from '../offsets.ts';
 import type { RegionIndex } from './region.ts';
 import type { SearchScratch } from './scratch.ts';
 /** The page's rows as a JSON array, read from rows.json with one positioned read per row. `productIds`: the
@@ -15,7 +16,7 @@ export function hydrate(
   let length = 2 + n - 1;
   for (let i = 0; i < n; i++) {
     const row = s.page[i]!;
-    length += region.jsonOffsets[row + 1]! - region.jsonOffsets[row]!;
+    length += rowOffset(region.jsonOffsets, row + 1) - rowOffset(region.jsonOffsets, row);
   }
   if (s.json.length < length) s.json = Buffer.alloc(Math.max(length, s.json.length * 2));
   const buf = s.json;
@@ -24,8 +25,8 @@ export function hydrate(
   for (let i = 0; i < n; i++) {
     if (i > 0) buf[at++] = 0x2c; // ,
     const row = s.page[i]!;
-    const start = region.jsonOffsets[row]!;
-    const bytes = region.jsonOffsets[row + 1]! - start;
+    const start = rowOffset(region.jsonOffsets, row);
+    const bytes = rowOffset(region.jsonOffsets, row + 1) - start;
     let done = 0;
     while (done < bytes) {
       const read = readSync(region.jsonFd, buf, at + done, bytes - done, start + done);
@@ -66,8 +67,8 @@ function hydrateWithFigures(
   const items: string[] = [];
   for (let i = 0; i < n; i++) {
     const row = s.page[i]!;
-    const start = region.jsonOffsets[row]!;
-    const bytes = region.jsonOffsets[row + 1]! - start;
+    const start = rowOffset(region.jsonOffsets, row);
+    const bytes = rowOffset(region.jsonOffsets, row + 1) - start;
     const buf = Buffer.allocUnsafe(bytes);
     let done = 0;
     while (done < bytes) {

@@ -4,8 +4,9 @@ import type { AttributeLayout, CodedField, PostingGroup } from '../layout.ts';
 import type { AttributeArray } from '../attributes.ts';
 import type { LookupKey, LookupTable } from '../lookup.ts';
 import type { KeywordIndex } from '../keyword/index.ts';
+import type { RowOffsets } from '../offsets.ts';
 
-export type NumericColumn = Int32Array | Float64Array;
+export type NumericColumn = Int16Array | Int32Array | Float64Array;
 export type CodeColumn = Uint8Array | Uint16Array | Uint32Array;
 
 export interface PostingLists {
@@ -21,11 +22,12 @@ export interface RegionIndex {
   readonly columns: ReadonlyMap<string, NumericColumn>;
   /** Row numbers ordered by (value ascending, row ascending), per field. */
   readonly orders: ReadonlyMap<string, Uint32Array>;
+  /** Codes of the coded fields the packed attributes do not hold (a packed field's: empty, not loaded). */
   readonly codes: Readonly<Record<CodedField, CodeColumn>>;
   readonly postings: Readonly<Record<PostingGroup, PostingLists>>;
   readonly productCategoryMask: Uint32Array;
-  /** Byte offsets of each row's JSON in rows.json (rows + 1 entries). */
-  readonly jsonOffsets: Float64Array;
+  /** Byte offsets of each row's JSON in rows.json (rows + 1 entries; offsets.ts). */
+  readonly jsonOffsets: RowOffsets;
   /** Open file descriptor of rows.json. */
   readonly jsonFd: number;
   /** Packed equality attributes (attributes.ts) in row order, and per sort field in that order's sequence. */
@@ -40,6 +42,8 @@ export interface RegionIndex {
   readonly productBits: Uint8Array;
   /** Rows per gender code. */
   readonly genderCounts: readonly number[];
+  /** Rows with has_contact_email = 1 (the packed attributes' bit). */
+  readonly contactEmails: number;
   /** Lookup tables of the detail endpoint, per key (lookup.ts). */
   readonly lookups: Readonly<Record<LookupKey, LookupTable>>;
   /** rows.json items lack format 6's figures (an upgraded format-5 index): hydration adds them. */

@@ -4,6 +4,25 @@ import { SORT_FIELDS, type InfluencerQuery } from '../query.ts';
 import { ALL_PASS, BLOCK, countBlock, pairWords, quadWords } from './scan.ts';
 import { runEnd, runStart, type NumericColumn, type RegionIndex } from './region.ts';
 import type { SearchScratch } from './scratch.ts';
+import type { AttributeArray } from '../attributes.ts';
+
+/** Matches among positions [from, to) of an order without an attribute copy in its sequence, packed
+ *  conditions alone: each row's attributes read by row, counted without branches. */
+function countByRow(
+  rowAttrs: AttributeArray,
+  order: Uint32Array,
+  pm: number,
+  pw: number,
+  from: number,
+  to: number,
+): number {
+  let n = 0;
+  for (let p = from; p < to; p++) {
+    const x = (rowAttrs[order[p]!]! & pm) ^ pw;
+    n += 1 ^ ((x | -x) >>> 31);
+  }
+  return n;
+}
 
 /**
  * Walks the sort order over positions [lo, hi), testing rows with the matcher (or the bitset of gathered
@@ -33,8 +52,11 @@ export function walk(
   else m.bindOrder(region.ranks.get(sortField), region.productBytes.get(sortField));
   const bits = scratch.bits;
   const rowAttrs = region.rowAttributes;
-  // The packed attributes in the walked order's sequence (user_id order: row order).
-  const attrs = q.sortField === 0 ? rowAttrs : region.orderAttributes.get(SORT_FIELDS[q.sortField])!;
+  // The packed attributes in the walked order's sequence (user_id order: row order). The commerce sorts have no
+  // copy of their own (memory): their rows' attributes are read by row, and no block is counted at once.
+  const sequence = q.sortField === 0 ? rowAttrs : region.orderAttributes.get(SORT_FIELDS[q.sortField]);
+  const attrs = sequence ?? rowAttrs;
+  const byRow = sequence === undefined;
   let skip = offset;
   let n = 0;
   let visited = 0;
@@ -45,6 +67,7 @@ export function walk(
     m.filterCount === 0 &&
     (m.conditions === m.packedConditions ||
       (order !== null &&
+        !byRow &&
         m.rangeCount <= 2 &&
         m.conditions === m.packedConditions + m.rangeCount + (m.productBytes !== null ? 1 : 0) &&
         m.rangesBound));
@@ -107,7 +130,9 @@ export function walk(
       for (;;) {
         // Whole blocks before the page's first match: counted, not tested one by one.
         if (skip > 0 && p + BLOCK <= end) {
-          const c = countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, p, p + BLOCK);
+          const c = byRow
+            ? countByRow(rowAttrs, order!, pm, pw, p, p + BLOCK)
+            : countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, p, p + BLOCK);
           if (c <= skip) {
             skip -= c;
             p += BLOCK;
@@ -116,7 +141,7 @@ export function walk(
         }
         const stop = skip > 0 ? Math.min(end, p + BLOCK) : end;
         for (; p < stop; p++) {
-          if (!m.passesAt(attrs[p]!, p, order[p]!)) continue;
+          if (!m.passesAt(attrs[byRow ? order[p]! : p]!, p, order[p]!)) continue;
           if (skip > 0) {
             skip--;
             continue;
@@ -131,7 +156,10 @@ export function walk(
     for (let p = lo; p < hi; p++) {
       const row = order[p]!;
       if (++visited + m.tested * testWeight > budget) return -1;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[p]!, p, row)) continue;
+      if (
+        useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : p]!, p, row)
+      )
+        continue;
       if (skip > 0) {
         skip--;
         continue;
@@ -162,7 +190,9 @@ export function walk(
     counting: for (;;) {
       // Whole blocks above the page's first match: counted, not tested one by one.
       if (p + 1 - BLOCK >= last) {
-        const c = countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, p + 1 - BLOCK, p + 1);
+        const c = byRow
+          ? countByRow(rowAttrs, order!, pm, pw, p + 1 - BLOCK, p + 1)
+          : countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, p + 1 - BLOCK, p + 1);
         if (above + c <= offset) {
           above += c;
           p -= BLOCK;
@@ -171,7 +201,7 @@ export function walk(
       }
       const stop = Math.max(last, p + 1 - BLOCK);
       for (; p >= stop; p--) {
-        if (!m.passesAt(attrs[p]!, p, order[p]!)) continue;
+        if (!m.passesAt(attrs[byRow ? order[p]! : p]!, p, order[p]!)) continue;
         if (above === offset) break counting;
         above++;
       }
@@ -182,7 +212,10 @@ export function walk(
     for (; p >= lo; p--) {
       if (++visited + m.tested * testWeight > budget) return -1;
       const row = order[p]!;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[p]!, p, row)) continue;
+      if (
+        useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : p]!, p, row)
+      )
+        continue;
       if (above === offset) break;
       above++;
     }
@@ -191,11 +224,17 @@ export function walk(
   const s = runStart(values, order, lo, p + 1, v0);
   const e = runEnd(values, order, p, hi, v0);
   // Matches in the run above p were counted but come after the run's lower rows: take them back.
-  if (pure) above -= countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, p + 1, e);
+  if (pure)
+    above -= byRow
+      ? countByRow(rowAttrs, order!, pm, pw, p + 1, e)
+      : countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, p + 1, e);
   else
     for (let q = p + 1; q < e; q++) {
       const row = order[q]!;
-      if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+      if (
+        useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : q]!, q, row)
+      )
+        continue;
       above--;
     }
   // 2. From the start of that run, in ascending row order.
@@ -204,14 +243,17 @@ export function walk(
   // A long run of equal values (e.g. zero products): whole blocks before the page counted at once.
   if (pure)
     while (skip > 0 && from + BLOCK <= e) {
-      const c = countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, from, from + BLOCK);
+      const c = byRow
+        ? countByRow(rowAttrs, order!, pm, pw, from, from + BLOCK)
+        : countBlock(m, order, attrs, quads, pairs, pm, pw, b0, c0, b1, c1, from, from + BLOCK);
       if (c > skip) break;
       skip -= c;
       from += BLOCK;
     }
   for (let q = from; q < e; q++) {
     const row = order[q]!;
-    if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+    if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : q]!, q, row))
+      continue;
     if (skip > 0) {
       skip--;
       continue;
@@ -236,7 +278,8 @@ export function walk(
   let ascending = -1; // group stored in ascending order (a long run), if any
   for (let q = s - 1; q >= lo; q--) {
     const row = order[q]!;
-    if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[q]!, q, row)) continue;
+    if (useBits ? (bits[row >>> 5]! & (1 << (row & 31))) === 0 : !m.passesAt(attrs[byRow ? row : q]!, q, row))
+      continue;
     const v = values[row]!;
     if (v !== groupValue) {
       if (k >= need) break;
@@ -248,7 +291,11 @@ export function walk(
       const start = runStart(values, order, lo, q + 1, v);
       for (let r = start; k - groupStart < need - groupStart; r++) {
         const row2 = order[r]!;
-        if (useBits ? (bits[row2 >>> 5]! & (1 << (row2 & 31))) === 0 : !m.passesAt(attrs[r]!, r, row2))
+        if (
+          useBits
+            ? (bits[row2 >>> 5]! & (1 << (row2 & 31))) === 0
+            : !m.passesAt(attrs[byRow ? row2 : r]!, r, row2)
+        )
           continue;
         rows[k] = row2;
         vals[k++] = v;
