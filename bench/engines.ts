@@ -428,6 +428,32 @@ async function measureSize(size: number, outDir: string, others: readonly string
     });
   }
   const detail = timeDetail(index);
+  // Kolscope's own figures, written before the other engines run: at 10M, loading and querying them takes
+  // tens of minutes on this machine, and a run cut short still leaves these.
+  const early = join(outDir, `engines-${sizeLabel(size)}.kolscope.json`);
+  await writeFile(
+    early,
+    JSON.stringify(
+      {
+        size,
+        index: { loadMs, residentBytes: index.residentBytes, bytesPerInfluencer },
+        loadAverage: { kolscope: loadBefore, now: loadavg()[0]! },
+        mixes: Object.fromEntries(
+          [...kolscopeTimes].map(([name, t]) => [
+            name,
+            { wall: stats(t.map((x) => x.ms)), cpu: stats(t.map((x) => x.cpuMs)) },
+          ]),
+        ),
+        totals,
+        detail,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  progress.log(
+    `engines: Kolscope figures in ${early}; detail CPU p99 ${detail.map((d) => `${d.kind} ${fmt(d.stats.p99)} ms`).join(', ')}`,
+  );
 
   const engines: Engine[] = [];
   const notes: string[] = [];

@@ -1,10 +1,12 @@
 // History benchmark: GET /v1/tiktok/influencer/trend's work in process (check + answer: binary search over
 // keys.bin, one positioned read of the block, decode, JSON), for random influencers and random 180-day and
-// default 30-day ranges of a synthetic snapshot with 365 days of history; DuckDB on the same rows (a table
-// sorted by user_id, day) for comparison, up to HISTORY_DUCKDB_MAX influencers (default 200k: DuckDB's appender takes ~4 min per
-// 20M rows here).
+// default 30-day ranges of a synthetic snapshot with 365 days of history (HISTORY_BENCH_DAYS); DuckDB on the
+// same rows (a table sorted by user_id, day) for comparison, up to HISTORY_DUCKDB_MAX influencers (default 200k:
+// DuckDB's appender takes ~4 min per 20M rows here). The snapshot is the engines benchmark's of the same size
+// with a history added (hard links) when that one exists, so `--only engines,history --sizes 10m` builds the
+// rows and the index once.
 //   npm run bench -- --only history --sizes 1m
-import { existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import type { AppContext } from '../src/api/context.ts';
 import { loadServingIndex } from '../src/index/index.ts';
 import { HistoryReader } from '../src/index/history.ts';
 import { stderrProgress } from '../src/progress.ts';
-import { writeSyntheticSnapshot } from '../src/service/index.ts';
+import { writeSyntheticHistorySnapshot, writeSyntheticSnapshot } from '../src/service/index.ts';
 import {
   dayNumber,
   dayString,
@@ -31,6 +33,12 @@ const BENCH_DATA = fileURLToPath(new URL('./data/', import.meta.url));
 const QUERIES = 5000;
 const DUCKDB_QUERIES = 300;
 const DUCKDB_MAX = Number(process.env.HISTORY_DUCKDB_MAX || 200_000);
+/** Seed of the sampled influencers and ranges: another seed finds blocks an earlier run left in the page cache cold. */
+const SAMPLE_SEED = Number(process.env.HISTORY_BENCH_SEED || 20261130);
+/** Days of synthetic history (the trend's 180-day ranges need at least 180). */
+const HISTORY_DAYS = Number(process.env.HISTORY_BENCH_DAYS || 365);
+if (!Number.isSafeInteger(HISTORY_DAYS) || HISTORY_DAYS < 180)
+  throw new Error(`HISTORY_BENCH_DAYS must be an integer ≥ 180, got ${process.env.HISTORY_BENCH_DAYS}`);
 const progress = stderrProgress(5000);
 const sizeLabel = (n: number) =>
   n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1000 === 0 ? `${n / 1000}k` : `${n}`;
@@ -60,24 +68,53 @@ function random(seed: number): () => number {
   };
 }
 
-async function dataset(size: number): Promise<string> {
+/**
+ * The history benchmark's snapshot: the engines benchmark's snapshot of the same size (same generator and seed)
+ * with HISTORY_BENCH_DAYS days of history added by hard links when that snapshot exists (at 10M, rebuilding
+ * its rows and index would take as long again), else a new synthetic snapshot with history.
+ */
+async function dataset(size: number): Promise<{ dir: string; builtSeconds: number | null }> {
   const dataDir = join(BENCH_DATA, `history-${sizeLabel(size)}`);
   const existing = await activeSnapshot(dataDir).catch(() => null);
   if (
     existing &&
     existing.manifest.rows === size &&
-    existsSync(join(existing.dir, HISTORY_DIR, HISTORY_META_FILE))
+    existsSync(join(existing.dir, HISTORY_DIR, HISTORY_META_FILE)) &&
+    historyDaysOf(existing.dir) === HISTORY_DAYS
   )
-    return existing.dir;
+    return { dir: existing.dir, builtSeconds: null };
   await rm(dataDir, { recursive: true, force: true });
-  progress.log(`history: creating the ${sizeLabel(size)} synthetic snapshot with 365 days of history`);
   const started = performance.now();
-  const info = await writeSyntheticSnapshot(
-    { dataDir, influencers: size, seed: 1, activate: true, historyDays: 365 },
-    progress,
-  );
-  progress.log(`history: snapshot written in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  return info.dir;
+  const engines = await activeSnapshot(join(BENCH_DATA, `engines-${sizeLabel(size)}`)).catch(() => null);
+  let info;
+  if (engines && engines.manifest.rows === size && engines.manifest.source?.seed === 1) {
+    progress.log(
+      `history: adding ${HISTORY_DAYS} days of history to the engines snapshot ${engines.dir} (hard links)`,
+    );
+    info = await writeSyntheticHistorySnapshot(
+      { from: engines, dataDir, historyDays: HISTORY_DAYS, activate: true },
+      progress,
+    );
+  } else {
+    progress.log(
+      `history: creating the ${sizeLabel(size)} synthetic snapshot with ${HISTORY_DAYS} days of history`,
+    );
+    info = await writeSyntheticSnapshot(
+      { dataDir, influencers: size, seed: 1, activate: true, historyDays: HISTORY_DAYS },
+      progress,
+    );
+  }
+  const builtSeconds = (performance.now() - started) / 1000;
+  progress.log(`history: snapshot written in ${builtSeconds.toFixed(0)} s`);
+  return { dir: info.dir, builtSeconds };
+}
+
+/** Days retained by a snapshot's history (from its meta.json). */
+function historyDaysOf(snapshotDir: string): number {
+  const meta = JSON.parse(
+    readFileSync(join(snapshotDir, HISTORY_DIR, HISTORY_META_FILE), 'utf8'),
+  ) as HistoryMeta;
+  return dayNumber(meta.lastDay) - dayNumber(meta.firstDay) + 1;
 }
 
 /** `count` user ids drawn from keys.bin (positioned reads of random entries). */
@@ -135,10 +172,10 @@ async function duckdbTable(snapshotDir: string, dbPath: string, meta: HistoryMet
 export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }): Promise<void> {
   await mkdir(outDir, { recursive: true });
   for (const size of sizes) {
-    const dir = await dataset(size);
+    const { dir, builtSeconds } = await dataset(size);
     const meta = JSON.parse(await readFile(join(dir, HISTORY_DIR, HISTORY_META_FILE), 'utf8')) as HistoryMeta;
     const index = await loadServingIndex(dir);
-    const next = random(20261130);
+    const next = random(SAMPLE_SEED);
     const ids = sampleIds(dir, meta.influencers, QUERIES, next);
     const first = dayNumber(meta.firstDay);
     const last = dayNumber(meta.lastDay);
@@ -171,6 +208,11 @@ export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }
       .map((l) => l.toFixed(1))
       .join(' ');
     const days180 = timeQueries(
+      (i) => `user_id=${ids[i]}&start_date=${compact(ranges[i]!.from)}&end_date=${compact(ranges[i]!.to)}`,
+    );
+    // The same queries again: their blocks are now in the page cache (at 10M, series.bin is 16 GB and the
+    // first pass reads most blocks from disk).
+    const days180Again = timeQueries(
       (i) => `user_id=${ids[i]}&start_date=${compact(ranges[i]!.from)}&end_date=${compact(ranges[i]!.to)}`,
     );
     const days30 = timeQueries((i) => `user_id=${ids[i]}`);
@@ -214,10 +256,14 @@ export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }
       bytesPerInfluencerDay: meta.seriesBytes / meta.records,
       bytesPerInfluencerDayAll:
         (meta.seriesBytes + (meta.influencers + 1) * HISTORY_KEY_BYTES) / meta.records,
+      sampleSeed: SAMPLE_SEED,
       kolscope180: days180,
+      kolscope180Again: days180Again,
       kolscope30: days30,
       duckdb180: duckdb,
       loadAverage: { before: load1, after: load2 },
+      datasetBuiltSeconds: builtSeconds,
+      duckdbNote: duckdb ? null : `DuckDB not run: ${size} influencers > HISTORY_DUCKDB_MAX ${DUCKDB_MAX}`,
     };
     const fmt = (s: Stats | null) =>
       s
@@ -229,13 +275,19 @@ export async function run({ sizes, outDir }: { sizes: number[]; outDir: string }
       `${meta.records.toLocaleString('en-US')} crawled influencer-days over ${meta.firstDay} … ${meta.lastDay}; ` +
         `series.bin ${(meta.seriesBytes / 2 ** 20).toFixed(0)} MiB (${result.bytesPerInfluencerDay.toFixed(2)} bytes per crawled influencer-day), ` +
         `keys.bin ${(result.keysBytes / 2 ** 20).toFixed(0)} MiB (24 bytes per influencer); ` +
-        `${result.bytesPerInfluencerDayAll.toFixed(2)} bytes per influencer-day all in. Load average ${load1} → ${load2}.`,
+        `${result.bytesPerInfluencerDayAll.toFixed(2)} bytes per influencer-day all in. Load average ${load1} → ${load2}.` +
+        (builtSeconds === null
+          ? ''
+          : ` Snapshot (history) written in this run in ${builtSeconds.toFixed(0)} s.`) +
+        (result.duckdbNote ? ` ${result.duckdbNote}.` : ''),
       '',
       '| query | engine | n | p50 ms | p99 ms | max ms |',
       '| --- | --- | --- | --- | --- | --- |',
       `| 180 days, random influencer and range | Kolscope (check + answer, in process) ${fmt(days180)}`,
       `| 180 days, CPU time per query | Kolscope ${fmt(days180.cpu)}`,
-      `| 30 days (default range) | Kolscope ${fmt(days30)}`,
+      `| 180 days, same queries again (blocks in the page cache) | Kolscope ${fmt(days180Again)}`,
+      `| 180 days again, CPU time per query | Kolscope ${fmt(days180Again.cpu)}`,
+      `| 30 days (default range), same influencers | Kolscope ${fmt(days30)}`,
       `| 180 days, same queries | DuckDB (table sorted by user_id, day; prepared) ${fmt(duckdb)}`,
       '',
     ].join('\n');

@@ -14,4 +14,9 @@ export { EXPORT_FORMATS, ExportError, exportRegion, type ExportFormat } from './
 export { LiveSnapshot } from './live-snapshot.ts';
 export { createFirstKey, DEMO_DAYS, DEMO_INFLUENCERS, FIRST_KEY, makeDemoSnapshot } from './first-start.ts';
 export { serve, type RunningServer, type ServeOptions } from './server.ts';
-export { writeSyntheticSnapshot, type SyntheticSnapshotOptions } from './synthetic-snapshot.ts';
+export {
+  writeSyntheticHistorySnapshot,
+  writeSyntheticSnapshot,
+  type SyntheticHistoryOptions,
+  type SyntheticSnapshotOptions,
+} from './synthetic-snapshot.ts';

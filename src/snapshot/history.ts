@@ -310,6 +310,27 @@ export class HistoryWriter {
   }
 
   /**
+   * Adds one influencer with its block already encoded (encodeBlock's bytes against this window's first
+   * day, `records` records, the last one inside the window): for writers that make millions of blocks and
+   * encode them without a record object per day (the synthetic snapshot). The block is not checked.
+   */
+  addEncoded(userId: bigint, block: Uint8Array, length: number, records: number): void {
+    if (userId <= this.last)
+      throw new Error(`history: user ids must be added in ascending order (${userId} after ${this.last})`);
+    if (userId > (1n << 128n) - 2n) throw new Error(`history: user id ${userId} is too large`);
+    this.last = userId;
+    this.putKey(userId, this.seriesWritten + this.seriesUsed);
+    if (this.seriesUsed + length > this.series.length) {
+      this.flushSeries();
+      if (length > this.series.length) this.series = Buffer.alloc(length);
+    }
+    this.series.set(block.subarray(0, length), this.seriesUsed);
+    this.seriesUsed += length;
+    this.influencers++;
+    this.records += records;
+  }
+
+  /**
    * Adds one influencer from its block in the previous day's history (window starting `previousFirstDay`,
    * one day earlier than this one): the records before this window are dropped, the first kept one is
    * re-encoded against the new window, the rest copied as they are, and `today` (if crawled) appended.
