@@ -23,7 +23,13 @@ rateLimiterContract('Redis Cluster', skip, {
 
 test('keys of one limiter spread over the three masters of a cluster', { skip }, async () => {
   const own = await startRedisCluster();
-  const limiter = await RedisRateLimiter.connect({ url: own.url, keyPrefix: 'spread:' });
+  // A generous command timeout: this test is about where keys land, and a hit that waited longer than the
+  // default 150 ms on a busy machine would be decided by the local fallback and write nothing to the cluster.
+  const limiter = await RedisRateLimiter.connect({
+    url: own.url,
+    keyPrefix: 'spread:',
+    commandTimeoutMs: 5000,
+  });
   try {
     await Promise.all(Array.from({ length: 30 }, (_, i) => limiter.hit(`key-${i}`, 10)));
     const perNode = own.ports.map((port) =>
