@@ -25,6 +25,43 @@ export const DEFAULT_HISTORY_DAYS = 365;
 // Ids are split into two exact doubles (high part below 2^28, low 40 bits) so chunks are read as numbers.
 const SPLIT = 2 ** 40;
 
+/**
+ * The values of a DOUBLE or INTEGER result column, none null (the history query's columns never are: a
+ * null would be a broken invariant, refused like a value outside the format). Reads the vector's typed
+ * array when the node API exposes it (no per-value call, no per-value validity test); else getItem().
+ */
+function columnNumbers(vector: DuckDBVector, rows: number): ArrayLike<number> {
+  const raw = vector as unknown as {
+    items?: unknown;
+    validity?: { data?: BigUint64Array | null };
+  };
+  const items = raw.items;
+  const mask = raw.validity?.data;
+  if (
+    (items instanceof Float64Array || items instanceof Int32Array) &&
+    items.length >= rows &&
+    raw.validity !== undefined &&
+    (mask === null || mask instanceof BigUint64Array)
+  ) {
+    if (mask) {
+      const full = Math.floor(rows / 64);
+      for (let w = 0; w < full; w++)
+        if (mask[w] !== 0xffffffffffffffffn) throw new Error('history: a null value in the warehouse query');
+      const rest = rows % 64;
+      if (rest > 0 && (mask[full]! & ((1n << BigInt(rest)) - 1n)) !== (1n << BigInt(rest)) - 1n)
+        throw new Error('history: a null value in the warehouse query');
+    }
+    return items;
+  }
+  const values = new Float64Array(rows);
+  for (let row = 0; row < rows; row++) {
+    const value = vector.getItem(row);
+    if (typeof value !== 'number') throw new Error('history: a null value in the warehouse query');
+    values[row] = value;
+  }
+  return values;
+}
+
 /** A snapshot whose history the next day's can extend: its directory and rows file. */
 export interface PreviousHistory {
   readonly snapshotDir: string;
@@ -146,10 +183,14 @@ export async function writeHistory(
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        const col = Array.from({ length: 2 + HISTORY_RECORD_VALUES }, (_, i) => chunk.getColumnVector(i));
-        const [ordCol, dayCol] = col as [DuckDBVector, DuckDBVector];
-        for (let row = 0; row < chunk.rowCount; row++) {
-          const ord = ordCol.getItem(row) as number;
+        const n = chunk.rowCount;
+        const col = Array.from({ length: 2 + HISTORY_RECORD_VALUES }, (_, i) =>
+          columnNumbers(chunk.getColumnVector(i), n),
+        );
+        const ordCol = col[0]!;
+        const dayCol = col[1]!;
+        for (let row = 0; row < n; row++) {
+          const ord = ordCol[row]!;
           if (ord !== current) {
             writeUpTo(ord);
             current = ord;
@@ -162,10 +203,9 @@ export async function writeHistory(
             values.set(recordValues);
             recordValues = values;
           }
-          recordDays[count] = dayCol.getItem(row) as number;
+          recordDays[count] = dayCol[row]!;
           const base = count * HISTORY_RECORD_VALUES;
-          for (let c = 0; c < HISTORY_RECORD_VALUES; c++)
-            recordValues[base + c] = col[2 + c]!.getItem(row) as number;
+          for (let c = 0; c < HISTORY_RECORD_VALUES; c++) recordValues[base + c] = col[2 + c]![row]!;
           count++;
         }
       }
