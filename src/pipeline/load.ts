@@ -17,6 +17,12 @@ import { loadedDays, rawColumnsDdl } from './warehouse.ts';
 
 /** Default of --max-rejects: rows rejected over one ingest run before the whole run is refused. */
 export const DEFAULT_MAX_REJECTS = 1000;
+/** CPU seconds of this process so far (user + system, all threads: DuckDB runs in process). */
+export function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 /** Examples kept per reject reason in the report. */
 const EXAMPLES_PER_REASON = 3;
 
@@ -281,10 +287,17 @@ export async function loadBatches(
   };
   try {
     for (const ddl of RUN_TABLES_DDL) await connection.run(ddl);
-    const validated: { batch: RawBatch; rows: Record<string, number>; rejected: number; ms: number }[] = [];
+    const validated: {
+      batch: RawBatch;
+      rows: Record<string, number>;
+      rejected: number;
+      ms: number;
+      cpu: number;
+    }[] = [];
     for (const [i, batch] of fresh.entries()) {
       progress.update('validate batches', i, fresh.length);
       const t0 = Date.now();
+      const c0 = cpuSeconds();
       const { rows, rejected: batchRejected } = await stageBatch(
         connection,
         batch,
@@ -309,13 +322,14 @@ export async function loadBatches(
         await connection.run(`ALTER TABLE ${stg} DROP COLUMN raw; ALTER TABLE ${stg} DROP COLUMN ln`);
         await connection.run(`ALTER TABLE ${stg} RENAME TO ${keptTable(table, batch.day)}`);
       }
-      validated.push({ batch, rows, rejected: batchRejected, ms: Date.now() - t0 });
+      validated.push({ batch, rows, rejected: batchRejected, ms: Date.now() - t0, cpu: cpuSeconds() - c0 });
     }
     progress.update('validate batches', fresh.length, fresh.length);
 
-    for (const [i, { batch, rows, rejected: batchRejected, ms }] of validated.entries()) {
+    for (const [i, { batch, rows, rejected: batchRejected, ms, cpu }] of validated.entries()) {
       progress.update('apply batches', i, validated.length);
       const t0 = Date.now();
+      const c0 = cpuSeconds();
       for (const table of RAW_TABLES)
         await connection.run(`ALTER TABLE ${keptTable(table, batch.day)} RENAME TO ${stagingTable(table)}`);
       const total = Object.values(rows).reduce((s, n) => s + n, 0);
@@ -334,7 +348,8 @@ export async function loadBatches(
       loaded.push({ day: batch.day, rows, rejected: batchRejected });
       progress.log(
         `batch ${batch.day}: ${total.toLocaleString('en-US')} rows, ${batchRejected} rejected ` +
-          `(validated in ${(ms / 1000).toFixed(1)} s, applied in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+          `(validated in ${(ms / 1000).toFixed(1)} s, ${cpu.toFixed(1)} s CPU; ` +
+          `applied in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${(cpuSeconds() - c0).toFixed(1)} s CPU)`,
       );
     }
   } finally {

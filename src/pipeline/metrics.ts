@@ -345,12 +345,13 @@ export async function writeSnapshotRows(
   args: { asOf: string; source: InputSource; parquetPath: string },
 ): Promise<SnapshotRowsResult> {
   await prepareInputs(connection, args.asOf, args.source);
-  await connection.run(`CREATE OR REPLACE TEMP TABLE snapshot_rows AS ${snapshotSql(args.asOf)}`);
+  // Written straight from the query (its ORDER BY is the file's order): the rows are sorted once and not
+  // materialized in a temp table first. The region counts are read back from the file.
   await connection.run(
-    `COPY (SELECT * FROM snapshot_rows ORDER BY region, CAST(user_id AS HUGEINT)) TO ${sqlString(args.parquetPath)} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (${snapshotSql(args.asOf)}) TO ${sqlString(args.parquetPath)} (FORMAT parquet, COMPRESSION zstd)`,
   );
   const result = await connection.runAndReadAll(
-    `SELECT region, count(*) FROM snapshot_rows GROUP BY region ORDER BY region`,
+    `SELECT region, count(*) FROM read_parquet(${sqlString(args.parquetPath)}) GROUP BY region ORDER BY region`,
   );
   const regions: Record<string, number> = {};
   let rows = 0;

@@ -4,7 +4,13 @@ import { resolve } from 'node:path';
 import { historyDays } from '../config.ts';
 import { buildServingIndex } from '../index/build.ts';
 import { extendable, writeHistory } from '../pipeline/history.ts';
-import { DEFAULT_MAX_REJECTS, IngestError, loadBatches, type LoadReport } from '../pipeline/load.ts';
+import {
+  cpuSeconds,
+  DEFAULT_MAX_REJECTS,
+  IngestError,
+  loadBatches,
+  type LoadReport,
+} from '../pipeline/load.ts';
 import { writeSnapshotRows } from '../pipeline/metrics.ts';
 import { loadedDays, openWarehouse } from '../pipeline/warehouse.ts';
 import type { Progress } from '../progress.ts';
@@ -35,6 +41,13 @@ export interface IngestReport {
   readonly elapsedMs: number;
 }
 
+/** Starts a timer; calling it gives "N s, M s CPU" since the start (CPU of the whole process). */
+function stepTimer(): () => string {
+  const wall = Date.now();
+  const cpu = cpuSeconds();
+  return () => `${((Date.now() - wall) / 1000).toFixed(1)} s, ${(cpuSeconds() - cpu).toFixed(1)} s CPU`;
+}
+
 /**
  * Loads the new batches of rawDir and activates a snapshot for the as-of date. A snapshot is built when
  * batches were loaded, when asOf is given, or when the active snapshot is not of the last loaded day.
@@ -48,6 +61,7 @@ export async function ingestToActiveSnapshot(
   const dataDir = resolve(options.dataDir);
   const warehouse = await openWarehouse(dataDir);
   try {
+    const loadStep = stepTimer();
     const load = await loadBatches(warehouse.connection, {
       rawDir: resolve(options.rawDir),
       dataDir,
@@ -55,6 +69,7 @@ export async function ingestToActiveSnapshot(
       progress,
       allowFutureBatches: options.allowFutureBatches ?? false,
     });
+    if (load.loaded.length > 0) progress.log(`loaded ${load.loaded.length} batches (${loadStep()})`);
     const days = await loadedDays(warehouse.connection);
     const lastDay = days.at(-1);
     if (lastDay === undefined)
@@ -75,6 +90,7 @@ export async function ingestToActiveSnapshot(
       progress.log(
         `computing metrics as of ${asOf} (${source === 'state' ? 'incremental state' : 'full recompute'})`,
       );
+      const step = stepTimer();
       const { rows, regions } = await writeSnapshotRows(warehouse.connection, {
         asOf,
         source,
@@ -82,7 +98,7 @@ export async function ingestToActiveSnapshot(
       });
       const retained = options.historyDays ?? historyDays();
       progress.log(
-        `snapshot rows: ${rows.toLocaleString('en-US')}; writing ${retained} days of daily history`,
+        `snapshot rows: ${rows.toLocaleString('en-US')} (${step()}); writing ${retained} days of daily history and the serving index`,
       );
       // The active snapshot's history of the day before (written by an ingest from this warehouse) is
       // extended by one day rather than rebuilt.
@@ -90,17 +106,30 @@ export async function ingestToActiveSnapshot(
         active?.manifest.source?.history !== undefined && extendable(active.dir, asOf, retained)
           ? { snapshotDir: active.dir, rowsPath: `${active.dir}/${SNAPSHOT_ROWS_FILE}` }
           : undefined;
-      const history = await writeHistory(warehouse.connection, {
-        asOf,
-        days: retained,
-        rowsPath: `${draft.dir}/${SNAPSHOT_ROWS_FILE}`,
-        snapshotDir: draft.dir,
-        ...(previous && { previous }),
-      });
-      progress.log(
-        `daily history: ${history.records.toLocaleString('en-US')} crawled influencer-days; building the serving index`,
-      );
-      await buildServingIndex(draft.dir, progress);
+      // Both read only the rows file: the history (the warehouse's DuckDB) and the index (its own) overlap.
+      const historyStep = stepTimer();
+      const indexStep = stepTimer();
+      // Both are awaited before a failure of either is thrown (the draft is then removed).
+      const [historyDone, indexDone] = await Promise.allSettled([
+        writeHistory(warehouse.connection, {
+          asOf,
+          days: retained,
+          rowsPath: `${draft.dir}/${SNAPSHOT_ROWS_FILE}`,
+          snapshotDir: draft.dir,
+          ...(previous && { previous }),
+        }).then((meta) => {
+          progress.log(
+            `daily history: ${meta.records.toLocaleString('en-US')} crawled influencer-days (${historyStep()})`,
+          );
+          return meta;
+        }),
+        buildServingIndex(draft.dir, progress).then(() =>
+          progress.log(`serving index built (${indexStep()})`),
+        ),
+      ]);
+      if (historyDone.status === 'rejected') throw historyDone.reason;
+      if (indexDone.status === 'rejected') throw indexDone.reason;
+      const history = historyDone.value;
       const info = await draft.commit({
         rows,
         regions,
