@@ -78,7 +78,7 @@ export interface SqliteAccountStoreOptions extends Pick<GroupCommitOptions, 'max
    * made by another process is seen. */
   readonly authCacheMs?: number;
   /** Whether a credit op may commit on the calling thread when the writer thread is idle (default true under
-   *  `process` durability; tests of the thread's group commit turn it off). */
+   *  `process` durability; false sends every op to the thread, to compare the two paths). */
   readonly inlineCommits?: boolean;
 }
 

@@ -35,7 +35,7 @@ export const ATTRIBUTE_ORDERS: readonly string[] = SORT_FIELDS.slice(1, 7);
 /** The layout of format 7 (`legacy`: of formats 2–6, for an upgrade that later formats' steps rewrite).
  *  `showCaseBinary`: show_case_flag is only ever 0 or 1. */
 export function attributeLayout(
-  dictionarySizes: Readonly<Record<CodedField, number>>,
+  dictionaries: Readonly<Record<CodedField, readonly string[]>>,
   showCaseBinary: boolean,
   legacy = false,
 ): AttributeLayout {
@@ -43,8 +43,8 @@ export function attributeLayout(
   const flags = legacy ? LEGACY_FLAGS : { showCaseZero: showCaseBinary ? 0 : 16, contactEmail: 8 };
   let shift = legacy || showCaseBinary ? 4 : 5;
   // Narrow fields first, so the most of them fit in 32 bits.
-  for (const field of [...CODED_FIELDS].sort((a, b) => dictionarySizes[a] - dictionarySizes[b])) {
-    const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, dictionarySizes[field]))));
+  for (const field of [...CODED_FIELDS].sort((a, b) => dictionaries[a].length - dictionaries[b].length)) {
+    const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, dictionaries[field].length))));
     if (shift + bits > 32) continue;
     fields[field] = { shift, bits };
     shift += bits;
@@ -125,15 +125,7 @@ export async function upgradeFormat1(
   manifest: IndexManifest,
   derived: Map<string, Uint8Array>,
 ): Promise<IndexManifest> {
-  const layout = attributeLayout(
-    {
-      category: manifest.dictionaries.category.length,
-      language: manifest.dictionaries.language.length,
-      gender: manifest.dictionaries.gender.length,
-    },
-    false,
-    true,
-  );
+  const layout = attributeLayout(manifest.dictionaries, false, true);
   const regions = [];
   const files = [...manifest.files];
   for (const r of manifest.regions) {

@@ -440,11 +440,7 @@ export async function buildServingIndex(
       productCategoryIds,
       productCategoryWords: Math.max(1, Math.ceil(productCategoryIds.length / 32)),
       attributes: attributeLayout(
-        {
-          category: dictionaries.category.length,
-          language: dictionaries.language.length,
-          gender: dictionaries.gender.length,
-        },
+        dictionaries,
         Number(
           (
             await scalarRows(

@@ -24,14 +24,7 @@ export async function upgradeFormat6(
   manifest: IndexManifest,
   derived: Map<string, Uint8Array>,
 ): Promise<IndexManifest> {
-  const layout = attributeLayout(
-    {
-      category: manifest.dictionaries.category.length,
-      language: manifest.dictionaries.language.length,
-      gender: manifest.dictionaries.gender.length,
-    },
-    await showCaseBinary(indexDir, manifest, derived),
-  );
+  const layout = attributeLayout(manifest.dictionaries, await showCaseBinary(indexDir, manifest, derived));
   // Int32 columns whose values all fit in 16 bits, in every region, narrowed as a format-7 build does.
   const columns = { ...manifest.columns };
   const narrowed = new Map<string, Int16Array[]>();
