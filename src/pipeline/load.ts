@@ -11,7 +11,14 @@ import {
   type RawFileExtension,
   type RawTable,
 } from '../raw/format.ts';
-import { applyDay, CROSS_BATCH_CHECKS, findKnownKeys, rememberForRun, RUN_TABLES_DDL } from './state.ts';
+import {
+  applyDay,
+  applyDays,
+  CROSS_BATCH_CHECKS,
+  findKnownKeys,
+  rememberForRun,
+  RUN_TABLES_DDL,
+} from './state.ts';
 import { createRejectsTable, rejectStaged, sqlString, stageRawFile, stagingTable } from './validate.ts';
 import { loadedDays, rawColumnsDdl } from './warehouse.ts';
 
@@ -325,6 +332,45 @@ export async function loadBatches(
       validated.push({ batch, rows, rejected: batchRejected, ms: Date.now() - t0, cpu: cpuSeconds() - c0 });
     }
     progress.update('validate batches', fresh.length, fresh.length);
+
+    if (last === null && validated.length > 1) {
+      // A first ingest of several days: computed set-wise from all of them, in one transaction.
+      progress.update('apply batches', 0, validated.length);
+      const t0 = Date.now();
+      const c0 = cpuSeconds();
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        await applyDays(
+          connection,
+          validated.map((v) => v.batch.day),
+          keptTable,
+        );
+        const values = validated.map(
+          ({ batch, rows, rejected: batchRejected }) =>
+            `(DATE ${sqlString(batch.day)}, now()::TIMESTAMP, ${sqlString(fingerprint(batch))}, ` +
+            `${Object.values(rows).reduce((s, n) => s + n, 0)}, ${batchRejected})`,
+        );
+        await connection.run(`INSERT INTO batches VALUES ${values.join(', ')}`);
+        await connection.run('COMMIT');
+      } catch (err) {
+        await connection.run('ROLLBACK');
+        throw err;
+      }
+      for (const { batch, rows, rejected: batchRejected, ms, cpu } of validated) {
+        loaded.push({ day: batch.day, rows, rejected: batchRejected });
+        progress.log(
+          `batch ${batch.day}: ${Object.values(rows)
+            .reduce((s, n) => s + n, 0)
+            .toLocaleString('en-US')} rows, ${batchRejected} rejected ` +
+            `(validated in ${(ms / 1000).toFixed(1)} s, ${cpu.toFixed(1)} s CPU; applied with the run)`,
+        );
+      }
+      progress.log(
+        `applied ${validated.length} batches set-wise in ${((Date.now() - t0) / 1000).toFixed(1)} s, ` +
+          `${(cpuSeconds() - c0).toFixed(1)} s CPU`,
+      );
+      validated.length = 0;
+    }
 
     for (const [i, { batch, rows, rejected: batchRejected, ms, cpu }] of validated.entries()) {
       progress.update('apply batches', i, validated.length);
