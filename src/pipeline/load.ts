@@ -1,5 +1,6 @@
 // Loading raw batches into the warehouse: discovery, batch-level rules (order, gaps, reloads), row
-// validation with quarantine (all batches of a run before any is applied), then one transaction per batch.
+// validation with quarantine (all batches of a run before any is applied), then a set-wise apply of a first
+// ingest of several days (one transaction) or one transaction per batch.
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -235,10 +236,12 @@ const keptTable = (table: RawTable, day: string) => `${stagingTable(table)}_${da
 /**
  * Loads every new batch of rawDir into the warehouse in two phases. First every batch is validated and
  * staged (temp tables only, the warehouse is not written): when more than maxRejects rows are rejected
- * over the run, the run is refused and nothing is loaded. Then the batches are applied in order, one
- * transaction per batch, so DuckDB never holds more than one day's changes uncommitted. A failure or an
- * interruption while applying leaves the warehouse at the last applied batch (recorded in `batches`); the
- * next run skips the applied batches and resumes with the first one that was not.
+ * over the run, the run is refused and nothing is loaded. Then the batches are applied. Several batches
+ * onto an empty warehouse (a first ingest) are applied set-wise (applyDays) in one transaction: a failure
+ * or an interruption leaves nothing loaded and the next run starts over. Otherwise they are applied in
+ * order, one transaction per batch, so DuckDB never holds more than one day's changes uncommitted; a
+ * failure or an interruption leaves the warehouse at the last applied batch (recorded in `batches`), and
+ * the next run skips the applied batches and resumes with the first one that was not.
  */
 export async function loadBatches(
   connection: DuckDBConnection,
@@ -251,6 +254,8 @@ export async function loadBatches(
     allowFutureBatches?: boolean;
     /** Today in UTC, YYYY-MM-DD (default: the clock's). */
     today?: string;
+    /** Influencer-days per statement of a set-wise apply (default DAILY_ROWS_PER_PASS; tests lower it). */
+    dailyRowsPerPass?: number;
   },
 ): Promise<LoadReport> {
   const { dataDir, maxRejects, progress } = args;
@@ -344,6 +349,7 @@ export async function loadBatches(
           connection,
           validated.map((v) => v.batch.day),
           keptTable,
+          args.dailyRowsPerPass,
         );
         const values = validated.map(
           ({ batch, rows, rejected: batchRejected }) =>

@@ -1,5 +1,6 @@
 // Incremental maintenance of the warehouse's derived state: applying one validated day (the stg_* temp
 // tables) touches only that day's rows and the small per-influencer / per-video state, never the history.
+// A first ingest of several days computes the same state from all of them at once (applyDays).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RAW_TABLES } from '../raw/format.ts';
 import { INFLUENCER_STATE_COLUMNS, rawHistoryTable } from './warehouse.ts';
@@ -151,6 +152,9 @@ export async function rememberForRun(connection: DuckDBConnection): Promise<void
   await connection.run(`INSERT INTO run_lives SELECT live_id FROM stg_lives`);
 }
 
+/** Influencer-days computed per statement by applyHistory (about 0.6 GB of DuckDB memory at most). */
+export const DAILY_ROWS_PER_PASS = 12_000_000;
+
 /**
  * Applies several consecutive validated days at once onto an empty warehouse (the first ingest of a run of
  * batches, e.g. the demo): the raw history in one INSERT per table, then every state table computed from
@@ -165,15 +169,18 @@ export async function applyDays(
   connection: DuckDBConnection,
   days: readonly string[],
   staged: (table: (typeof RAW_TABLES)[number], day: string) => string,
+  dailyRowsPerPass = DAILY_ROWS_PER_PASS,
 ): Promise<void> {
+  // One INSERT per table and day (no commit in between): the history's row groups stay in day order, as
+  // the readers of a day or of a window of days expect (zone maps on day).
   for (const table of RAW_TABLES) {
     const cols = table.columns.map((c) => c.name).join(', ');
-    const selects = days.map((day) => `SELECT ${dateLiteral(day)}, ${cols} FROM ${staged(table, day)}`);
-    await connection.run(
-      `INSERT INTO ${rawHistoryTable(table.name)} (day, ${cols}) ${selects.join(' UNION ALL ')}`,
-    );
+    for (const day of days)
+      await connection.run(
+        `INSERT INTO ${rawHistoryTable(table.name)} (day, ${cols}) SELECT ${dateLiteral(day)}, ${cols} FROM ${staged(table, day)}`,
+      );
   }
-  await applyHistory(connection, days);
+  await applyHistory(connection, days, dailyRowsPerPass);
 }
 
 /**
@@ -185,7 +192,11 @@ export async function applyDays(
  *   - followers / digg carry forward the latest profile_stats row; baselines are the values on the first
  *     day a series is observed.
  */
-export async function applyHistory(connection: DuckDBConnection, days: readonly string[]): Promise<void> {
+export async function applyHistory(
+  connection: DuckDBConnection,
+  days: readonly string[],
+  dailyRowsPerPass = DAILY_ROWS_PER_PASS,
+): Promise<void> {
   // Per influencer and day with video observations: the change of the video series (each observation minus
   // the same video's previous one), then the series itself as a running sum.
   await connection.run(`CREATE OR REPLACE TEMP TABLE run_video_series AS
@@ -232,21 +243,45 @@ export async function applyHistory(connection: DuckDBConnection, days: readonly 
     ) v ON v.user_id = f.user_id`);
 
   // One row per known influencer per day from its first day, each series carried forward from its latest
-  // observation on or before the day (null before the first one; observed values are never null).
+  // observation on or before the day (null before the first one; observed values are never null). In passes
+  // over a hash of user_id (at most DAILY_ROWS_PER_PASS rows each) so that the joins and the window stay
+  // within DuckDB's memory; each pass is written in day order, so the point lookups of one day (metrics)
+  // read few row groups.
   const lastDay = dateLiteral(days.at(-1)!);
-  await connection.run(`INSERT INTO influencer_daily
-    SELECT day, user_id,
-      last_value(followers IGNORE NULLS) OVER w, last_value(digg IGNORE NULLS) OVER w,
-      last_value(views IGNORE NULLS) OVER w, last_value(pv_views IGNORE NULLS) OVER w
-    FROM (
-      SELECT g.day, g.user_id, s.followers_cnt AS followers, s.likes_received_cnt AS digg, v.views, v.pv_views
-      FROM (
-        SELECT user_id, unnest(generate_series(first_day, ${lastDay}, INTERVAL 1 DAY))::DATE AS day FROM run_first
-      ) g
-      LEFT JOIN raw_profile_stats s ON s.user_id = g.user_id AND s.day = g.day
-      LEFT JOIN run_video_series v ON v.user_id = g.user_id AND v.day = g.day
-    )
-    WINDOW w AS (PARTITION BY user_id ORDER BY day ROWS UNBOUNDED PRECEDING)`);
+  const gridRows = Number(
+    (
+      await connection.runAndReadAll(`SELECT coalesce(sum(${lastDay} - first_day + 1), 0) FROM run_first`)
+    ).getRowsJS()[0]![0],
+  );
+  const passes = Math.max(1, Math.ceil(gridRows / dailyRowsPerPass));
+  const preserve = String(
+    (await connection.runAndReadAll(`SELECT current_setting('preserve_insertion_order')`)).getRowsJS()[0]![0],
+  );
+  await connection.run('SET preserve_insertion_order = true');
+  try {
+    for (let pass = 0; pass < passes; pass++) {
+      const inPass = (t: string) => (passes === 1 ? 'true' : `hash(${t}.user_id) % ${passes} = ${pass}`);
+      await connection.run(`INSERT INTO influencer_daily
+        SELECT day, user_id,
+          last_value(followers IGNORE NULLS) OVER w, last_value(digg IGNORE NULLS) OVER w,
+          last_value(views IGNORE NULLS) OVER w, last_value(pv_views IGNORE NULLS) OVER w
+        FROM (
+          SELECT g.day, g.user_id, s.followers_cnt AS followers, s.likes_received_cnt AS digg, v.views, v.pv_views
+          FROM (
+            SELECT user_id, unnest(generate_series(first_day, ${lastDay}, INTERVAL 1 DAY))::DATE AS day
+            FROM run_first f WHERE ${inPass('f')}
+          ) g
+          LEFT JOIN (SELECT user_id, day, followers_cnt, likes_received_cnt FROM raw_profile_stats s
+                     WHERE ${inPass('s')}) s ON s.user_id = g.user_id AND s.day = g.day
+          LEFT JOIN (SELECT * FROM run_video_series v WHERE ${inPass('v')}) v
+            ON v.user_id = g.user_id AND v.day = g.day
+        )
+        WINDOW w AS (PARTITION BY user_id ORDER BY day ROWS UNBOUNDED PRECEDING)
+        ORDER BY day`);
+    }
+  } finally {
+    await connection.run(`SET preserve_insertion_order = ${preserve === 'true'}`);
+  }
   await connection.run(`DROP TABLE run_video_series; DROP TABLE run_first`);
 
   const profileCols = RAW_TABLES.find((t) => t.name === 'profiles')!
