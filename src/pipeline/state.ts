@@ -214,39 +214,38 @@ export async function applyHistory(
       )
       GROUP BY user_id, day
     )`);
-  // First appearance of every influencer.
-  await connection.run(`CREATE OR REPLACE TEMP TABLE run_first AS
-    SELECT user_id, min(day) AS first_day FROM (
-      SELECT user_id, day FROM raw_profile_stats
-      UNION ALL SELECT user_id, day FROM run_video_series
-      UNION ALL SELECT user_id, day FROM raw_profiles
-    ) GROUP BY user_id`);
-
+  // Every influencer seen in profile_stats, videos or profiles: its first appearance, the first and the
+  // latest values of each series.
   await connection.run(`INSERT INTO influencer_state
-    SELECT f.user_id, f.first_day, s.stats_day, s.first_followers, s.first_digg,
+    SELECT user_id, least(s.stats_day, v.video_day, p.first_day), s.stats_day, s.first_followers, s.first_digg,
       v.video_day, v.first_views, v.first_pv_views,
       s.followers, s.digg, s.following, s.likes_given, s.video_cnt, v.views, v.pv_views
-    FROM run_first f
-    LEFT JOIN (
+    FROM (
       SELECT user_id, min(day) AS stats_day,
         arg_min(followers_cnt, day) AS first_followers, arg_min(likes_received_cnt, day) AS first_digg,
         arg_max(followers_cnt, day) AS followers, arg_max(likes_received_cnt, day) AS digg,
         arg_max(following_cnt, day) AS following, arg_max(likes_given_cnt, day) AS likes_given,
         arg_max(video_cnt, day) AS video_cnt
       FROM raw_profile_stats GROUP BY user_id
-    ) s ON s.user_id = f.user_id
-    LEFT JOIN (
+    ) s
+    FULL JOIN (
       SELECT user_id, min(day) AS video_day,
         arg_min(views, day) AS first_views, arg_min(pv_views, day) AS first_pv_views,
         arg_max(views, day) AS views, arg_max(pv_views, day) AS pv_views
       FROM run_video_series GROUP BY user_id
-    ) v ON v.user_id = f.user_id`);
+    ) v USING (user_id)
+    FULL JOIN (SELECT user_id, min(day) AS first_day FROM raw_profiles GROUP BY user_id) p USING (user_id)`);
 
   // One row per known influencer per day from its first day, each series carried forward from its latest
   // observation on or before the day (null before the first one; observed values are never null). In passes
   // over a hash of user_id (at most DAILY_ROWS_PER_PASS rows each) so that the joins and the window stay
   // within DuckDB's memory; each pass is written in day order, so the point lookups of one day (metrics)
   // read few row groups.
+  // The first days are read from a temp copy (one run at 100k, reading influencer_state as written in this
+  // transaction, took more CPU here; the figures were too noisy on the shared machine to be sure).
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE run_first AS SELECT user_id, first_day FROM influencer_state`,
+  );
   const lastDay = dateLiteral(days.at(-1)!);
   const gridRows = Number(
     (
