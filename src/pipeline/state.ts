@@ -238,50 +238,57 @@ export async function applyHistory(
 
   // One row per known influencer per day from its first day, each series carried forward from its latest
   // observation on or before the day (null before the first one; observed values are never null). In passes
-  // over a hash of user_id (at most DAILY_ROWS_PER_PASS rows each) so that the joins and the window stay
+  // over the influencers (uid modulo the passes, at most DAILY_ROWS_PER_PASS rows each) so that the joins and the window stay
   // within DuckDB's memory; each pass is written in day order, so the point lookups of one day (metrics)
   // read few row groups.
-  // The first days are read from a temp copy (one run at 100k, reading influencer_state as written in this
-  // transaction, took more CPU here; the figures were too noisy on the shared machine to be sure).
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE run_first AS SELECT user_id, first_day FROM influencer_state`,
-  );
   const lastDay = dateLiteral(days.at(-1)!);
   const gridRows = Number(
     (
-      await connection.runAndReadAll(`SELECT coalesce(sum(${lastDay} - first_day + 1), 0) FROM run_first`)
+      await connection.runAndReadAll(
+        `SELECT coalesce(sum(${lastDay} - first_day + 1), 0) FROM influencer_state`,
+      )
     ).getRowsJS()[0]![0],
   );
   const passes = Math.max(1, Math.ceil(gridRows / dailyRowsPerPass));
+  // The series keyed by a dense INTEGER number of the influencer instead of its HUGEINT id: the joins and
+  // the window's sort compare small keys, and each pass re-reads these copies instead of decoding the
+  // compressed ids of raw_profile_stats again.
+  await connection.run(`CREATE OR REPLACE TEMP TABLE run_first AS
+    SELECT user_id, first_day, CAST(row_number() OVER (ORDER BY user_id) AS INTEGER) AS uid FROM influencer_state`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE run_stats AS
+    SELECT f.uid, s.day, s.followers_cnt AS followers, s.likes_received_cnt AS digg
+    FROM raw_profile_stats s JOIN run_first f ON f.user_id = s.user_id`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE run_video_uid AS
+    SELECT f.uid, v.day, v.views, v.pv_views FROM run_video_series v JOIN run_first f ON f.user_id = v.user_id`);
   const preserve = String(
     (await connection.runAndReadAll(`SELECT current_setting('preserve_insertion_order')`)).getRowsJS()[0]![0],
   );
   await connection.run('SET preserve_insertion_order = true');
   try {
     for (let pass = 0; pass < passes; pass++) {
-      const inPass = (t: string) => (passes === 1 ? 'true' : `hash(${t}.user_id) % ${passes} = ${pass}`);
+      const inPass = (t: string) => (passes === 1 ? 'true' : `${t}.uid % ${passes} = ${pass}`);
       await connection.run(`INSERT INTO influencer_daily
         SELECT day, user_id,
           last_value(followers IGNORE NULLS) OVER w, last_value(digg IGNORE NULLS) OVER w,
           last_value(views IGNORE NULLS) OVER w, last_value(pv_views IGNORE NULLS) OVER w
         FROM (
-          SELECT g.day, g.user_id, s.followers_cnt AS followers, s.likes_received_cnt AS digg, v.views, v.pv_views
+          SELECT g.day, g.uid, g.user_id, s.followers, s.digg, v.views, v.pv_views
           FROM (
-            SELECT user_id, unnest(generate_series(first_day, ${lastDay}, INTERVAL 1 DAY))::DATE AS day
+            SELECT uid, user_id, unnest(generate_series(first_day, ${lastDay}, INTERVAL 1 DAY))::DATE AS day
             FROM run_first f WHERE ${inPass('f')}
           ) g
-          LEFT JOIN (SELECT user_id, day, followers_cnt, likes_received_cnt FROM raw_profile_stats s
-                     WHERE ${inPass('s')}) s ON s.user_id = g.user_id AND s.day = g.day
-          LEFT JOIN (SELECT * FROM run_video_series v WHERE ${inPass('v')}) v
-            ON v.user_id = g.user_id AND v.day = g.day
+          LEFT JOIN (SELECT * FROM run_stats s WHERE ${inPass('s')}) s ON s.uid = g.uid AND s.day = g.day
+          LEFT JOIN (SELECT * FROM run_video_uid v WHERE ${inPass('v')}) v ON v.uid = g.uid AND v.day = g.day
         )
-        WINDOW w AS (PARTITION BY user_id ORDER BY day ROWS UNBOUNDED PRECEDING)
+        WINDOW w AS (PARTITION BY uid ORDER BY day ROWS UNBOUNDED PRECEDING)
         ORDER BY day`);
     }
   } finally {
     await connection.run(`SET preserve_insertion_order = ${preserve === 'true'}`);
   }
-  await connection.run(`DROP TABLE run_video_series; DROP TABLE run_first`);
+  await connection.run(
+    `DROP TABLE run_video_series; DROP TABLE run_first; DROP TABLE run_stats; DROP TABLE run_video_uid`,
+  );
 
   const profileCols = RAW_TABLES.find((t) => t.name === 'profiles')!
     .columns.map((c) => c.name)
