@@ -338,7 +338,8 @@ export async function loadBatches(
     }
     progress.update('validate batches', fresh.length, fresh.length);
 
-    if (last === null && validated.length > 1) {
+    const setwise = last === null && validated.length > 1;
+    if (setwise) {
       // A first ingest of several days: computed set-wise from all of them, in one transaction.
       progress.update('apply batches', 0, validated.length);
       const t0 = Date.now();
@@ -375,11 +376,12 @@ export async function loadBatches(
         `applied ${validated.length} batches set-wise in ${((Date.now() - t0) / 1000).toFixed(1)} s, ` +
           `${(cpuSeconds() - c0).toFixed(1)} s CPU`,
       );
-      validated.length = 0;
     }
 
-    for (const [i, { batch, rows, rejected: batchRejected, ms, cpu }] of validated.entries()) {
-      progress.update('apply batches', i, validated.length);
+    // Later runs (or a single day): one transaction per day, in order.
+    const daily = setwise ? [] : validated;
+    for (const [i, { batch, rows, rejected: batchRejected, ms, cpu }] of daily.entries()) {
+      progress.update('apply batches', i, daily.length);
       const t0 = Date.now();
       const c0 = cpuSeconds();
       for (const table of RAW_TABLES)
