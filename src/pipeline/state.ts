@@ -158,7 +158,7 @@ export const DAILY_ROWS_PER_PASS = 12_000_000;
 /**
  * Applies several consecutive validated days at once onto an empty warehouse (the first ingest of a run of
  * batches, e.g. the demo): the raw history in one INSERT per table, then every state table computed from
- * that history set-wise (latest states by window or arg_max, the carried-forward daily series by ASOF joins)
+ * that history set-wise (latest states by window or arg_max, the carried-forward daily series by a window over a day grid)
  * instead of one day at a time. Gives exactly the rows that applyDay gives day after day (the pipeline
  * tests compare both), in a fraction of the CPU: the per-day rebuilds of `influencer_state` and the
  * per-day commits are gone. `staged(table, day)` names the temp table holding a day's validated rows of a
