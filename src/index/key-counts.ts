@@ -43,9 +43,12 @@ export function regionKeyCounts(
   const size = (keyBuckets(rows, bucket) + 1) * KEYS;
   const all = new Uint32Array(size * fields.length);
   const map = new Map<string, Uint32Array>();
+  // Each row's key, once: an order without an attribute copy reads a byte by row, not its attributes.
+  const keys = new Uint8Array(rows);
+  for (let row = 0; row < rows; row++) keys[row] = rowAttributes[row]! & KEY_MASK;
   fields.forEach((field, k) => {
     const into = all.subarray(k * size, (k + 1) * size);
-    keyCounts(orders.get(field)!, rowAttributes, orderAttributes.get(field), bucket, into);
+    keyCounts(orders.get(field)!, keys, orderAttributes.get(field), bucket, into);
     map.set(field, into);
   });
   return { bucket, all, fields: map };
@@ -54,11 +57,11 @@ export function regionKeyCounts(
 /**
  * Cumulative key counts of one order: entry b * KEYS + k is the number of positions p < min(b * bucket,
  * rows) whose row's attributes have key k, for b in 0..keyBuckets(rows). `inOrder` is the attributes in the
- * order's sequence when there is such a copy (sequential reads), else they are read by row.
+ * order's sequence when there is such a copy (sequential reads), else the rows' keys are read by row.
  */
 export function keyCounts(
   order: Uint32Array,
-  rowAttributes: AttributeArray,
+  rowKeys: Uint8Array,
   inOrder: AttributeArray | undefined,
   bucket: number,
   into: Uint32Array,
@@ -69,7 +72,7 @@ export function keyCounts(
   for (let b = 0; b < buckets; b++) {
     const end = Math.min(rows, (b + 1) * bucket);
     if (inOrder !== undefined) for (let p = b * bucket; p < end; p++) tally[inOrder[p]! & KEY_MASK]!++;
-    else for (let p = b * bucket; p < end; p++) tally[rowAttributes[order[p]!]! & KEY_MASK]!++;
+    else for (let p = b * bucket; p < end; p++) tally[rowKeys[order[p]!]!]!++;
     into.set(tally, (b + 1) * KEYS);
   }
   return into;

@@ -168,7 +168,7 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
   }
   if (keyed !== null && keyed.cost <= rowCost) {
     lastCountMethod = 'keys';
-    lastCountRows = keyed.cost;
+    lastCountRows = keyed.rows;
     return countKeyed(region, m, keyed);
   }
   const productRows = productKeyedRows(region, m);
@@ -302,6 +302,8 @@ interface KeyedRange {
   readonly inOrder: AttributeArray | undefined;
   readonly lo: number;
   readonly hi: number;
+  /** Positions read, and their estimated cost. */
+  readonly rows: number;
   readonly cost: number;
 }
 
@@ -319,7 +321,7 @@ function keyedRange(region: RegionIndex, m: RowMatcher): KeyedRange | null {
   const inOrder = region.orderAttributes.get(field);
   const rows = edgeSpans(lo, hi, region.rows, keys.bucket, null);
   const cost = rows * (inOrder !== undefined ? COUNT_COST.block : COUNT_COST.row);
-  return { field, counts, bucket: keys.bucket, order: m.rangeOrders[0]!, inOrder, lo, hi, cost };
+  return { field, counts, bucket: keys.bucket, order: m.rangeOrders[0]!, inOrder, lo, hi, rows, cost };
 }
 
 /**
