@@ -550,15 +550,17 @@ function countSource(s: SearchScratch, region: RegionIndex, source: Source): num
     s.ensureGather();
     const bits = s.bits;
     const rest = m.conditions !== m.packedConditions;
-    for (const [rows, from, to] of source.segments)
-      for (let i = from; i < to; i++) {
-        const row = rows[i]!;
-        const bit = 1 << (row & 31);
-        const w = bits[row >>> 5]!;
-        if ((w & bit) !== 0) continue;
-        bits[row >>> 5] = w | bit;
-        if ((pm === 0 || (attrs[row]! & pm) === pw) && (!rest || m.test(row))) n++;
-      }
+    if (simple && m.rangeCount <= 2) n = countUnionRanged(m, attrs, bits, source);
+    else
+      for (const [rows, from, to] of source.segments)
+        for (let i = from; i < to; i++) {
+          const row = rows[i]!;
+          const bit = 1 << (row & 31);
+          const w = bits[row >>> 5]!;
+          if ((w & bit) !== 0) continue;
+          bits[row >>> 5] = w | bit;
+          if ((pm === 0 || (attrs[row]! & pm) === pw) && (!rest || m.test(row))) n++;
+        }
     if (source.count > bits.length >>> 2) bits.fill(0);
     else
       for (const [rows, from, to] of source.segments)
@@ -609,6 +611,59 @@ function countRanged(
     }
     n++;
   }
+  return n;
+}
+
+/** Distinct rows of a product union passing the packed conditions and up to two ranges (rank buckets in row
+ *  order), each marked in `bits` on its first time (left marked: the caller clears them), without a call in
+ *  the loop (through the matcher: about 11 ns a row at 1M). */
+function countUnionRanged(
+  m: RowMatcher,
+  attrs: RegionIndex['rowAttributes'],
+  bits: Int32Array,
+  source: Source,
+): number {
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  const one = m.rangeCount > 0;
+  const two = m.rangeCount > 1;
+  const bytes0 = one ? m.rangeRowBytes[0]! : null;
+  const classes0 = one ? m.classView(0) : ALL_PASS;
+  const column0 = one ? m.rangeColumns[0]! : null;
+  const min0 = one ? m.rangeMin[0]! : -Infinity;
+  const max0 = one ? m.rangeMax[0]! : Infinity;
+  const bytes1 = two ? m.rangeRowBytes[1]! : null;
+  const classes1 = two ? m.classView(1) : ALL_PASS;
+  const column1 = two ? m.rangeColumns[1]! : null;
+  const min1 = two ? m.rangeMin[1]! : -Infinity;
+  const max1 = two ? m.rangeMax[1]! : Infinity;
+  let n = 0;
+  for (const [rows, from, to] of source.segments)
+    for (let i = from; i < to; i++) {
+      const row = rows[i]!;
+      const bit = 1 << (row & 31);
+      const w = bits[row >>> 5]!;
+      if ((w & bit) !== 0) continue;
+      bits[row >>> 5] = w | bit;
+      if (pm !== 0 && (attrs[row]! & pm) !== pw) continue;
+      if (bytes0 !== null) {
+        const k0 = classes0[bytes0[row]!]!;
+        if (k0 === RANK_FAIL) continue;
+        if (k0 === RANK_CHECK) {
+          const v = column0![row]!;
+          if (v < min0 || v > max0) continue;
+        }
+      }
+      if (bytes1 !== null) {
+        const k1 = classes1[bytes1[row]!]!;
+        if (k1 === RANK_FAIL) continue;
+        if (k1 === RANK_CHECK) {
+          const v = column1![row]!;
+          if (v < min1 || v > max1) continue;
+        }
+      }
+      n++;
+    }
   return n;
 }
 
