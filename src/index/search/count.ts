@@ -618,12 +618,13 @@ function countRanged(
     // Without packed conditions their attributes are not read (a random read saved).
     if (pm !== 0 && (attrs[row]! & pm) !== pw) continue;
     const k = classes[bytes[row]!]!;
-    if (k === RANK_FAIL) continue;
     if (k === RANK_CHECK) {
       const v = column[row]!;
-      if (v < min || v > max) continue;
+      if (v >= min && v <= max) n++;
+      continue;
     }
-    n++;
+    // RANK_PASS is 1, RANK_FAIL 0: no branch on whether the row passes (unpredictable for a middling range).
+    n += k;
   }
   return n;
 }
@@ -709,9 +710,13 @@ function countRanged2(
     if (kw !== null && (kw[row >>> 5]! & (1 << (row & 31))) === 0) continue;
     if (pm !== 0 && (attrs[row]! & pm) !== pw) continue;
     const k0 = classes0[bytes0[row]!]!;
-    if (k0 === RANK_FAIL) continue;
     const k1 = classes1[bytes1[row]!]!;
-    if (k1 === RANK_FAIL) continue;
+    // RANK_PASS is 1, RANK_FAIL 0: no branch on whether the row passes but for an edge bucket (rare).
+    if (((k0 | k1) & RANK_CHECK) === 0) {
+      n += k0 & k1;
+      continue;
+    }
+    if (k0 === RANK_FAIL || k1 === RANK_FAIL) continue;
     if (k0 === RANK_CHECK) {
       const v = column0[row]!;
       if (v < min0 || v > max0) continue;
