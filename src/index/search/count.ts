@@ -596,7 +596,10 @@ function countRanged(
   const pw = m.packedWant;
   let n = 0;
   if (m.rangeCount === 0 && kw === null) {
-    for (let i = from; i < to; i++) n += (attrs[rows[i]!]! & pm) === pw ? 1 : 0;
+    for (let i = from; i < to; i++) {
+      const x = (attrs[rows[i]!]! & pm) ^ pw;
+      n += 1 ^ ((x | -x) >>> 31);
+    }
     return n;
   }
   if (m.rangeCount === 0) {
@@ -615,16 +618,21 @@ function countRanged(
   for (let i = from; i < to; i++) {
     const row = rows[i]!;
     if (kw !== null && (kw[row >>> 5]! & (1 << (row & 31))) === 0) continue;
-    // Without packed conditions their attributes are not read (a random read saved).
-    if (pm !== 0 && (attrs[row]! & pm) !== pw) continue;
+    // Without packed conditions their attributes are not read (a random read saved); with them, 1 when they
+    // hold, without a branch (a gender passes about every other row: unpredictable).
+    let ok = 1;
+    if (pm !== 0) {
+      const x = (attrs[row]! & pm) ^ pw;
+      ok = 1 ^ ((x | -x) >>> 31);
+    }
     const k = classes[bytes[row]!]!;
     if (k === RANK_CHECK) {
       const v = column[row]!;
-      if (v >= min && v <= max) n++;
+      if (ok === 1 && v >= min && v <= max) n++;
       continue;
     }
     // RANK_PASS is 1, RANK_FAIL 0: no branch on whether the row passes (unpredictable for a middling range).
-    n += k;
+    n += ok & k;
   }
   return n;
 }
