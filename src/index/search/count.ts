@@ -716,15 +716,19 @@ function countRanged2(
   for (let i = from; i < to; i++) {
     const row = rows[i]!;
     if (kw !== null && (kw[row >>> 5]! & (1 << (row & 31))) === 0) continue;
-    if (pm !== 0 && (attrs[row]! & pm) !== pw) continue;
+    let ok = 1;
+    if (pm !== 0) {
+      const x = (attrs[row]! & pm) ^ pw;
+      ok = 1 ^ ((x | -x) >>> 31);
+    }
     const k0 = classes0[bytes0[row]!]!;
     const k1 = classes1[bytes1[row]!]!;
     // RANK_PASS is 1, RANK_FAIL 0: no branch on whether the row passes but for an edge bucket (rare).
     if (((k0 | k1) & RANK_CHECK) === 0) {
-      n += k0 & k1;
+      n += ok & k0 & k1;
       continue;
     }
-    if (k0 === RANK_FAIL || k1 === RANK_FAIL) continue;
+    if (ok === 0 || k0 === RANK_FAIL || k1 === RANK_FAIL) continue;
     if (k0 === RANK_CHECK) {
       const v = column0[row]!;
       if (v < min0 || v > max0) continue;
