@@ -535,6 +535,9 @@ function countPositions(
   return n;
 }
 
+/** Share of rows passing the packed conditions above which they are tested without a branch. */
+const DENSE_PACKED = 0.3;
+
 /** Counts the rows of `source` passing every other condition, each row tested at random. */
 function countSource(s: SearchScratch, region: RegionIndex, source: Source): number {
   const m = s.matcher;
@@ -571,9 +574,13 @@ function countSource(s: SearchScratch, region: RegionIndex, source: Source): num
   const keyword =
     m.hasKeyword && m.conditions === m.packedConditions + m.rangeCount + 1 && m.filterCount === 0;
   const kw = keyword ? m.keywordMatch.ensureBits() : null;
+  // Packed conditions most rows pass (a gender) are tested without a branch; selective ones (a sales flag, a
+  // language) skip the row's other reads when they fail (1M: 0.030 ms against 0.045 without the branch).
+  const dense = pm !== 0 && countPacked(region, pm, pw) > DENSE_PACKED * region.rows;
   for (const [rows, from, to] of source.segments)
-    if ((simple || keyword) && m.rangeCount <= 1) n += countRanged(m, attrs, kw, rows, from, to);
-    else if ((simple || keyword) && m.rangeCount === 2) n += countRanged2(m, attrs, kw, rows, from, to);
+    if ((simple || keyword) && m.rangeCount <= 1) n += countRanged(m, attrs, kw, dense, rows, from, to);
+    else if ((simple || keyword) && m.rangeCount === 2)
+      n += countRanged2(m, attrs, kw, dense, rows, from, to);
     else
       for (let i = from; i < to; i++) {
         const row = rows[i]!;
@@ -582,12 +589,14 @@ function countSource(s: SearchScratch, region: RegionIndex, source: Source): num
   return n;
 }
 
-/** Rows of rows[from..to) passing the packed conditions, at most one range (its rank buckets in row order,
- *  the value read in an edge bucket) and the keyword's bitset when given. */
+/** Rows of rows[from..to) passing the packed conditions (`dense`: most rows do, tested without a branch), at
+ *  most one range (its rank buckets in row order, the value read in an edge bucket) and the keyword's bitset
+ *  when given. */
 function countRanged(
   m: RowMatcher,
   attrs: RegionIndex['rowAttributes'],
   kw: Int32Array | null,
+  dense: boolean,
   rows: Uint32Array,
   from: number,
   to: number,
@@ -624,6 +633,7 @@ function countRanged(
     if (pm !== 0) {
       const x = (attrs[row]! & pm) ^ pw;
       ok = 1 ^ ((x | -x) >>> 31);
+      if (!dense && ok === 0) continue;
     }
     const k = classes[bytes[row]!]!;
     if (k === RANK_CHECK) {
@@ -696,6 +706,7 @@ function countRanged2(
   m: RowMatcher,
   attrs: RegionIndex['rowAttributes'],
   kw: Int32Array | null,
+  dense: boolean,
   rows: Uint32Array,
   from: number,
   to: number,
@@ -720,6 +731,7 @@ function countRanged2(
     if (pm !== 0) {
       const x = (attrs[row]! & pm) ^ pw;
       ok = 1 ^ ((x | -x) >>> 31);
+      if (!dense && ok === 0) continue;
     }
     const k0 = classes0[bytes0[row]!]!;
     const k1 = classes1[bytes1[row]!]!;
