@@ -119,6 +119,8 @@ export async function loadServingIndex(
         productBits: r.productBits,
         genderCounts: r.genderCounts,
         contactEmails: r.contactEmails,
+        keyCounts: r.keyCounts,
+        productKeyCounts: r.productKeyCounts,
         keyword: r.keyword,
       });
     }

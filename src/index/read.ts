@@ -40,6 +40,7 @@ import {
 } from './keyword/index.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 import { rowOffsets } from './offsets.ts';
+import { productKeyCounts, regionKeyCounts } from './key-counts.ts';
 
 export class IndexLoadError extends Error {}
 
@@ -363,6 +364,14 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       };
     if (rowAttributes.length !== r.rows || r.genderCounts.length !== manifest.dictionaries.gender.length)
       throw new IndexLoadError(`serving index attributes of ${r.region} do not match its manifest`);
+    // Key counts per range field's order (key-counts.ts), derived here: a region too small gets none.
+    const keyed = regionKeyCounts(FILTERED_FIELDS, orders, rowAttributes, orderAttributes);
+    if (keyed) count(keyed.all);
+    const productKeys = productKeyCounts(
+      productBytes.get(PRODUCT_ORDERS[0]!),
+      orderAttributes.get(PRODUCT_ORDERS[0]!),
+    );
+    if (productKeys) count(productKeys);
     const emailBit = layoutFlags(manifest.attributes).contactEmail;
     let contactEmails = 0;
     for (let i = 0; i < r.rows; i++) if ((rowAttributes[i]! & emailBit) !== 0) contactEmails++;
@@ -407,6 +416,8 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       productBits: productBits(postings.product_category.starts),
       genderCounts: r.genderCounts,
       contactEmails,
+      keyCounts: keyed,
+      productKeyCounts: productKeys,
       rowsWithoutFigures: manifest.rowsWithoutFigures === true,
       lookups,
       keyword,
@@ -447,6 +458,8 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const m of r.ranks.values()) for (const a of m.values()) add(a);
     for (const a of r.rowRanks.values()) add(a);
     for (const a of r.productBytes.values()) add(a);
+    if (r.keyCounts) add(r.keyCounts.all);
+    if (r.productKeyCounts) add(r.productKeyCounts);
     for (const t of Object.values(r.lookups)) [t.hashes, t.rows].forEach(add);
     [
       r.productCategoryMask,

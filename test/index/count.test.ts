@@ -1,6 +1,8 @@
-// Totals after a walk (X-Total-Count) against DuckDB: every way count.ts counts (a source's size, a ranked
-// slice, its complement, a source's rows, a product union, a keyword bitset) on queries built to reach it, each
-// total counted afresh (remembered totals forgotten first).
+// Totals after a walk (X-Total-Count) against DuckDB: every way count.ts counts (a source's size, key counts, a
+// ranked slice, its complement, a source's rows, a product union, a keyword bitset) on queries built to reach
+// it, each total counted afresh (remembered totals forgotten first). The regions here are too small for key
+// counts at their default bucket (key-counts.ts): a second load of the same index has buckets of 64 and 100
+// positions (KOLSCOPE_KEY_BUCKET), so key counts serve every region.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +23,9 @@ import { referenceCountSql } from '../oracle/reference-sql.ts';
 
 let tmp: string;
 let index: LoadedServingIndex;
+/** The same index with key counts of 64- and 100-position buckets. */
+let keyed64: LoadedServingIndex;
+let keyed100: LoadedServingIndex;
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
 
@@ -28,6 +33,12 @@ before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'kolscope-count-'));
   const info = await writeSyntheticSnapshot({ dataDir: tmp, influencers: 20_000, seed: 11 });
   index = await loadServingIndex(info.dir);
+  // The load worker reads the bucket size from the environment when it starts.
+  process.env.KOLSCOPE_KEY_BUCKET = '64';
+  keyed64 = await loadServingIndex(info.dir);
+  process.env.KOLSCOPE_KEY_BUCKET = '100';
+  keyed100 = await loadServingIndex(info.dir);
+  delete process.env.KOLSCOPE_KEY_BUCKET;
   db = await DuckDBInstance.create(':memory:', { threads: '2' });
   conn = await db.connect();
   await conn.run(`CREATE TABLE rows AS SELECT * FROM read_parquet('${join(info.dir, SNAPSHOT_ROWS_FILE)}')`);
@@ -35,6 +46,8 @@ before(async () => {
 
 after(async () => {
   index?.close();
+  keyed64?.close();
+  keyed100?.close();
   conn?.closeSync();
   db?.closeSync();
   await rm(tmp, { recursive: true, force: true });
@@ -79,29 +92,47 @@ const FILTERS: Filters[] = [
   { ranges: { total_followers_cnt: { min: 1000 } }, keyword: ['b'] },
   { ranges: {}, keyword: ['beauty'], category: 'beauty' },
   { ranges: {}, category: 'beauty', showCaseFlag: 2 },
+  {
+    ranges: { interaction_rate: { min: 0.02 }, total_followers_cnt: { min: 1000, max: 20_000 } },
+    category: 'beauty',
+  },
+  { ranges: { total_digg_cnt: { min: 1000 } }, gender: 'female', salesFlag: 4 },
+  { ranges: {}, productCategoryIds: ['601450', '601152'], salesFlag: 1, hasContactEmail: 1 },
+  { ranges: {}, productCategoryIds: ['2344592', '601739', '600024', '601450'], gender: 'female' },
+  { ranges: { total_views_7d_cnt: { min: 100, max: 100_000 } }, showCaseFlag: 0, hasContactEmail: 0 },
 ];
 
 describe('totals after a walk match DuckDB', () => {
   test('every way of counting, each sort order, both directions', async () => {
     const methods = new Set<string>();
-    for (const filters of FILTERS)
-      for (const region of ['US', 'GB'])
-        for (const sortField of [0, 1, 3, 5, 6, 9] as SortFieldCode[]) {
-          const q: InfluencerQuery = {
-            ...filters,
-            region,
-            pageNum: 2,
-            pageSize: 5,
-            sortField,
-            descending: sortField % 2 === 1,
-          };
-          index.forgetTotals();
-          count.resetCountMethod();
-          const total = index.search(q).total;
-          methods.add(count.lastCountMethod);
-          assert.equal(total, await expected(q), `total differs for ${JSON.stringify(q)}`);
-        }
-    for (const method of ['source-size', 'slice', 'complement', 'source', 'union', 'keyword-bits'])
+    for (const loaded of [index, keyed64])
+      for (const filters of FILTERS)
+        for (const region of ['US', 'GB'])
+          for (const sortField of [0, 1, 3, 5, 6, 9] as SortFieldCode[]) {
+            const q: InfluencerQuery = {
+              ...filters,
+              region,
+              pageNum: 2,
+              pageSize: 5,
+              sortField,
+              descending: sortField % 2 === 1,
+            };
+            loaded.forgetTotals();
+            count.resetCountMethod();
+            const total = loaded.search(q).total;
+            methods.add(count.lastCountMethod);
+            assert.equal(total, await expected(q), `total differs for ${JSON.stringify(q)}`);
+          }
+    for (const method of [
+      'source-size',
+      'keys',
+      'product-keys',
+      'slice',
+      'complement',
+      'source',
+      'union',
+      'keyword-bits',
+    ])
       assert.ok(methods.has(method), `no query counted by ${method}: ${[...methods].join(', ')}`);
   });
 
@@ -155,10 +186,125 @@ describe('totals after a walk match DuckDB', () => {
           ...(r.products && { productCategoryIds: r.products }),
           ...(r.keyword && { keyword: r.keyword }),
         };
-        index.forgetTotals();
-        assert.equal(index.search(q).total, await expected(q), `total differs for ${JSON.stringify(q)}`);
+        const want = await expected(q);
+        for (const loaded of [index, keyed64]) {
+          loaded.forgetTotals();
+          assert.equal(loaded.search(q).total, want, `total differs for ${JSON.stringify(q)}`);
+        }
       }),
       { numRuns: 300, seed: 20261130 },
+    );
+  });
+
+  test('key counts: one range of any field and the key conditions, any bounds', async () => {
+    const fields = [
+      'total_followers_cnt',
+      'total_digg_cnt',
+      'interaction_rate',
+      'total_views_cnt',
+      'total_views_7d_cnt',
+      'per_video_product_views_avg_cnt',
+      'per_video_product_views_avg_7d_cnt',
+      'total_sale_gmv_30d_amt',
+      'total_followers_30d_cnt',
+      'ec_score',
+    ] as const;
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+    // Bounds as quantiles of the field's values (every bucket edge reachable), open or not.
+    const arb = fc.record({
+      region: fc.constantFrom('US', 'ID', 'GB', 'DE'),
+      sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
+      descending: fc.boolean(),
+      field: fc.constantFrom(...fields),
+      lo: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+      hi: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+      gender: maybe(fc.constantFrom('male', 'female')),
+      salesFlag: maybe(fc.constantFrom<1 | 2 | 3 | 4>(1, 2, 3, 4)),
+      showCaseFlag: maybe(fc.constantFrom(0, 1)),
+      hasContactEmail: maybe(fc.constantFrom<0 | 1>(0, 1)),
+    });
+    const methods = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(arb, async (r) => {
+        const quantile = async (p: number) => {
+          const reader = await conn.runAndReadAll(
+            `SELECT quantile_disc(${r.field}, ${p}) FROM rows WHERE region = '${r.region}'`,
+          );
+          return Number(reader.getRows()[0]![0]);
+        };
+        const min = r.lo === undefined ? undefined : await quantile(r.lo);
+        let max = r.hi === undefined ? undefined : await quantile(r.hi);
+        if (min !== undefined && max !== undefined && max < min) max = min;
+        const q: InfluencerQuery = {
+          region: r.region,
+          pageNum: 1,
+          pageSize: 2,
+          sortField: r.sortField,
+          descending: r.descending,
+          ranges: { [r.field]: { ...(min !== undefined && { min }), ...(max !== undefined && { max }) } },
+          ...(r.gender && { gender: r.gender }),
+          ...(r.salesFlag && { salesFlag: r.salesFlag }),
+          ...(r.showCaseFlag !== undefined && { showCaseFlag: r.showCaseFlag }),
+          ...(r.hasContactEmail !== undefined && { hasContactEmail: r.hasContactEmail }),
+        };
+        const want = await expected(q);
+        for (const loaded of [keyed64, keyed100]) {
+          loaded.forgetTotals();
+          count.resetCountMethod();
+          assert.equal(loaded.search(q).total, want, `total differs for ${JSON.stringify(q)}`);
+          methods.add(count.lastCountMethod);
+        }
+      }),
+      { numRuns: 300, seed: 20261201 },
+    );
+    assert.ok(methods.has('keys'), `no query counted by key counts: ${[...methods].join(', ')}`);
+  });
+
+  test('product key counts: any product ids, common or not, and the key conditions', async () => {
+    const ids = (
+      await conn.runAndReadAll(`SELECT DISTINCT unnest(product_category_ids) AS id FROM rows ORDER BY id`)
+    )
+      .getRows()
+      .map((r) => String(r[0]));
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+    const arb = fc.record({
+      region: fc.constantFrom('US', 'ID', 'GB'),
+      sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
+      products: fc.subarray(ids, { minLength: 1, maxLength: 6 }),
+      gender: maybe(fc.constantFrom('male', 'female')),
+      salesFlag: maybe(fc.constantFrom<1 | 2 | 3 | 4>(1, 2, 3, 4)),
+      showCaseFlag: maybe(fc.constantFrom(0, 1)),
+      hasContactEmail: maybe(fc.constantFrom<0 | 1>(0, 1)),
+    });
+    const methods = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(arb, async (r) => {
+        const q: InfluencerQuery = {
+          region: r.region,
+          pageNum: 1,
+          pageSize: 2,
+          sortField: r.sortField,
+          descending: true,
+          ranges: {},
+          productCategoryIds: r.products,
+          ...(r.gender && { gender: r.gender }),
+          ...(r.salesFlag && { salesFlag: r.salesFlag }),
+          ...(r.showCaseFlag !== undefined && { showCaseFlag: r.showCaseFlag }),
+          ...(r.hasContactEmail !== undefined && { hasContactEmail: r.hasContactEmail }),
+        };
+        const want = await expected(q);
+        for (const loaded of [keyed64, keyed100]) {
+          loaded.forgetTotals();
+          count.resetCountMethod();
+          assert.equal(loaded.search(q).total, want, `total differs for ${JSON.stringify(q)}`);
+          methods.add(count.lastCountMethod);
+        }
+      }),
+      { numRuns: 300, seed: 20261202 },
+    );
+    assert.ok(
+      methods.has('product-keys'),
+      `no query counted by product key counts: ${[...methods].join(', ')}`,
     );
   });
 });
