@@ -230,10 +230,20 @@ export async function writeHistory(
           SELECT CAST(user_id AS HUGEINT) FROM read_parquet(${sqlString(previous.rowsPath)}))))`),
       );
     } else {
-      // Passes over ranges of user_id (bounds from hist_users), so each join and sort stays small.
+      // Passes over ranges of user_id (bounds from hist_users), so each join and sort stays small. Sized
+      // by the days the warehouse holds in the window, not the window: each pass builds the join's hash
+      // table of every influencer again, so a first ingest of 90 days with 365 retained would make
+      // four times too many.
+      const firstLoaded = (
+        await connection.runAndReadAll(
+          `SELECT CAST(min(day) - DATE '1970-01-01' AS INTEGER) FROM raw_profile_stats WHERE ${window}`,
+        )
+      ).getRowsJS()[0]![0];
+      const heldDays =
+        typeof firstLoaded === 'number' ? Math.min(args.days, asOfDay - firstLoaded + 1) : args.days;
       const perPass = Math.max(
         Math.ceil(ids.length / MAX_PASSES),
-        Math.floor(RECORDS_PER_PASS / args.days),
+        Math.floor(RECORDS_PER_PASS / heldDays),
         1,
       );
       for (let from = 0; from < ids.length; from += perPass) {
