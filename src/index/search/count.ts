@@ -184,12 +184,6 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
     lastCountRows = productRows;
     return countProductKeyed(s, region, m);
   }
-  const pair = rankPair(region, m, rowCost);
-  if (pair !== null) {
-    lastCountMethod = 'rank-pairs';
-    lastCountRows = pair.rows;
-    return countRankPair(m, pair);
-  }
   const slice = bestSlice(region, m, c);
   const sliceCost = slice === null ? Infinity : slice.cost;
   const kw = m.keywordMatch;
@@ -197,6 +191,13 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
     m.hasKeyword && kw.kind === KEYWORD_BITS
       ? (region.rows / 32) * COUNT_COST.word + (m.conditions > 1 ? kw.estimate * COUNT_COST.ascending : 0)
       : Infinity;
+  // Rank pairs, when cheaper than the others (their counts made only then).
+  const pair = rankPair(region, m, Math.min(rowCost, sliceCost, bitsCost));
+  if (pair !== null) {
+    lastCountMethod = 'rank-pairs';
+    lastCountRows = pair.rows;
+    return countRankPair(m, pair);
+  }
   if (slice !== null && sliceCost <= rowCost && sliceCost <= bitsCost) return countSlice(s, region, slice);
   if (bitsCost <= rowCost) {
     lastCountMethod = 'keyword-bits';
