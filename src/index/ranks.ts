@@ -30,7 +30,7 @@ export function rankedFields(sortField: string): readonly string[] {
 }
 
 /** First rank of bucket b in a region of `rows` rows (bucket of rank p: floor(p * 256 / rows)). */
-function bucketStart(b: number, rows: number): number {
+export function bucketStart(b: number, rows: number): number {
   return Math.ceil((b * rows) / RANK_BUCKETS);
 }
 

@@ -260,6 +260,79 @@ describe('totals after a walk match DuckDB', () => {
     assert.ok(methods.has('keys'), `no query counted by key counts: ${[...methods].join(', ')}`);
   });
 
+  test('rank pairs: two ranges of any fields alone, any bounds', async () => {
+    const fields = [
+      'total_followers_cnt',
+      'total_digg_cnt',
+      'interaction_rate',
+      'total_views_cnt',
+      'total_views_7d_cnt',
+      'per_video_product_views_avg_cnt',
+      'per_video_product_views_avg_7d_cnt',
+      'total_sale_gmv_30d_amt',
+      'total_followers_30d_cnt',
+      'ec_score',
+    ] as const;
+    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+    const bounds = fc.record({
+      lo: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+      hi: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+    });
+    const arb = fc.record({
+      region: fc.constantFrom('US', 'ID', 'GB'),
+      sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
+      descending: fc.boolean(),
+      // Few pairs, so that each region keeps its counts (at most 8 per region); others are counted otherwise.
+      fields: fc.constantFrom<[string, string][]>(
+        ['total_followers_cnt', 'total_sale_gmv_30d_amt'],
+        ['total_followers_30d_cnt', 'total_sale_gmv_30d_amt'],
+        ['total_followers_30d_cnt', 'ec_score'],
+        ['ec_score', 'total_sale_gmv_30d_amt'],
+        ['interaction_rate', 'total_digg_cnt'],
+        ...fields.map((f, k): [string, string] => [f, fields[(k + 3) % fields.length]!]),
+      ),
+      a: bounds,
+      b: bounds,
+    });
+    const methods = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(arb, async (r) => {
+        const quantile = async (field: string, p: number) => {
+          const reader = await conn.runAndReadAll(
+            `SELECT quantile_disc(${field}, ${p}) FROM rows WHERE region = '${r.region}'`,
+          );
+          return Number(reader.getRows()[0]![0]);
+        };
+        const range = async (field: string, b: { lo?: number; hi?: number }) => {
+          const min = b.lo === undefined ? undefined : await quantile(field, b.lo);
+          let max = b.hi === undefined ? undefined : await quantile(field, b.hi);
+          if (min !== undefined && max !== undefined && max < min) max = min;
+          return { ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
+        };
+        const q: InfluencerQuery = {
+          region: r.region,
+          pageNum: 1,
+          pageSize: 2,
+          sortField: r.sortField,
+          descending: r.descending,
+          ranges: {
+            [r.fields[0]]: await range(r.fields[0], r.a),
+            [r.fields[1]]: await range(r.fields[1], r.b),
+          },
+        };
+        const want = await expected(q);
+        for (const loaded of [keyed64, keyed100]) {
+          loaded.forgetTotals();
+          count.resetCountMethod();
+          assert.equal(loaded.search(q).total, want, `total differs for ${JSON.stringify(q)}`);
+          methods.add(count.lastCountMethod);
+        }
+      }),
+      { numRuns: 300, seed: 20261203 },
+    );
+    assert.ok(methods.has('rank-pairs'), `no query counted by rank pairs: ${[...methods].join(', ')}`);
+  });
+
   test('product key counts: any product ids, common or not, and the key conditions', async () => {
     const ids = (
       await conn.runAndReadAll(`SELECT DISTINCT unnest(product_category_ids) AS id FROM rows ORDER BY id`)
