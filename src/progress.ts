@@ -10,6 +10,19 @@ export interface Progress {
 
 export const silentProgress: Progress = { update() {}, log() {} };
 
+/** CPU seconds of this process so far (user + system, all threads: DuckDB runs in process). */
+export function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Starts a timer; calling it gives "N s, M s CPU" since the start (CPU of the whole process). */
+export function stepTimer(): () => string {
+  const wall = Date.now();
+  const cpu = cpuSeconds();
+  return () => `${((Date.now() - wall) / 1000).toFixed(1)} s, ${(cpuSeconds() - cpu).toFixed(1)} s CPU`;
+}
+
 /** Writes throttled progress lines to stderr, so stdout stays clean for results (e.g. --json). */
 export function stderrProgress(minIntervalMs = 1000): Progress {
   let last = 0;

@@ -4,7 +4,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Progress } from '../progress.ts';
+import { stepTimer, type Progress } from '../progress.ts';
 import {
   BATCH_DIR_PATTERN,
   RAW_FILE_EXTENSIONS,
@@ -25,12 +25,6 @@ import { loadedDays, rawColumnsDdl } from './warehouse.ts';
 
 /** Default of --max-rejects: rows rejected over one ingest run before the whole run is refused. */
 export const DEFAULT_MAX_REJECTS = 1000;
-/** CPU seconds of this process so far (user + system, all threads: DuckDB runs in process). */
-export function cpuSeconds(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
-
 /** Examples kept per reject reason in the report. */
 const EXAMPLES_PER_REASON = 3;
 
@@ -136,6 +130,27 @@ export async function discoverBatches(rawDir: string): Promise<RawBatch[]> {
 
 function fingerprint(batch: RawBatch): string {
   return JSON.stringify(batch.files.map((f) => ({ file: `${f.table}.${f.format}`, size: f.size })));
+}
+
+/** A validated batch waiting to be applied: its rows per table, rejected rows and validation time. */
+interface ValidatedBatch {
+  readonly batch: RawBatch;
+  readonly rows: Record<string, number>;
+  readonly rejected: number;
+  /** "N s, M s CPU" of its validation. */
+  readonly took: string;
+}
+
+const rowTotal = (v: ValidatedBatch) => Object.values(v.rows).reduce((s, n) => s + n, 0);
+
+/** The `batches` row recording an applied batch, as a VALUES tuple. */
+function batchRow(v: ValidatedBatch): string {
+  return `(DATE ${sqlString(v.batch.day)}, now()::TIMESTAMP, ${sqlString(fingerprint(v.batch))}, ${rowTotal(v)}, ${v.rejected})`;
+}
+
+/** A batch's progress line once applied; `applied` says how ("applied in N s, M s CPU"). */
+function batchLine(v: ValidatedBatch, applied: string): string {
+  return `batch ${v.batch.day}: ${rowTotal(v).toLocaleString('en-US')} rows, ${v.rejected} rejected (validated in ${v.took}; ${applied})`;
 }
 
 /** Today's date in UTC, YYYY-MM-DD: no crawl day can be later. */
@@ -299,17 +314,10 @@ export async function loadBatches(
   };
   try {
     for (const ddl of RUN_TABLES_DDL) await connection.run(ddl);
-    const validated: {
-      batch: RawBatch;
-      rows: Record<string, number>;
-      rejected: number;
-      ms: number;
-      cpu: number;
-    }[] = [];
+    const validated: ValidatedBatch[] = [];
     for (const [i, batch] of fresh.entries()) {
       progress.update('validate batches', i, fresh.length);
-      const t0 = Date.now();
-      const c0 = cpuSeconds();
+      const validation = stepTimer();
       const { rows, rejected: batchRejected } = await stageBatch(
         connection,
         batch,
@@ -334,7 +342,7 @@ export async function loadBatches(
         await connection.run(`ALTER TABLE ${stg} DROP COLUMN raw; ALTER TABLE ${stg} DROP COLUMN ln`);
         await connection.run(`ALTER TABLE ${stg} RENAME TO ${keptTable(table, batch.day)}`);
       }
-      validated.push({ batch, rows, rejected: batchRejected, ms: Date.now() - t0, cpu: cpuSeconds() - c0 });
+      validated.push({ batch, rows, rejected: batchRejected, took: validation() });
     }
     progress.update('validate batches', fresh.length, fresh.length);
 
@@ -342,8 +350,7 @@ export async function loadBatches(
     if (setwise) {
       // A first ingest of several days: computed set-wise from all of them, in one transaction.
       progress.update('apply batches', 0, validated.length);
-      const t0 = Date.now();
-      const c0 = cpuSeconds();
+      const apply = stepTimer();
       await connection.run('BEGIN TRANSACTION');
       try {
         await applyDays(
@@ -352,59 +359,38 @@ export async function loadBatches(
           keptTable,
           args.dailyRowsPerPass,
         );
-        const values = validated.map(
-          ({ batch, rows, rejected: batchRejected }) =>
-            `(DATE ${sqlString(batch.day)}, now()::TIMESTAMP, ${sqlString(fingerprint(batch))}, ` +
-            `${Object.values(rows).reduce((s, n) => s + n, 0)}, ${batchRejected})`,
-        );
-        await connection.run(`INSERT INTO batches VALUES ${values.join(', ')}`);
+        await connection.run(`INSERT INTO batches VALUES ${validated.map(batchRow).join(', ')}`);
         await connection.run('COMMIT');
       } catch (err) {
         await connection.run('ROLLBACK');
         throw err;
       }
-      for (const { batch, rows, rejected: batchRejected, ms, cpu } of validated) {
-        loaded.push({ day: batch.day, rows, rejected: batchRejected });
-        progress.log(
-          `batch ${batch.day}: ${Object.values(rows)
-            .reduce((s, n) => s + n, 0)
-            .toLocaleString('en-US')} rows, ${batchRejected} rejected ` +
-            `(validated in ${(ms / 1000).toFixed(1)} s, ${cpu.toFixed(1)} s CPU; applied with the run)`,
-        );
+      for (const v of validated) {
+        loaded.push({ day: v.batch.day, rows: v.rows, rejected: v.rejected });
+        progress.log(batchLine(v, 'applied with the run'));
       }
-      progress.log(
-        `applied ${validated.length} batches set-wise in ${((Date.now() - t0) / 1000).toFixed(1)} s, ` +
-          `${(cpuSeconds() - c0).toFixed(1)} s CPU`,
-      );
+      progress.log(`applied ${validated.length} batches set-wise in ${apply()}`);
     }
 
     // Later runs (or a single day): one transaction per day, in order.
     const daily = setwise ? [] : validated;
-    for (const [i, { batch, rows, rejected: batchRejected, ms, cpu }] of daily.entries()) {
+    for (const [i, v] of daily.entries()) {
       progress.update('apply batches', i, daily.length);
-      const t0 = Date.now();
-      const c0 = cpuSeconds();
+      const apply = stepTimer();
       for (const table of RAW_TABLES)
-        await connection.run(`ALTER TABLE ${keptTable(table, batch.day)} RENAME TO ${stagingTable(table)}`);
-      const total = Object.values(rows).reduce((s, n) => s + n, 0);
+        await connection.run(`ALTER TABLE ${keptTable(table, v.batch.day)} RENAME TO ${stagingTable(table)}`);
       await connection.run('BEGIN TRANSACTION');
       try {
-        await applyDay(connection, batch.day);
-        await connection.run(
-          `INSERT INTO batches VALUES (DATE ${sqlString(batch.day)}, now()::TIMESTAMP, ${sqlString(fingerprint(batch))}, ${total}, ${batchRejected})`,
-        );
+        await applyDay(connection, v.batch.day);
+        await connection.run(`INSERT INTO batches VALUES ${batchRow(v)}`);
         await connection.run('COMMIT');
       } catch (err) {
         await connection.run('ROLLBACK');
         throw err;
       }
       for (const table of RAW_TABLES) await connection.run(`DROP TABLE ${stagingTable(table)}`);
-      loaded.push({ day: batch.day, rows, rejected: batchRejected });
-      progress.log(
-        `batch ${batch.day}: ${total.toLocaleString('en-US')} rows, ${batchRejected} rejected ` +
-          `(validated in ${(ms / 1000).toFixed(1)} s, ${cpu.toFixed(1)} s CPU; ` +
-          `applied in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${(cpuSeconds() - c0).toFixed(1)} s CPU)`,
-      );
+      loaded.push({ day: v.batch.day, rows: v.rows, rejected: v.rejected });
+      progress.log(batchLine(v, `applied in ${apply()}`));
     }
   } finally {
     await dropTemps();

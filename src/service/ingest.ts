@@ -4,16 +4,10 @@ import { resolve } from 'node:path';
 import { historyDays } from '../config.ts';
 import { buildServingIndex } from '../index/build.ts';
 import { extendable, writeHistory } from '../pipeline/history.ts';
-import {
-  cpuSeconds,
-  DEFAULT_MAX_REJECTS,
-  IngestError,
-  loadBatches,
-  type LoadReport,
-} from '../pipeline/load.ts';
+import { DEFAULT_MAX_REJECTS, IngestError, loadBatches, type LoadReport } from '../pipeline/load.ts';
 import { writeSnapshotRows } from '../pipeline/metrics.ts';
 import { loadedDays, openWarehouse } from '../pipeline/warehouse.ts';
-import type { Progress } from '../progress.ts';
+import { stepTimer, type Progress } from '../progress.ts';
 import { SNAPSHOT_ROWS_FILE } from '../snapshot/schema.ts';
 import { activateSnapshot, activeSnapshot, beginSnapshot, type SnapshotInfo } from '../snapshot/store.ts';
 
@@ -39,13 +33,6 @@ export interface IngestReport {
   /** The snapshot made active by this run, or null when the active one was already up to date. */
   readonly snapshot: SnapshotInfo | null;
   readonly elapsedMs: number;
-}
-
-/** Starts a timer; calling it gives "N s, M s CPU" since the start (CPU of the whole process). */
-function stepTimer(): () => string {
-  const wall = Date.now();
-  const cpu = cpuSeconds();
-  return () => `${((Date.now() - wall) / 1000).toFixed(1)} s, ${(cpuSeconds() - cpu).toFixed(1)} s CPU`;
 }
 
 /**
@@ -107,8 +94,7 @@ export async function ingestToActiveSnapshot(
           ? { snapshotDir: active.dir, rowsPath: `${active.dir}/${SNAPSHOT_ROWS_FILE}` }
           : undefined;
       // Both read only the rows file: the history (the warehouse's DuckDB) and the index (its own) overlap.
-      const historyStep = stepTimer();
-      const indexStep = stepTimer();
+      const sideBySide = stepTimer();
       // Both are awaited before a failure of either is thrown (the draft is then removed).
       const [historyDone, indexDone] = await Promise.allSettled([
         writeHistory(warehouse.connection, {
@@ -119,12 +105,12 @@ export async function ingestToActiveSnapshot(
           ...(previous && { previous }),
         }).then((meta) => {
           progress.log(
-            `daily history: ${meta.records.toLocaleString('en-US')} crawled influencer-days (${historyStep()})`,
+            `daily history: ${meta.records.toLocaleString('en-US')} crawled influencer-days (${sideBySide()})`,
           );
           return meta;
         }),
         buildServingIndex(draft.dir, progress).then(() =>
-          progress.log(`serving index built (${indexStep()})`),
+          progress.log(`serving index built (${sideBySide()})`),
         ),
       ]);
       if (historyDone.status === 'rejected') throw historyDone.reason;
