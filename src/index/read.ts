@@ -40,7 +40,7 @@ import {
 } from './keyword/index.ts';
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 import { rowOffsets } from './offsets.ts';
-import { productKeyCounts, regionKeyCounts } from './key-counts.ts';
+import { packedCodeFields, productKeyCounts, regionKeyCounts } from './key-counts.ts';
 
 export class IndexLoadError extends Error {}
 
@@ -370,8 +370,9 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     const productKeys = productKeyCounts(
       productBytes.get(PRODUCT_ORDERS[0]!),
       orderAttributes.get(PRODUCT_ORDERS[0]!),
+      packedCodeFields(manifest.attributes),
     );
-    if (productKeys) count(productKeys);
+    if (productKeys) count(productKeys.buffer);
     const emailBit = layoutFlags(manifest.attributes).contactEmail;
     let contactEmails = 0;
     for (let i = 0; i < r.rows; i++) if ((rowAttributes[i]! & emailBit) !== 0) contactEmails++;
@@ -459,7 +460,7 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const a of r.rowRanks.values()) add(a);
     for (const a of r.productBytes.values()) add(a);
     if (r.keyCounts) add(r.keyCounts.all);
-    if (r.productKeyCounts) add(r.productKeyCounts);
+    if (r.productKeyCounts) add(r.productKeyCounts.buffer);
     for (const t of Object.values(r.lookups)) [t.hashes, t.rows].forEach(add);
     [
       r.productCategoryMask,

@@ -26,6 +26,8 @@ let index: LoadedServingIndex;
 /** The same index with key counts of 64- and 100-position buckets. */
 let keyed64: LoadedServingIndex;
 let keyed100: LoadedServingIndex;
+/** And of 16-position buckets: product key counts for the common categories too (product-keys' tables). */
+let keyed16: LoadedServingIndex;
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
 
@@ -38,6 +40,8 @@ before(async () => {
   keyed64 = await loadServingIndex(info.dir);
   process.env.KOLSCOPE_KEY_BUCKET = '100';
   keyed100 = await loadServingIndex(info.dir);
+  process.env.KOLSCOPE_KEY_BUCKET = '16';
+  keyed16 = await loadServingIndex(info.dir);
   delete process.env.KOLSCOPE_KEY_BUCKET;
   db = await DuckDBInstance.create(':memory:', { threads: '2' });
   conn = await db.connect();
@@ -48,6 +52,7 @@ after(async () => {
   index?.close();
   keyed64?.close();
   keyed100?.close();
+  keyed16?.close();
   conn?.closeSync();
   db?.closeSync();
   await rm(tmp, { recursive: true, force: true });
@@ -333,9 +338,17 @@ describe('totals after a walk match DuckDB', () => {
     assert.ok(methods.has('rank-pairs'), `no query counted by rank pairs: ${[...methods].join(', ')}`);
   });
 
-  test('product key counts: any product ids, common or not, and the key conditions', async () => {
+  test('product key counts: any product ids, common or not, the key conditions and a code', async () => {
     const ids = (
       await conn.runAndReadAll(`SELECT DISTINCT unnest(product_category_ids) AS id FROM rows ORDER BY id`)
+    )
+      .getRows()
+      .map((r) => String(r[0]));
+    // The most common ids (each region's product byte bits): a union of them alone needs no row read.
+    const common = (
+      await conn.runAndReadAll(
+        `SELECT id FROM (SELECT unnest(product_category_ids) AS id FROM rows) GROUP BY id ORDER BY count(*) DESC LIMIT 5`,
+      )
     )
       .getRows()
       .map((r) => String(r[0]));
@@ -343,13 +356,29 @@ describe('totals after a walk match DuckDB', () => {
     const arb = fc.record({
       region: fc.constantFrom('US', 'ID', 'GB'),
       sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
-      products: fc.subarray(ids, { minLength: 1, maxLength: 6 }),
+      products: fc.oneof(
+        fc.subarray(ids, { minLength: 1, maxLength: 6 }),
+        fc.subarray(common, { minLength: 1, maxLength: 4 }),
+      ),
       gender: maybe(fc.constantFrom('male', 'female')),
       salesFlag: maybe(fc.constantFrom<1 | 2 | 3 | 4>(1, 2, 3, 4)),
       showCaseFlag: maybe(fc.constantFrom(0, 1)),
       hasContactEmail: maybe(fc.constantFrom<0 | 1>(0, 1)),
+      // None, a common category or language (a table of its own at these bucket sizes), a rare one, or both.
+      code: fc.constantFrom<Pick<InfluencerQuery, 'language' | 'category'>>(
+        {},
+        {},
+        { language: 'en' },
+        { language: 'es' },
+        { language: 'id' },
+        { category: 'beauty' },
+        { category: 'clothing & accessories' },
+        { category: 'pets' },
+        { language: 'en', category: 'beauty' },
+      ),
     });
     const methods = new Set<string>();
+    const withCode = new Set<string>();
     await fc.assert(
       fc.asyncProperty(arb, async (r) => {
         const q: InfluencerQuery = {
@@ -364,20 +393,27 @@ describe('totals after a walk match DuckDB', () => {
           ...(r.salesFlag && { salesFlag: r.salesFlag }),
           ...(r.showCaseFlag !== undefined && { showCaseFlag: r.showCaseFlag }),
           ...(r.hasContactEmail !== undefined && { hasContactEmail: r.hasContactEmail }),
+          ...r.code,
         };
         const want = await expected(q);
-        for (const loaded of [keyed64, keyed100]) {
+        for (const loaded of [keyed64, keyed100, keyed16]) {
           loaded.forgetTotals();
           count.resetCountMethod();
           assert.equal(loaded.search(q).total, want, `total differs for ${JSON.stringify(q)}`);
           methods.add(count.lastCountMethod);
+          if (Object.keys(r.code).length === 1)
+            withCode.add(`${count.lastCountMethod} ${JSON.stringify(r.code)}`);
         }
       }),
-      { numRuns: 300, seed: 20261202 },
+      { numRuns: 400, seed: 20261202 },
     );
     assert.ok(
       methods.has('product-keys'),
       `no query counted by product key counts: ${[...methods].join(', ')}`,
+    );
+    assert.ok(
+      [...withCode].some((m) => m.startsWith('product-keys')),
+      `no query with a category or language counted by product key counts: ${[...withCode].join(', ')}`,
     );
   });
 });

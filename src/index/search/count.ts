@@ -14,7 +14,7 @@
 //    order: their rows tested at random cost 5 ns a row and more at 10M).
 // Estimates in COUNT_COST (nanoseconds per row read, measured at 1M, 2026-11-30).
 import { KEYWORD_BITS } from '../keyword/index.ts';
-import { KEYS, KEY_MASK } from '../key-counts.ts';
+import { KEYS, KEY_MASK, productKeyTable } from '../key-counts.ts';
 import { RANK_BUCKETS, RANK_CHECK, RANK_FAIL, bucketStart } from '../ranks.ts';
 import { PRODUCT_OTHER } from '../products.ts';
 import type { AttributeArray } from '../attributes.ts';
@@ -394,10 +394,12 @@ function countRankPair(m: RowMatcher, pair: RankPair): number {
 const PRODUCT_KEYS_COST = 200;
 
 /** Rows a count by product key counts reads (the wanted ids outside the region's most common ones: their
- *  posting lists), or -1 when it cannot count: product categories and key conditions alone. */
+ *  posting lists), or -1 when it cannot count: product categories, key conditions and at most one common
+ *  category or language alone (productKeyTable). */
 function productKeyedRows(region: RegionIndex, m: RowMatcher): number {
   if (region.productKeyCounts === null || m.productWords === 0) return -1;
-  if (m.conditions !== m.packedConditions + 1 || (m.packedMask & ~KEY_MASK) !== 0) return -1;
+  if (m.conditions !== m.packedConditions + 1) return -1;
+  if (productKeyTable(region.productKeyCounts, m.packedMask, m.packedWant) === null) return -1;
   if ((m.productWantByte & PRODUCT_OTHER) === 0) return 0;
   const starts = region.postings.product_category.starts;
   let rows = 0;
@@ -418,15 +420,18 @@ let exactWords = new Uint32Array(1);
  * no wanted common id, tested at random (their attributes and product mask).
  */
 function countProductKeyed(s: SearchScratch, region: RegionIndex, m: RowMatcher): number {
-  const counts = region.productKeyCounts!;
   const pm = m.packedMask;
   const pw = m.packedWant;
+  // The rows of the wanted code, if any (productKeyedRows found its table); key bits tested per key.
+  const counts = productKeyTable(region.productKeyCounts!, pm, pw)!;
+  const km = pm & KEY_MASK;
+  const kw = pw & KEY_MASK;
   const exact = m.productExactByte;
   // Rows whose byte meets the exact bits: those with any byte, less those with a byte within the other bits.
   let n = 0;
   const all = 255 * KEYS;
   const none = (~exact & 255) * KEYS;
-  for (let k = 0; k < KEYS; k++) if ((k & pm) === pw) n += counts[all + k]! - counts[none + k]!;
+  for (let k = 0; k < KEYS; k++) if ((k & km) === kw) n += counts[all + k]! - counts[none + k]!;
   if ((m.productWantByte & PRODUCT_OTHER) === 0) return n;
   // The other wanted ids: their rows without a wanted common id (those were counted above).
   const words = m.productWords;

@@ -5,7 +5,7 @@ import type { AttributeArray } from '../attributes.ts';
 import type { LookupKey, LookupTable } from '../lookup.ts';
 import type { KeywordIndex } from '../keyword/index.ts';
 import type { RowOffsets } from '../offsets.ts';
-import type { KeyCounts } from '../key-counts.ts';
+import type { KeyCounts, ProductKeyCounts } from '../key-counts.ts';
 
 export type NumericColumn = Int16Array | Int32Array | Float64Array;
 export type CodeColumn = Uint8Array | Uint16Array | Uint32Array;
@@ -48,8 +48,9 @@ export interface RegionIndex {
   /** Per range field: cumulative counts of the attributes' low keys per bucket of its order (key-counts.ts);
    *  none for a small region. */
   readonly keyCounts: KeyCounts | null;
-  /** Rows per product byte and attribute key (key-counts.ts); none for a small region. */
-  readonly productKeyCounts: Uint32Array | null;
+  /** Rows per product byte and attribute key, over all rows and per common category and language
+   *  (key-counts.ts); none for a small region. */
+  readonly productKeyCounts: ProductKeyCounts | null;
   /** Lookup tables of the detail endpoint, per key (lookup.ts). */
   readonly lookups: Readonly<Record<LookupKey, LookupTable>>;
   /** rows.json items lack format 6's figures (an upgraded format-5 index): hydration adds them. */
