@@ -79,10 +79,15 @@ export function keyCounts(
   return into;
 }
 
-/** Regions from this many rows get product key counts (64 KB: at most half a byte per row at the default
- *  bucket). */
+/** Regions from this many rows get product key counts (at the default bucket, 128k rows). */
 export function productKeysMinRows(): number {
   return 32 * keyBucket();
+}
+
+/** Product id sets a region's product key counts keep at most (its commonest; 2048 at the default bucket,
+ *  fewer with the small buckets of tests): a row with another set is listed and tested at random. */
+export function signaturesKept(): number {
+  return Math.min(2048, 2 * keyBucket());
 }
 
 /** A coded field packed above the key bits (category, language): its mask in the attributes and its shift. */
@@ -93,77 +98,113 @@ export interface PackedCodeField {
 
 /** Product key counts of a region (productKeyCounts). */
 export interface ProductKeyCounts {
-  /** Over all rows: entry s * KEYS + k. */
+  /** The distinct product id sets kept (signatures), as masks of `words` words each, commonest first. */
+  readonly signatures: Uint32Array;
+  readonly count: number;
+  readonly words: number;
+  /** Over all rows: entry k * count + s is the number of rows with signature s and key k; entry
+   *  KEYS * count + s, the rows with signature s. */
   readonly all: Uint32Array;
   /** Per coded field packed above the key bits, per code: the same counts over that code's rows alone, for
-   *  the codes with productKeysMinRows() / 4 rows or more that have a product (undefined for the others). */
+   *  the codes with productKeysMinRows() / 8 rows or more that have a product (undefined for the others). */
   readonly byCode: readonly {
     readonly field: PackedCodeField;
     readonly tables: (Uint32Array | undefined)[];
   }[];
-  /** Every table, one after the other (what it holds in memory). */
+  /** Rows with a product whose signature is not kept, ascending. */
+  readonly leftover: Uint32Array;
+  /** Every table, one after the other (what they hold in memory, with the signatures and the leftover). */
   readonly buffer: Uint32Array;
 }
 
-/** Entries of one table of product key counts: 256 product byte subsets by KEYS keys (64 KB). */
-const TABLE = 256 * KEYS;
-
 /**
- * Product key counts of a region: entry s * KEYS + k of a table is the number of rows whose product byte
- * (products.ts) is a non-zero subset of the bits of s and whose attributes have key k (a sum over subsets, so
- * that the rows whose byte meets a set of bits are those of 255 minus those of its complement: at most 64
- * subtractions per count). One table over all rows, and one per common code of each of `fields` (a language
- * or a category with a product union: its rows tested at random cost 5–10 ns each at 10M). From one sort
- * order's product bytes and attributes in its sequence (the same rows in another order). A product union of
- * the region's most common ids, key conditions and at most one such code is then counted from these
- * (search/count.ts). Null for a region under productKeysMinRows(). A table is 64 KB; a code gets one from
- * productKeysMinRows() / 4 rows with products, so they take at most 2 bytes per such row and field.
+ * Product key counts of a region: the rows per product id set (a row's signature: its product mask) and key,
+ * over all rows and over the rows of each common code of `fields` (a language or a category). A product union
+ * with key conditions and at most one such code is then counted by testing each signature against the wanted
+ * ids once and summing its cells (search/count.ts), whatever the ids: a union's rows tested at random cost
+ * 30–95 ns each in a region of 4M rows, and a list of many ids holds hundreds of thousands. The commonest
+ * signaturesKept() signatures are kept; rows with another are listed (`leftover`). From the rows' product
+ * masks (`words` words per row) and packed attributes. Null for a region under productKeysMinRows(). A table
+ * is (KEYS + 1) × 4 bytes per signature (the synthetic data has under 500 signatures: 127 KB); a code gets
+ * one from productKeysMinRows() / 8 rows with products.
  */
 export function productKeyCounts(
-  bytes: Uint8Array | undefined,
-  attributes: AttributeArray | undefined,
+  mask: Uint32Array,
+  words: number,
+  attributes: AttributeArray,
   fields: readonly PackedCodeField[],
 ): ProductKeyCounts | null {
-  if (bytes === undefined || attributes === undefined || bytes.length < productKeysMinRows()) return null;
-  // Rows with a product per code of each field, then a table for each common code.
+  const rows = attributes.length;
+  if (rows < productKeysMinRows() || words === 0) return null;
+  // Signatures by rows (a number for one word, the words joined for more), and rows with a product per code.
+  const key = (row: number): number | string => {
+    if (words === 1) return mask[row]!;
+    let k = '';
+    for (let w = 0; w < words; w++) k += `${mask[row * words + w]!},`;
+    return k;
+  };
+  const hasProduct = (row: number) => {
+    for (let w = 0; w < words; w++) if (mask[row * words + w] !== 0) return true;
+    return false;
+  };
+  const tally = new Map<number | string, { row: number; rows: number }>();
   const tallies = fields.map((f) => new Uint32Array((f.mask >>> f.shift) + 1));
-  for (let p = 0; p < bytes.length; p++)
-    if (bytes[p] !== 0)
-      for (let i = 0; i < fields.length; i++)
-        tallies[i]![(attributes[p]! & fields[i]!.mask) >>> fields[i]!.shift]!++;
-  const minRows = productKeysMinRows() / 4;
+  for (let row = 0; row < rows; row++) {
+    if (!hasProduct(row)) continue;
+    const k = key(row);
+    const t = tally.get(k);
+    if (t) t.rows++;
+    else tally.set(k, { row, rows: 1 });
+    const a = attributes[row]!;
+    for (let i = 0; i < fields.length; i++) tallies[i]![(a & fields[i]!.mask) >>> fields[i]!.shift]!++;
+  }
+  const kept = [...tally.entries()].sort((x, y) => y[1].rows - x[1].rows).slice(0, signaturesKept());
+  const count = kept.length;
+  const index = new Map(kept.map(([k], s) => [k, s]));
+  let leftovers = 0;
+  for (const [k, t] of tally) if (!index.has(k)) leftovers += t.rows;
+  const minRows = productKeysMinRows() / 8;
   let tables = 1;
   const slots = tallies.map((t) => Array.from(t, (n) => (n >= minRows ? tables++ : -1)));
-  const buffer = new Uint32Array(tables * TABLE);
-  const table = (slot: number) => buffer.subarray(slot * TABLE, (slot + 1) * TABLE);
-  const all = table(0);
-  // Per row: its table offsets (all rows', and each field's code's when that code has one).
-  const codeSlots = slots.map((s) => Int32Array.from(s, (slot) => (slot < 0 ? -1 : slot * TABLE)));
-  for (let p = 0; p < bytes.length; p++) {
-    const b = bytes[p]!;
-    if (b === 0) continue;
-    const a = attributes[p]!;
-    const entry = b * KEYS + (a & KEY_MASK);
+  const size = (KEYS + 1) * count;
+  // One buffer: the tables, the signatures, the leftover rows.
+  const buffer = new Uint32Array(tables * size + count * words + leftovers);
+  const table = (slot: number) => buffer.subarray(slot * size, (slot + 1) * size);
+  const signatures = buffer.subarray(tables * size, tables * size + count * words);
+  const leftover = buffer.subarray(tables * size + count * words);
+  kept.forEach(([, t], s) => signatures.set(mask.subarray(t.row * words, (t.row + 1) * words), s * words));
+  const codeSlots = slots.map((s) => Int32Array.from(s, (slot) => (slot < 0 ? -1 : slot * size)));
+  const total = KEYS * count;
+  let n = 0;
+  for (let row = 0; row < rows; row++) {
+    if (!hasProduct(row)) continue;
+    const s = index.get(key(row));
+    if (s === undefined) {
+      leftover[n++] = row;
+      continue;
+    }
+    const a = attributes[row]!;
+    const entry = (a & KEY_MASK) * count + s;
     buffer[entry]!++;
+    buffer[total + s]!++;
     for (let i = 0; i < fields.length; i++) {
       const at = codeSlots[i]![(a & fields[i]!.mask) >>> fields[i]!.shift]!;
-      if (at >= 0) buffer[at + entry]!++;
+      if (at >= 0) {
+        buffer[at + entry]!++;
+        buffer[at + total + s]!++;
+      }
     }
   }
-  // Sums over subsets, one bit at a time, in every table.
-  for (let slot = 0; slot < tables; slot++) {
-    const counts = table(slot);
-    for (let bit = 1; bit < 256; bit <<= 1)
-      for (let set = 0; set < 256; set++)
-        if ((set & bit) !== 0)
-          for (let k = 0; k < KEYS; k++) counts[set * KEYS + k]! += counts[(set ^ bit) * KEYS + k]!;
-  }
   return {
-    all,
+    signatures,
+    count,
+    words,
+    all: table(0),
     byCode: fields.map((field, i) => ({
       field,
       tables: slots[i]!.map((slot) => (slot < 0 ? undefined : table(slot))),
     })),
+    leftover,
     buffer,
   };
 }

@@ -368,8 +368,9 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     const keyed = regionKeyCounts(FILTERED_FIELDS, orders, rowAttributes, orderAttributes);
     if (keyed) count(keyed.all);
     const productKeys = productKeyCounts(
-      productBytes.get(PRODUCT_ORDERS[0]!),
-      orderAttributes.get(PRODUCT_ORDERS[0]!),
+      productCategoryMask,
+      manifest.productCategoryWords,
+      rowAttributes,
       packedCodeFields(manifest.attributes),
     );
     if (productKeys) count(productKeys.buffer);

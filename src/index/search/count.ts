@@ -12,11 +12,10 @@
 //    (counted on first use, at most RANK_PAIRS_KEPT pairs per region) for the whole buckets of both slices,
 //    and each slice's edge positions tested at random (commerce ranges have no rank bytes in each other's
 //    order: their rows tested at random cost 5 ns a row and more at 10M).
-// Estimates in COUNT_COST (nanoseconds per row read, measured at 1M, 2026-11-30).
+// Estimates in countCosts (nanoseconds per row read, measured at 1M and 10M, 2026-11-30).
 import { KEYWORD_BITS } from '../keyword/index.ts';
 import { KEYS, KEY_MASK, productKeyTable } from '../key-counts.ts';
 import { RANK_BUCKETS, RANK_CHECK, RANK_FAIL, bucketStart } from '../ranks.ts';
-import { PRODUCT_OTHER } from '../products.ts';
 import type { AttributeArray } from '../attributes.ts';
 import { ALL_PASS, countBlock, pairWords } from './scan.ts';
 import type { QueryConditions, RowMatcher, Source } from './conditions.ts';
@@ -24,8 +23,19 @@ import type { NumericColumn, RegionIndex } from './region.ts';
 import type { SearchScratch } from './scratch.ts';
 
 /** Rough cost per row counted, in nanoseconds: a sequential block count of packed attributes alone, one with
- *  rank or product bytes too, a row tested at random, one of rows tested in ascending order, a bitset word. */
+ *  rank or product bytes too, a row tested at random, one of rows tested in ascending order, a bitset word. In a region of up to LARGE_REGION rows
+ *  (measured: 400k rows at 1M) the arrays a row test reads stay in the 32 MB L3 cache. */
 export const COUNT_COST = { block: 1, bytes: 5, row: 8, ascending: 4, word: 1 } as const;
+/** The same in a larger region (measured: 4M rows at 10M), where a row tested at random misses the cache in
+ *  each array it reads (70 ns for a range's rows with a product union, against 7–10 ns for the union's rows
+ *  in ascending order with the range's rank bytes). */
+export const COUNT_COST_LARGE = { block: 1, bytes: 5, row: 60, ascending: 10, word: 1 } as const;
+export const LARGE_REGION = 1 << 20;
+
+/** The count costs of a region of `rows` rows. */
+export function countCosts(rows: number): typeof COUNT_COST | typeof COUNT_COST_LARGE {
+  return rows > LARGE_REGION ? COUNT_COST_LARGE : COUNT_COST;
+}
 
 /** The ways countTotal counts. */
 export type CountMethod =
@@ -129,6 +139,7 @@ function readableIn(
  *  attributes in sequence (and the other conditions' bytes). A whole order read for its product bytes cost
  *  about 6 ns a row (1M, 2026-11-30): more than a product union's rows. */
 function bestSlice(region: RegionIndex, m: RowMatcher, c: QueryConditions): Slice | null {
+  const costs = countCosts(region.rows);
   let best: Slice | null = null;
   const packedRest = m.conditions === m.packedConditions + 1;
   for (const source of c.sources) {
@@ -136,8 +147,8 @@ function bestSlice(region: RegionIndex, m: RowMatcher, c: QueryConditions): Slic
     if (field === null || !region.orderAttributes.has(field)) continue;
     if (!packedRest && !readableIn(region, m, field, source.column as NumericColumn)) continue;
     const cost = packedRest
-      ? Math.min(source.count, region.rows - source.count) * COUNT_COST.block
-      : source.count * COUNT_COST.bytes;
+      ? Math.min(source.count, region.rows - source.count) * costs.block
+      : source.count * costs.bytes;
     if (best === null || cost < best.cost) {
       const [order, lo, hi] = source.segments[0]!;
       best = { field, order, lo, hi, source, packedRest, cost };
@@ -159,13 +170,14 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
   }
   // One range and equality conditions on the attributes' low keys (gender, flags) alone: the key counts of the
   // range's order at the boundaries of its buckets, and its two edge buckets read.
-  const keyed = keyedRange(region, m);
+  const costs = countCosts(region.rows);
+  const keyed = keyedRange(region, m, costs);
   // The source whose rows cost least to test: a range's rows come from its sorted order (random reads), a
   // posting list's or a keyword list's are ascending (reads move forwards).
   let smallest: Source | null = null;
   let rowCost = Infinity;
   for (const source of c.sources) {
-    const cost = source.count * (source.implies === 'range' ? COUNT_COST.row : COUNT_COST.ascending);
+    const cost = source.count * (source.implies === 'range' ? costs.row : costs.ascending);
     if (cost < rowCost) {
       smallest = source;
       rowCost = cost;
@@ -176,23 +188,21 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
     lastCountRows = keyed.rows;
     return countKeyed(region, m, keyed);
   }
-  const productRows = productKeyedRows(region, m);
-  // A rare id's row costs a union's (a bitset, the attributes) and a random read of its product mask: at 10M
-  // about 37 ns against a union's 17 (2026-11-30).
-  if (productRows >= 0 && PRODUCT_KEYS_COST + productRows * 3 * COUNT_COST.row <= rowCost) {
+  const productCost = productKeysCost(region, m, costs.ascending);
+  if (productCost >= 0 && productCost <= rowCost) {
     lastCountMethod = 'product-keys';
-    lastCountRows = productRows;
-    return countProductKeyed(s, region, m);
+    lastCountRows = region.productKeyCounts!.leftover.length;
+    return countProductKeyed(region, m);
   }
   const slice = bestSlice(region, m, c);
   const sliceCost = slice === null ? Infinity : slice.cost;
   const kw = m.keywordMatch;
   const bitsCost =
     m.hasKeyword && kw.kind === KEYWORD_BITS
-      ? (region.rows / 32) * COUNT_COST.word + (m.conditions > 1 ? kw.estimate * COUNT_COST.ascending : 0)
+      ? (region.rows / 32) * costs.word + (m.conditions > 1 ? kw.estimate * costs.ascending : 0)
       : Infinity;
   // Rank pairs, when cheaper than the others (their counts made only then).
-  const pair = rankPair(region, m, Math.min(rowCost, sliceCost, bitsCost));
+  const pair = rankPair(region, m, Math.min(rowCost, sliceCost, bitsCost), costs.row);
   if (pair !== null) {
     lastCountMethod = 'rank-pairs';
     lastCountRows = pair.rows;
@@ -320,7 +330,7 @@ interface RankPair {
  * bucket per edge: 1/512 of the region) are read in its order and tested at random. For a region of
  * key-counts.ts productKeysMinRows() rows or more, where a source's rows tested at random cost most.
  */
-function rankPair(region: RegionIndex, m: RowMatcher, rowCost: number): RankPair | null {
+function rankPair(region: RegionIndex, m: RowMatcher, rowCost: number, perRow: number): RankPair | null {
   if (m.rangeCount !== 2 || m.conditions !== 2 || m.filterCount !== 0) return null;
   // The regions with product key counts (productKeysMinRows() at load: 32 key buckets).
   const keys = region.keyCounts;
@@ -331,7 +341,7 @@ function rankPair(region: RegionIndex, m: RowMatcher, rowCost: number): RankPair
   splitRanks(m.rangeFrom[b]!, m.rangeTo[b]!, region.rows, SPLIT_B);
   const cells = (SPLIT_A.to - SPLIT_A.from) * (SPLIT_B.to - SPLIT_B.from);
   const rows = SPLIT_A.rows + SPLIT_B.rows;
-  const cost = rows * COUNT_COST.row + cells * RANK_CELL_COST;
+  const cost = rows * perRow + cells * RANK_CELL_COST;
   if (cost > rowCost) return null;
   const key = `${m.rangeFields[a]!}|${m.rangeFields[b]!}`;
   const counts = rankPairCounts(region, key, m.rangeRowBytes[a]!, m.rangeRowBytes[b]!);
@@ -390,97 +400,62 @@ function countRankPair(m: RowMatcher, pair: RankPair): number {
   return n;
 }
 
-/** The estimated cost of the sums over product key counts (64 keys). */
-const PRODUCT_KEYS_COST = 200;
+/** Estimated cost of a product key counts' cell summed, or of a signature tested (sequential reads). */
+const SIGNATURE_CELL_COST = 0.5;
 
-/** Rows a count by product key counts reads (the wanted ids outside the region's most common ones: their
- *  posting lists), or -1 when it cannot count: product categories, key conditions and at most one common
+/** The estimated cost of a count by product key counts (signatures tested, cells summed, leftover rows
+ *  tested at random), or -1 when it cannot count: product categories, key conditions and at most one common
  *  category or language alone (productKeyTable). */
-function productKeyedRows(region: RegionIndex, m: RowMatcher): number {
-  if (region.productKeyCounts === null || m.productWords === 0) return -1;
-  if (m.conditions !== m.packedConditions + 1) return -1;
-  if (productKeyTable(region.productKeyCounts, m.packedMask, m.packedWant) === null) return -1;
-  if ((m.productWantByte & PRODUCT_OTHER) === 0) return 0;
-  const starts = region.postings.product_category.starts;
-  let rows = 0;
-  for (let w = 0; w < m.productWords; w++)
-    for (let x = m.productWanted[w]!; x !== 0; x &= x - 1) {
-      const pos = w * 32 + 31 - Math.clz32(x & -x);
-      if (region.productBits[pos] === PRODUCT_OTHER) rows += starts[pos + 1]! - starts[pos]!;
-    }
-  return rows;
+function productKeysCost(region: RegionIndex, m: RowMatcher, ascending: number): number {
+  const counts = region.productKeyCounts;
+  if (counts === null || m.productWords === 0 || m.conditions !== m.packedConditions + 1) return -1;
+  if (productKeyTable(counts, m.packedMask, m.packedWant) === null) return -1;
+  const km = m.packedMask & KEY_MASK;
+  const keys = km === 0 ? 1 : KEYS >>> popcount(km);
+  // A leftover row reads its attributes and its mask, in ascending order.
+  return counts.count * (1 + keys) * SIGNATURE_CELL_COST + counts.leftover.length * 2 * ascending;
 }
 
-/** Words of the wanted ids that have a product byte bit of their own, reused (grown as needed). */
-let exactWords = new Uint32Array(1);
+/** Which signatures of the last count by product key counts have a wanted id (1) or not (0), reused. */
+let signatureHits = new Uint8Array(0);
 
 /**
- * Counts a product union and key conditions: the rows whose product byte has a wanted bit of a common id, from
- * the product key counts; then the rows of the other wanted ids' posting lists (each counted once) that have
- * no wanted common id, tested at random (their attributes and product mask).
+ * Counts a product union, key conditions and at most one code by product key counts: each signature tested
+ * once against the wanted ids, the cells of the keys that pass summed for the signatures that have one, and
+ * the leftover rows (signatures not kept) tested at random.
  */
-function countProductKeyed(s: SearchScratch, region: RegionIndex, m: RowMatcher): number {
+function countProductKeyed(region: RegionIndex, m: RowMatcher): number {
   const pm = m.packedMask;
   const pw = m.packedWant;
-  // The rows of the wanted code, if any (productKeyedRows found its table); key bits tested per key.
-  const counts = productKeyTable(region.productKeyCounts!, pm, pw)!;
+  const counts = region.productKeyCounts!;
+  const table = productKeyTable(counts, pm, pw)!;
+  const { signatures, count, words, leftover } = counts;
+  const wanted = m.productWanted;
+  if (signatureHits.length < count) signatureHits = new Uint8Array(count);
+  const hits = signatureHits;
+  for (let s = 0; s < count; s++) {
+    let any = 0;
+    for (let w = 0, base = s * words; w < words; w++) any |= signatures[base + w]! & wanted[w]!;
+    hits[s] = any === 0 ? 0 : 1;
+  }
   const km = pm & KEY_MASK;
   const kw = pw & KEY_MASK;
-  const exact = m.productExactByte;
-  // Rows whose byte meets the exact bits: those with any byte, less those with a byte within the other bits.
+  // Branch-free: a signature without a wanted id adds 0. Without key conditions, the signatures' totals.
   let n = 0;
-  const all = 255 * KEYS;
-  const none = (~exact & 255) * KEYS;
-  for (let k = 0; k < KEYS; k++) if ((k & km) === kw) n += counts[all + k]! - counts[none + k]!;
-  if ((m.productWantByte & PRODUCT_OTHER) === 0) return n;
-  // The other wanted ids: their rows without a wanted common id (those were counted above).
-  const words = m.productWords;
-  if (exactWords.length < words) exactWords = new Uint32Array(words);
-  exactWords.fill(0);
-  let lists = 0;
-  for (let w = 0; w < words; w++)
-    for (let x = m.productWanted[w]!; x !== 0; x &= x - 1) {
-      const pos = w * 32 + 31 - Math.clz32(x & -x);
-      if (region.productBits[pos] === PRODUCT_OTHER) lists++;
-      else exactWords[w]! |= 1 << (pos & 31);
+  if (km === 0) for (let s = 0, base = KEYS * count; s < count; s++) n += hits[s]! * table[base + s]!;
+  else
+    for (let k = 0; k < KEYS; k++) {
+      if ((k & km) !== kw) continue;
+      for (let s = 0, base = k * count; s < count; s++) n += hits[s]! * table[base + s]!;
     }
-  const starts = region.postings.product_category.starts;
-  const postings = region.postings.product_category.rows;
   const attrs = region.rowAttributes;
   const mask = region.productCategoryMask;
-  // Several lists may share a row: each counted once, marked in a bitset (cleared after).
-  const dedupe = lists > 1;
-  if (dedupe) s.ensureGather();
-  const bits = s.bits;
-  let marked = 0;
-  for (let w = 0; w < words; w++)
-    for (let x = m.productWanted[w]!; x !== 0; x &= x - 1) {
-      const pos = w * 32 + 31 - Math.clz32(x & -x);
-      if (region.productBits[pos] !== PRODUCT_OTHER) continue;
-      for (let i = starts[pos]!, end = starts[pos + 1]!; i < end; i++) {
-        const row = postings[i]!;
-        if (dedupe) {
-          const bit = 1 << (row & 31);
-          const word = bits[row >>> 5]!;
-          if ((word & bit) !== 0) continue;
-          bits[row >>> 5] = word | bit;
-          marked++;
-        }
-        if ((attrs[row]! & pm) !== pw) continue;
-        let common = 0;
-        for (let v = 0, base = row * words; v < words; v++) common |= mask[base + v]! & exactWords[v]!;
-        if (common === 0) n++;
-      }
-    }
-  if (dedupe) {
-    if (marked > bits.length >>> 2) bits.fill(0);
-    else
-      for (let w = 0; w < words; w++)
-        for (let x = m.productWanted[w]!; x !== 0; x &= x - 1) {
-          const pos = w * 32 + 31 - Math.clz32(x & -x);
-          if (region.productBits[pos] !== PRODUCT_OTHER) continue;
-          for (let i = starts[pos]!, end = starts[pos + 1]!; i < end; i++) bits[postings[i]! >>> 5] = 0;
-        }
+  for (let i = 0; i < leftover.length; i++) {
+    const row = leftover[i]!;
+    if ((attrs[row]! & pm) !== pw) continue;
+    let any = 0;
+    for (let w = 0, base = row * words; w < words; w++) any |= mask[base + w]! & wanted[w]!;
+    if (any !== 0) n++;
   }
   return n;
 }
@@ -502,7 +477,11 @@ interface KeyedRange {
 
 /** The range a count by key counts can count, or null: one range whose order has key counts, and packed
  *  conditions on the key bits alone. */
-function keyedRange(region: RegionIndex, m: RowMatcher): KeyedRange | null {
+function keyedRange(
+  region: RegionIndex,
+  m: RowMatcher,
+  costs: typeof COUNT_COST | typeof COUNT_COST_LARGE,
+): KeyedRange | null {
   if (m.rangeCount !== 1 || m.conditions !== m.packedConditions + 1) return null;
   if ((m.packedMask & ~KEY_MASK) !== 0) return null;
   const field = m.rangeFields[0]!;
@@ -513,7 +492,7 @@ function keyedRange(region: RegionIndex, m: RowMatcher): KeyedRange | null {
   const hi = m.rangeTo[0]!;
   const inOrder = region.orderAttributes.get(field);
   const rows = edgeSpans(lo, hi, region.rows, keys.bucket, null);
-  const cost = rows * (inOrder !== undefined ? COUNT_COST.block : COUNT_COST.row);
+  const cost = rows * (inOrder !== undefined ? costs.block : costs.row);
   return { field, counts, bucket: keys.bucket, order: m.rangeOrders[0]!, inOrder, lo, hi, rows, cost };
 }
 
@@ -817,6 +796,7 @@ function countRanged(
   const column = m.rangeColumns[0]!;
   const min = m.rangeMin[0]!;
   const max = m.rangeMax[0]!;
+  if (kw === null && pm === 0) return countOneRange(bytes, classes, column, min, max, rows, from, to);
   for (let i = from; i < to; i++) {
     const row = rows[i]!;
     if (kw !== null && (kw[row >>> 5]! & (1 << (row & 31))) === 0) continue;
@@ -836,6 +816,30 @@ function countRanged(
     }
     // RANK_PASS is 1, RANK_FAIL 0: no branch on whether the row passes (unpredictable for a middling range).
     n += ok & k;
+  }
+  return n;
+}
+
+function countOneRange(
+  bytes: Uint8Array,
+  classes: Uint8Array,
+  column: NumericColumn,
+  min: number,
+  max: number,
+  rows: Uint32Array,
+  from: number,
+  to: number,
+): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const row = rows[i]!;
+    const k = classes[bytes[row]!]!;
+    if (k === RANK_CHECK) {
+      const v = column[row]!;
+      if (v >= min && v <= max) n++;
+      continue;
+    }
+    n += k;
   }
   return n;
 }
