@@ -265,6 +265,34 @@ describe('totals after a walk match DuckDB', () => {
     assert.ok(methods.has('keys'), `no query counted by key counts: ${[...methods].join(', ')}`);
   });
 
+  test('a range and a keyword alone: the smaller side, its rows tested on the bitset', async () => {
+    let rangeSide = 0;
+    for (const keyword of [['a'], ['b'], ['ma'], ['s']])
+      for (const min of [1000, 10_000, 100_000])
+        for (const sortField of [0, 1, 3] as SortFieldCode[]) {
+          const q: InfluencerQuery = {
+            region: 'US',
+            pageNum: 2,
+            pageSize: 5,
+            sortField,
+            descending: false,
+            ranges: { total_followers_cnt: { min } },
+            keyword,
+          };
+          index.forgetTotals();
+          count.resetCountMethod();
+          assert.equal(index.search(q).total, await expected(q), `total differs for ${JSON.stringify(q)}`);
+          // Read the range's side where its rows tested at random would have cost more than the keyword's.
+          const { ranges: _r, ...keywordOnly } = q;
+          const inRange = await expected({ ...q, keyword: undefined });
+          const inKeyword = await expected({ ...keywordOnly, ranges: {} });
+          const randomCost = inRange * count.COUNT_COST.row;
+          if (count.lastCountMethod === 'range-bits' && randomCost > inKeyword * count.COUNT_COST.ascending)
+            rangeSide++;
+        }
+    assert.ok(rangeSide > 0, 'no count read the range side of a keyword and a larger range');
+  });
+
   test('rank pairs: two ranges of any fields alone, any bounds', async () => {
     const fields = [
       'total_followers_cnt',

@@ -396,6 +396,11 @@ export class KeywordMatch {
   private temp = new Int32Array(0);
   private readonly ranges: [number, number, number, Int32Array | undefined][] = [];
 
+  /** Whether `bits` holds the matches already (a walk asked, or the matches are dense). */
+  get hasBits(): boolean {
+    return this.bitsReady;
+  }
+
   /** Makes `bits` hold the matches. */
   ensureBits(): Int32Array {
     if (!this.bitsReady) {
