@@ -181,9 +181,9 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
   // A range and a keyword alone: the range's rows, read from its order in sequence, each tested on the
   // keyword's bitset (made first for a keyword list, unless a walk made it). At 10M, `be` with 5 % of US by
   // followers: 200k positions instead of the keyword's 408k rows, each of those reading the range's rank byte.
-  const kwm = m.keywordMatch;
+  const kw = m.keywordMatch;
   const bitsOnly = m.hasKeyword && m.conditions === 2 && m.packedConditions === 0;
-  const bitsMade = kwm.hasBits ? 0 : kwm.count * costs.word;
+  const bitsMade = kw.hasBits ? 0 : kw.count * costs.word;
   for (const source of c.sources) {
     const perRow = source.implies !== 'range' ? costs.ascending : bitsOnly ? costs.bit : costs.row;
     const cost = source.count * perRow + (bitsOnly && source.implies === 'range' ? bitsMade : 0);
@@ -205,7 +205,6 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
   }
   const slice = bestSlice(region, m, c);
   const sliceCost = slice === null ? Infinity : slice.cost;
-  const kw = m.keywordMatch;
   const bitsCost =
     m.hasKeyword && kw.kind === KEYWORD_BITS
       ? (region.rows / 32) * costs.word + (m.conditions > 1 ? kw.estimate * costs.ascending : 0)
