@@ -124,3 +124,28 @@ export function historyDays(env: NodeJS.ProcessEnv = process.env): number {
     throw new ConfigError(`HISTORY_DAYS must be an integer 1–3650, got "${raw}"`);
   return n;
 }
+
+/**
+ * DuckDB's memory limit for the pipeline's warehouse (KOLSCOPE_DUCKDB_MEMORY, default 4GB: a number and a
+ * unit, KB to TB or KiB to TiB). Read by the ingest, not by the server.
+ */
+export function duckdbMemory(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.KOLSCOPE_DUCKDB_MEMORY?.trim();
+  if (raw === undefined || raw === '') return '4GB';
+  if (!/^\d+(\.\d+)?\s*(K|M|G|T)i?B$/i.test(raw))
+    throw new ConfigError(`KOLSCOPE_DUCKDB_MEMORY must be a size such as 4GB or 512MiB, got "${raw}"`);
+  return raw;
+}
+
+/**
+ * Positions per bucket of the index's key counts (KOLSCOPE_KEY_BUCKET, default 4096, 16–1048576): tests set
+ * small buckets so that their small regions get key counts. Read when an index is loaded.
+ */
+export function keyBucketSize(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.KOLSCOPE_KEY_BUCKET?.trim();
+  if (raw === undefined || raw === '') return 4096;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 16 || n > 1_048_576)
+    throw new ConfigError(`KOLSCOPE_KEY_BUCKET must be an integer 16–1048576, got "${raw}"`);
+  return n;
+}

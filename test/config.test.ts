@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, ConfigError } from '../src/config.ts';
+import { loadConfig, ConfigError, duckdbMemory, keyBucketSize } from '../src/config.ts';
 
 test('config defaults to the embedded mode on loopback', () => {
   const c = loadConfig({});
@@ -35,4 +35,22 @@ test('ACCOUNTS_DURABILITY: process or power, unset by default (process)', () => 
     () => loadConfig({ ACCOUNTS_DURABILITY: 'fsync' }),
     (e: unknown) => e instanceof ConfigError && /ACCOUNTS_DURABILITY/.test(e.message),
   );
+});
+
+test('engine knobs: KOLSCOPE_DUCKDB_MEMORY is a size, KOLSCOPE_KEY_BUCKET an integer 16–1048576, each refused by name', () => {
+  assert.equal(duckdbMemory({}), '4GB');
+  assert.equal(duckdbMemory({ KOLSCOPE_DUCKDB_MEMORY: '512MiB' }), '512MiB');
+  assert.equal(duckdbMemory({ KOLSCOPE_DUCKDB_MEMORY: '1.5 GB' }), '1.5 GB');
+  for (const bad of ['4', 'lots', '4 GBs', '-1GB'])
+    assert.throws(
+      () => duckdbMemory({ KOLSCOPE_DUCKDB_MEMORY: bad }),
+      (e: unknown) => e instanceof ConfigError && /KOLSCOPE_DUCKDB_MEMORY/.test(e.message),
+    );
+  assert.equal(keyBucketSize({}), 4096);
+  assert.equal(keyBucketSize({ KOLSCOPE_KEY_BUCKET: '64' }), 64);
+  for (const bad of ['0', '8', '64.5', 'x', '2000000'])
+    assert.throws(
+      () => keyBucketSize({ KOLSCOPE_KEY_BUCKET: bad }),
+      (e: unknown) => e instanceof ConfigError && /KOLSCOPE_KEY_BUCKET/.test(e.message),
+    );
 });

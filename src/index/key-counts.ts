@@ -6,14 +6,14 @@
 // (no file of its own): about 0.6 bytes per influencer (10 fields × 64 keys × 4 bytes per 4096 rows).
 import type { AttributeArray } from './attributes.ts';
 import type { AttributeLayout } from './layout.ts';
+import { keyBucketSize } from '../config.ts';
 
 /** Attribute bits a key holds (any layout: a query whose packed mask has other bits is counted otherwise). */
 export const KEY_MASK = 0x3f;
 export const KEYS = KEY_MASK + 1;
-/** Positions per bucket: a count reads at most half of it on each edge. KOLSCOPE_KEY_BUCKET sets another
- *  (tests: small regions). */
+/** Positions per bucket: a count reads at most half of it on each edge (KOLSCOPE_KEY_BUCKET, config.ts). */
 export function keyBucket(): number {
-  return Number(process.env.KOLSCOPE_KEY_BUCKET) || 4096;
+  return keyBucketSize();
 }
 
 /** The key counts of a region's range fields. */

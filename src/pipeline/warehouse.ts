@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { RAW_TABLES, type RawColumnType, type RawTable, type RawTableName } from '../raw/format.ts';
+import { duckdbMemory } from '../config.ts';
 
 /** Bumped when the warehouse layout changes; an older warehouse must be rebuilt from its raw batches. */
 export const WAREHOUSE_VERSION = 4;
@@ -111,7 +112,7 @@ export async function openWarehouse(dataDir: string, options: WarehouseOptions =
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(path, {
-      memory_limit: options.memoryLimit ?? (process.env.KOLSCOPE_DUCKDB_MEMORY || '4GB'),
+      memory_limit: options.memoryLimit ?? duckdbMemory(),
       threads: String(options.threads ?? 2),
       temp_directory: tempDir,
       // Order is always explicit (ORDER BY); not preserving it lets large inserts stream with less memory.

@@ -12,7 +12,7 @@ import { buildApp } from '../api/app.ts';
 import { BufferedLogStream } from '../api/log-stream.ts';
 import { ConfigError, type Config } from '../config.ts';
 import { recordingProgress, stderrProgress, type Progress } from '../progress.ts';
-import { activePointerPath } from '../snapshot/store.ts';
+import { activePointerPath, activeSnapshot } from '../snapshot/store.ts';
 import { createFirstKey, FIRST_KEY, makeDemoSnapshot } from './first-start.ts';
 import { LiveSnapshot } from './live-snapshot.ts';
 
@@ -142,8 +142,22 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
     watchFile(pointer, { interval: options.watchIntervalMs ?? 1000 }, onPointerChange);
     let ready: Promise<void>;
+    // Resolves once a snapshot is served (activated by an ingest: the pointer watch loads it).
+    const untilServing = () =>
+      new Promise<void>((resolve) => {
+        const check = () => (live?.current ? resolve() : setTimeout(check, 200).unref());
+        check();
+      });
+    // An active snapshot that did not load (logged above) is the operator's data: never replaced by a demo.
+    const unloadable = !live.current && (await activeSnapshot(config.dataDir)) !== null;
     if (live.current) {
       ready = Promise.resolve();
+    } else if (unloadable) {
+      say(
+        'The active snapshot could not be loaded (the error is logged above): requests get 503 until ' +
+          '`kolscope ingest` activates one that loads, or the cause is fixed and the server restarted.',
+      );
+      ready = untilServing();
     } else if (options.demoInfluencers > 0) {
       say('No snapshot is active yet: making the demo dataset (requests get 503 until it is served).');
       starting = true;
@@ -152,10 +166,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         .finally(() => (starting = false));
     } else {
       say('No snapshot is active: requests get 503 until `kolscope ingest` activates one.');
-      ready = new Promise((resolve) => {
-        const check = () => (live?.current ? resolve() : setTimeout(check, 200).unref());
-        check();
-      });
+      ready = untilServing();
     }
     return { app, url, ready, close };
   } catch (err) {

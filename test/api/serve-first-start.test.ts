@@ -1,11 +1,13 @@
 // `kolscope serve`'s first start after a failed one: the demo raw data of the earlier attempt (complete, since
 // the generator moves its directory into place only on success) is ingested again instead of blocking the
-// start with "output directory … is not empty".
+// start with "output directory … is not empty". And a start whose active snapshot cannot be loaded leaves it
+// alone: no demo made over the operator's data.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve } from '../../src/service/index.ts';
+import { serve, writeSyntheticSnapshot } from '../../src/service/index.ts';
+import { activePointerPath } from '../../src/snapshot/store.ts';
 import { loadConfig } from '../../src/config.ts';
 import { generateRaw } from '../../src/raw/generate.ts';
 import { silentProgress, type Progress } from '../../src/progress.ts';
@@ -69,5 +71,44 @@ test('a raw-demo left by a first start that failed afterwards is reused and inge
     assert.ok(res.body.data!.length > 0);
   } finally {
     await server.close();
+  }
+});
+
+test('an active snapshot that cannot be loaded is kept and reported, not replaced by a demo dataset', async () => {
+  const { dir, remove } = await tempDir('serve-unloadable');
+  try {
+    const info = await writeSyntheticSnapshot({ dataDir: dir, influencers: 300, seed: 3, activate: true });
+    // The index no longer reads (a damaged manifest): the operator's snapshot, not an empty data dir.
+    await writeFile(join(info.dir, 'index', 'manifest.json'), '{"formatVersion":');
+    const pointer = await readFile(activePointerPath(dir), 'utf8');
+    const lines: string[] = [];
+    const server = await serve({
+      config: loadConfig(
+        {},
+        { dataDir: dir, port: 0, logLevel: 'silent', databaseUrl: undefined, redisUrl: undefined },
+      ),
+      demoInfluencers: 500,
+      progress: { update() {}, log: (msg) => lines.push(msg) },
+      say: (line) => lines.push(line),
+    });
+    try {
+      assert.ok(
+        lines.some((l) => l.startsWith('The active snapshot could not be loaded')),
+        lines.join('\n'),
+      );
+      assert.ok(!lines.some((l) => /demo dataset|first start: generating/.test(l)), lines.join('\n'));
+      const health = await get(`${server.url}/healthz`);
+      assert.equal(health.status, 503);
+      assert.equal(
+        await readFile(activePointerPath(dir), 'utf8'),
+        pointer,
+        'the active pointer is unchanged',
+      );
+      assert.ok(!(await readdir(dir)).some((name) => name.startsWith('raw-demo')), 'no demo data generated');
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await remove();
   }
 });
