@@ -88,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  // Read by the index's load worker, from the same environment: checked here so a bad value stops the start.
+  keyBucketSize(env);
   return {
     port: port(env.PORT, 8080),
     host: env.HOST || '127.0.0.1',

@@ -46,6 +46,10 @@ test('engine knobs: KOLSCOPE_DUCKDB_MEMORY is a size, KOLSCOPE_KEY_BUCKET an int
       () => duckdbMemory({ KOLSCOPE_DUCKDB_MEMORY: bad }),
       (e: unknown) => e instanceof ConfigError && /KOLSCOPE_DUCKDB_MEMORY/.test(e.message),
     );
+  assert.throws(
+    () => loadConfig({ KOLSCOPE_KEY_BUCKET: 'x' }),
+    (e: unknown) => e instanceof ConfigError && /KOLSCOPE_KEY_BUCKET/.test(e.message),
+  );
   assert.equal(keyBucketSize({}), 4096);
   assert.equal(keyBucketSize({ KOLSCOPE_KEY_BUCKET: '64' }), 64);
   for (const bad of ['0', '8', '64.5', 'x', '2000000'])
