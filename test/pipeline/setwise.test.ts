@@ -1,10 +1,13 @@
 // A first ingest of many days is applied set-wise (state.ts applyDays); it must leave exactly the
 // warehouse that applying the same days one at a time (applyDay) leaves: every table compared both ways
-// with EXCEPT ALL, the same rejects and quarantine files, the same snapshot rows.
+// with EXCEPT ALL, the same rejects and quarantine files, the same snapshot rows. Killed inside its one
+// transaction, it must leave nothing loaded, and the next run the same warehouse.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, cp, readFile, readdir, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadBatches, type LoadReport } from '../../src/pipeline/load.ts';
 import { writeSnapshotRows } from '../../src/pipeline/metrics.ts';
@@ -27,6 +30,46 @@ const WAREHOUSE_TABLES = [
   'live_sessions',
   'warehouse_meta',
 ];
+
+/** Opens two warehouses read-only side by side and asserts every table holds the same rows (EXCEPT ALL
+ *  both ways); then runs `more` with a count query over them (a., b.). */
+async function compareWarehouses(
+  dirA: string,
+  dirB: string,
+  more: (count: (sql: string) => Promise<number>) => Promise<void> = async () => {},
+): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(`ATTACH '${join(dirA, 'warehouse.duckdb')}' AS a (READ_ONLY)`);
+    await connection.run(`ATTACH '${join(dirB, 'warehouse.duckdb')}' AS b (READ_ONLY)`);
+    const count = async (sql: string) => Number((await connection.runAndReadAll(sql)).getRowsJS()[0]![0]);
+    const tables = [
+      ...WAREHOUSE_TABLES.map((t) => ({ name: t, cols: '*' })),
+      { name: 'batches', cols: 'day, files, rows_loaded, rows_rejected' },
+    ];
+    for (const { name, cols } of tables) {
+      const n = await count(`SELECT count(*) FROM a.${name}`);
+      assert.ok(n > 0, `${name} is empty`);
+      assert.equal(await count(`SELECT count(*) FROM b.${name}`), n, name);
+      for (const [x, y] of [
+        ['a', 'b'],
+        ['b', 'a'],
+      ])
+        assert.equal(
+          await count(
+            `SELECT count(*) FROM (SELECT ${cols} FROM ${x}.${name} EXCEPT ALL SELECT ${cols} FROM ${y}.${name})`,
+          ),
+          0,
+          `${name}: rows of ${x} not in ${y}`,
+        );
+    }
+    await more(count);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
 
 const firstLine = async (path: string) => JSON.parse((await readFile(path, 'utf8')).split('\n')[0]!);
 
@@ -146,32 +189,7 @@ describe('set-wise first ingest', () => {
         await readFile(join(setwise, f.slice(sequential.length)), 'utf8'),
       );
 
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      await connection.run(`ATTACH '${join(setwise, 'warehouse.duckdb')}' AS a (READ_ONLY)`);
-      await connection.run(`ATTACH '${join(sequential, 'warehouse.duckdb')}' AS b (READ_ONLY)`);
-      const count = async (sql: string) => Number((await connection.runAndReadAll(sql)).getRowsJS()[0]![0]);
-      const tables = [
-        ...WAREHOUSE_TABLES.map((t) => ({ name: t, cols: '*' })),
-        { name: 'batches', cols: 'day, files, rows_loaded, rows_rejected' },
-      ];
-      for (const { name, cols } of tables) {
-        const n = await count(`SELECT count(*) FROM a.${name}`);
-        assert.ok(n > 0, `${name} is empty`);
-        assert.equal(await count(`SELECT count(*) FROM b.${name}`), n, name);
-        for (const [x, y] of [
-          ['a', 'b'],
-          ['b', 'a'],
-        ])
-          assert.equal(
-            await count(
-              `SELECT count(*) FROM (SELECT ${cols} FROM ${x}.${name} EXCEPT ALL SELECT ${cols} FROM ${y}.${name})`,
-            ),
-            0,
-            `${name}: rows of ${x} not in ${y}`,
-          );
-      }
+    await compareWarehouses(setwise, sequential, async (count) => {
       // The generated crawl exercises the cases the set-wise rules must get right.
       const a = async (sql: string) => count(sql.replaceAll('{s}', 'a.influencer_state'));
       assert.ok((await a(`SELECT count(*) FROM {s} WHERE stats_day > first_day`)) > 0, 'late stats');
@@ -182,14 +200,54 @@ describe('set-wise first ingest', () => {
       );
       assert.ok(
         (await count(`SELECT count(*) FROM (SELECT video_id FROM a.raw_videos GROUP BY video_id
-           HAVING count(DISTINCT len(product_ids) > 0) > 1)`)) > 0,
+             HAVING count(DISTINCT len(product_ids) > 0) > 1)`)) > 0,
         'videos changing has_products',
       );
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    });
 
     assert.deepEqual(await snapshot(setwise), await snapshot(sequential));
+  });
+
+  it('killed inside its transaction, leaves nothing loaded; the next run loads it all', async () => {
+    const killed = join(root, 'data-killed');
+    // A child applies the same first ingest in passes of 500 influencer-days (seconds of work) and is killed
+    // (SIGKILL: no rollback of its own) 300 ms into the apply, inside the one transaction.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./ingest-child.ts', import.meta.url)), raw(), killed, end],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, sig) => resolve(sig)),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the child never started applying: ${out}`)), 120_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('applying')) {
+          clearTimeout(timer);
+          setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, 300);
+        }
+      });
+    });
+    assert.equal(await exited, 'SIGKILL');
+    assert.ok(!out.includes('loaded'), 'the load finished before the kill: the test did not interrupt it');
+
+    const warehouse = await openWarehouse(killed);
+    try {
+      for (const table of ['batches', 'influencer_state', 'influencer_daily', 'raw_profiles', 'raw_videos']) {
+        const rows = await warehouse.connection.runAndReadAll(`SELECT count(*) FROM ${table}`);
+        assert.equal(Number(rows.getRowsJS()[0]![0]), 0, `${table} kept rows of the killed run`);
+      }
+    } finally {
+      warehouse.close();
+    }
+    const again = await ingest(raw(), killed, 20_000);
+    assert.equal(again.loaded.length, (await readdir(raw())).length);
+    await compareWarehouses(join(root, 'data-setwise'), killed);
   });
 });
