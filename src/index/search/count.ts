@@ -7,17 +7,23 @@
 //    each tested at random: packed attributes, other ranges by their rank buckets in row order (the value read
 //    only in an edge bucket), the rest by the matcher; a product union counts each row once through a
 //    cache-resident bitset;
-//  - the bits of a keyword's bitset (a population count when the keyword is the only condition);
-//  - for two ranges alone in a large region, rank pairs: the rows per pair of the two fields' rank buckets
-//    (counted on first use, at most RANK_PAIRS_KEPT pairs per region) for the whole buckets of both slices,
-//    and each slice's edge positions tested at random (commerce ranges have no rank bytes in each other's
-//    order: their rows tested at random cost 5 ns a row and more at 10M).
+//  - the bits of a keyword's bitset (a population count when the keyword is the only condition), or a range's
+//    rows tested on that bitset alone;
+//  - tables (count-tables.ts): key counts for one range and key conditions, rank pairs for two ranges alone,
+//    product key counts for a product union with key conditions and at most one category or language.
 // Estimates in countCosts (nanoseconds per row read, measured at 1M and 10M, 2026-11-30).
 import { KEYWORD_BITS } from '../keyword/index.ts';
-import { KEYS, KEY_MASK, productKeyTable } from '../key-counts.ts';
-import { RANK_BUCKETS, RANK_CHECK, RANK_FAIL, bucketStart } from '../ranks.ts';
+import { RANK_CHECK, RANK_FAIL } from '../ranks.ts';
 import type { AttributeArray } from '../attributes.ts';
-import { ALL_PASS, countBlock, pairWords } from './scan.ts';
+import { ALL_PASS, countBlock, pairWords, popcount } from './scan.ts';
+import {
+  countKeyed,
+  countProductKeyed,
+  countRankPair,
+  keyedRange,
+  productKeysCost,
+  rankPair,
+} from './count-tables.ts';
 import type { QueryConditions, RowMatcher, Source } from './conditions.ts';
 import type { NumericColumn, RegionIndex } from './region.ts';
 import type { SearchScratch } from './scratch.ts';
@@ -33,8 +39,10 @@ export const COUNT_COST = { block: 1, bytes: 5, row: 8, ascending: 4, word: 1, b
 export const COUNT_COST_LARGE = { block: 1, bytes: 5, row: 60, ascending: 10, word: 1, bit: 2 } as const;
 export const LARGE_REGION = 1 << 20;
 
+export type CountCosts = typeof COUNT_COST | typeof COUNT_COST_LARGE;
+
 /** The count costs of a region of `rows` rows. */
-export function countCosts(rows: number): typeof COUNT_COST | typeof COUNT_COST_LARGE {
+export function countCosts(rows: number): CountCosts {
   return rows > LARGE_REGION ? COUNT_COST_LARGE : COUNT_COST;
 }
 
@@ -235,381 +243,6 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
   let n = 0;
   const attrs = region.rowAttributes;
   for (let row = 0; row < region.rows; row++) if (m.passesRow(attrs, row)) n++;
-  return n;
-}
-
-/** Rank pair counts kept per region at most (lazily counted: 128 KB each with 16-bit cells). */
-const RANK_PAIRS_KEPT = 8;
-/** Per region, per pair of range fields (`a|b`, a before b): rows per (rank bucket of a, rank bucket of b). */
-const RANK_PAIRS = new WeakMap<RegionIndex, Map<string, Uint16Array | Uint32Array>>();
-
-/** The rows of the region per pair of rank buckets of two range fields (their row-order rank bytes), counted
- *  on first use (one pass over two byte arrays); null when the region keeps RANK_PAIRS_KEPT already. */
-function rankPairCounts(
-  region: RegionIndex,
-  key: string,
-  bytesA: Uint8Array,
-  bytesB: Uint8Array,
-): Uint16Array | Uint32Array | null {
-  let pairs = RANK_PAIRS.get(region);
-  if (pairs === undefined) RANK_PAIRS.set(region, (pairs = new Map()));
-  let counts = pairs.get(key);
-  if (counts !== undefined) return counts;
-  if (pairs.size >= RANK_PAIRS_KEPT) return null;
-  // A cell holds at most a bucket of rows: 16 bits do up to 256 × 65535 rows.
-  counts =
-    bucketStart(1, region.rows) <= 0xffff
-      ? new Uint16Array(RANK_BUCKETS * RANK_BUCKETS)
-      : new Uint32Array(RANK_BUCKETS * RANK_BUCKETS);
-  for (let row = 0; row < region.rows; row++) counts[(bytesA[row]! << 8) | bytesB[row]!]!++;
-  pairs.set(key, counts);
-  return counts;
-}
-
-/** How a range's slice [lo, hi) of its order is counted by rank pairs: the rank buckets [from, to) whole, and
- *  up to two spans of positions (from, to, sign: -1 for a bucket's part outside the slice, subtracted). */
-interface RankSplit {
-  from: number;
-  to: number;
-  readonly spans: Float64Array;
-  rows: number;
-}
-
-/** Splits positions [lo, hi) of an order of `rows` rows into whole rank buckets and edge spans, each edge read
- *  on its bucket's smaller side. */
-function splitRanks(lo: number, hi: number, rows: number, into: RankSplit): void {
-  const spans = into.spans;
-  spans.fill(0);
-  into.rows = 0;
-  into.from = into.to = 0;
-  if (lo >= hi) return;
-  // First bucket starting at or after lo, last boundary at or before hi.
-  let f = Math.floor((lo * RANK_BUCKETS) / rows);
-  while (bucketStart(f, rows) < lo) f++;
-  while (f > 0 && bucketStart(f - 1, rows) >= lo) f--;
-  let t = Math.min(RANK_BUCKETS, Math.floor((hi * RANK_BUCKETS) / rows));
-  while (t < RANK_BUCKETS && bucketStart(t + 1, rows) <= hi) t++;
-  while (bucketStart(t, rows) > hi) t--;
-  if (f >= t) {
-    // Within at most two buckets, none whole: the positions themselves.
-    spans.set([lo, hi, 1], 0);
-    into.rows = hi - lo;
-    return;
-  }
-  const fs = bucketStart(f, rows);
-  if (lo < fs) {
-    const prev = bucketStart(f - 1, rows);
-    if (lo - prev < fs - lo) {
-      f--;
-      spans.set([prev, lo, -1], 0);
-      into.rows += lo - prev;
-    } else {
-      spans.set([lo, fs, 1], 0);
-      into.rows += fs - lo;
-    }
-  }
-  const ts = bucketStart(t, rows);
-  if (hi > ts) {
-    const next = bucketStart(t + 1, rows);
-    if (next - hi < hi - ts) {
-      t++;
-      spans.set([hi, next, -1], 3);
-      into.rows += next - hi;
-    } else {
-      spans.set([ts, hi, 1], 3);
-      into.rows += hi - ts;
-    }
-  }
-  into.from = f;
-  into.to = t;
-}
-
-const SPLIT_A: RankSplit = { from: 0, to: 0, spans: new Float64Array(6), rows: 0 };
-const SPLIT_B: RankSplit = { from: 0, to: 0, spans: new Float64Array(6), rows: 0 };
-
-/** A count by rank pairs: which of the matcher's two ranges is `a` (the field first by name), the cells of
- *  whole buckets summed, the edge positions read and the estimated cost. */
-interface RankPair {
-  readonly a: number;
-  readonly counts: Uint16Array | Uint32Array;
-  readonly rows: number;
-  readonly cost: number;
-}
-
-/**
- * Two ranges alone (commerce ranges have no rank bytes in each other's order): the rows per pair of rank
- * buckets give the rows in both slices' whole buckets; the edge positions of each slice (at most half a
- * bucket per edge: 1/512 of the region) are read in its order and tested at random. For a region of
- * key-counts.ts productKeysMinRows() rows or more, where a source's rows tested at random cost most.
- */
-function rankPair(region: RegionIndex, m: RowMatcher, rowCost: number, perRow: number): RankPair | null {
-  if (m.rangeCount !== 2 || m.conditions !== 2 || m.filterCount !== 0) return null;
-  // The regions with product key counts (productKeysMinRows() at load: 32 key buckets).
-  const keys = region.keyCounts;
-  if (keys === null || region.rows < 32 * keys.bucket) return null;
-  const a = m.rangeFields[0]! < m.rangeFields[1]! ? 0 : 1;
-  const b = 1 - a;
-  splitRanks(m.rangeFrom[a]!, m.rangeTo[a]!, region.rows, SPLIT_A);
-  splitRanks(m.rangeFrom[b]!, m.rangeTo[b]!, region.rows, SPLIT_B);
-  const cells = (SPLIT_A.to - SPLIT_A.from) * (SPLIT_B.to - SPLIT_B.from);
-  const rows = SPLIT_A.rows + SPLIT_B.rows;
-  const cost = rows * perRow + cells * RANK_CELL_COST;
-  if (cost > rowCost) return null;
-  const key = `${m.rangeFields[a]!}|${m.rangeFields[b]!}`;
-  const counts = rankPairCounts(region, key, m.rangeRowBytes[a]!, m.rangeRowBytes[b]!);
-  if (counts === null) return null;
-  return { a, counts, rows, cost };
-}
-
-/** Estimated cost of a cell summed (sequential 16-bit reads). */
-const RANK_CELL_COST = 0.5;
-
-/** Counts two ranges by rank pairs (rankPair; SPLIT_A and SPLIT_B hold their splits). */
-function countRankPair(m: RowMatcher, pair: RankPair): number {
-  const a = pair.a;
-  const b = 1 - a;
-  const { counts } = pair;
-  let n = 0;
-  // Whole buckets of both.
-  for (let x = SPLIT_A.from; x < SPLIT_A.to; x++) {
-    const base = x << 8;
-    for (let y = SPLIT_B.from; y < SPLIT_B.to; y++) n += counts[base + y]!;
-  }
-  // a's edge positions, b tested exactly (its bucket class, the value in an edge bucket).
-  const orderA = m.rangeOrders[a]!;
-  const bytesB = m.rangeRowBytes[b]!;
-  const classesB = m.classView(b);
-  const columnB = m.rangeColumns[b]!;
-  const minB = m.rangeMin[b]!;
-  const maxB = m.rangeMax[b]!;
-  for (let s = 0; s < 6; s += 3) {
-    const sign = SPLIT_A.spans[s + 2]!;
-    if (sign === 0) continue;
-    let c = 0;
-    for (let p = SPLIT_A.spans[s]!, end = SPLIT_A.spans[s + 1]!; p < end; p++) {
-      const row = orderA[p]!;
-      const k = classesB[bytesB[row]!]!;
-      if (k === RANK_CHECK) {
-        const v = columnB[row]!;
-        if (v >= minB && v <= maxB) c++;
-      } else c += k;
-    }
-    n += sign * c;
-  }
-  // b's edge positions whose a bucket is one of a's whole buckets.
-  const orderB = m.rangeOrders[b]!;
-  const bytesA = m.rangeRowBytes[a]!;
-  const fromA = SPLIT_A.from;
-  const widthA = SPLIT_A.to - SPLIT_A.from;
-  for (let s = 0; s < 6; s += 3) {
-    const sign = SPLIT_B.spans[s + 2]!;
-    if (sign === 0) continue;
-    let c = 0;
-    for (let p = SPLIT_B.spans[s]!, end = SPLIT_B.spans[s + 1]!; p < end; p++)
-      if ((bytesA[orderB[p]!]! - fromA) >>> 0 < widthA) c++;
-    n += sign * c;
-  }
-  return n;
-}
-
-/** Estimated cost of a product key counts' cell summed, or of a signature tested (sequential reads). */
-const SIGNATURE_CELL_COST = 0.5;
-
-/** The estimated cost of a count by product key counts (signatures tested, cells summed, leftover rows
- *  tested at random), or -1 when it cannot count: product categories, key conditions and at most one common
- *  category or language alone (productKeyTable). */
-function productKeysCost(region: RegionIndex, m: RowMatcher, ascending: number): number {
-  const counts = region.productKeyCounts;
-  if (counts === null || m.productWords === 0 || m.conditions !== m.packedConditions + 1) return -1;
-  if (productKeyTable(counts, m.packedMask, m.packedWant) === null) return -1;
-  const km = m.packedMask & KEY_MASK;
-  const keys = km === 0 ? 1 : KEYS >>> popcount(km);
-  // A leftover row reads its attributes and its mask, in ascending order.
-  return counts.count * (1 + keys) * SIGNATURE_CELL_COST + counts.leftover.length * 2 * ascending;
-}
-
-/** Which signatures of the last count by product key counts have a wanted id (1) or not (0), reused. */
-let signatureHits = new Uint8Array(0);
-
-/**
- * Counts a product union, key conditions and at most one code by product key counts: each signature tested
- * once against the wanted ids, the cells of the keys that pass summed for the signatures that have one, and
- * the leftover rows (signatures not kept) tested at random.
- */
-function countProductKeyed(region: RegionIndex, m: RowMatcher): number {
-  const pm = m.packedMask;
-  const pw = m.packedWant;
-  const counts = region.productKeyCounts!;
-  const table = productKeyTable(counts, pm, pw)!;
-  const { signatures, count, words, leftover } = counts;
-  const wanted = m.productWanted;
-  if (signatureHits.length < count) signatureHits = new Uint8Array(count);
-  const hits = signatureHits;
-  for (let s = 0; s < count; s++) {
-    let any = 0;
-    for (let w = 0, base = s * words; w < words; w++) any |= signatures[base + w]! & wanted[w]!;
-    hits[s] = any === 0 ? 0 : 1;
-  }
-  const km = pm & KEY_MASK;
-  const kw = pw & KEY_MASK;
-  // Branch-free: a signature without a wanted id adds 0. Without key conditions, the signatures' totals.
-  let n = 0;
-  if (km === 0) for (let s = 0, base = KEYS * count; s < count; s++) n += hits[s]! * table[base + s]!;
-  else
-    for (let k = 0; k < KEYS; k++) {
-      if ((k & km) !== kw) continue;
-      for (let s = 0, base = k * count; s < count; s++) n += hits[s]! * table[base + s]!;
-    }
-  const attrs = region.rowAttributes;
-  const mask = region.productCategoryMask;
-  for (let i = 0; i < leftover.length; i++) {
-    const row = leftover[i]!;
-    if ((attrs[row]! & pm) !== pw) continue;
-    let any = 0;
-    for (let w = 0, base = row * words; w < words; w++) any |= mask[base + w]! & wanted[w]!;
-    if (any !== 0) n++;
-  }
-  return n;
-}
-
-/** The range a count by key counts (key-counts.ts) reads, and what it costs. */
-interface KeyedRange {
-  readonly field: string;
-  readonly counts: Uint32Array;
-  readonly bucket: number;
-  readonly order: Uint32Array;
-  /** The attributes in the order's sequence, when there is such a copy. */
-  readonly inOrder: AttributeArray | undefined;
-  readonly lo: number;
-  readonly hi: number;
-  /** Positions read, and their estimated cost. */
-  readonly rows: number;
-  readonly cost: number;
-}
-
-/** The range a count by key counts can count, or null: one range whose order has key counts, and packed
- *  conditions on the key bits alone. */
-function keyedRange(
-  region: RegionIndex,
-  m: RowMatcher,
-  costs: typeof COUNT_COST | typeof COUNT_COST_LARGE,
-): KeyedRange | null {
-  if (m.rangeCount !== 1 || m.conditions !== m.packedConditions + 1) return null;
-  if ((m.packedMask & ~KEY_MASK) !== 0) return null;
-  const field = m.rangeFields[0]!;
-  const keys = region.keyCounts;
-  const counts = keys?.fields.get(field);
-  if (keys === null || counts === undefined) return null;
-  const lo = m.rangeFrom[0]!;
-  const hi = m.rangeTo[0]!;
-  const inOrder = region.orderAttributes.get(field);
-  const rows = edgeSpans(lo, hi, region.rows, keys.bucket, null);
-  const cost = rows * (inOrder !== undefined ? costs.block : costs.row);
-  return { field, counts, bucket: keys.bucket, order: m.rangeOrders[0]!, inOrder, lo, hi, rows, cost };
-}
-
-/**
- * How a count by key counts splits positions [lo, hi) of an order of `rows` rows: the rows of whole buckets
- * come from the counts at two boundaries, each edge bucket's from the positions read on its smaller side
- * (inside the range, or the rest of the bucket taken from its count). Returns the positions read; with
- * `spans`, writes [from, to, sign] per span to read (sign -1: subtracted) and the two boundaries at 0..1
- * (a bucket boundary's index; -1: none), up to two spans from index 2.
- */
-function edgeSpans(lo: number, hi: number, rows: number, bucket: number, spans: Float64Array | null): number {
-  const first = Math.ceil(lo / bucket);
-  const last = Math.floor(hi / bucket);
-  if (first > last) {
-    // Within one bucket: read directly.
-    if (spans) spans.set([-1, -1, lo, hi, 1, 0, 0, 0]);
-    return hi - lo;
-  }
-  let read = 0;
-  let from = first;
-  let to = last;
-  let s = 2;
-  // Lower edge: [lo, first * B) directly, or bucket first - 1 whole minus [(first - 1) * B, lo).
-  const loStart = (first - 1) * bucket;
-  const inLo = first * bucket - lo;
-  if (inLo > 0) {
-    if (lo - loStart < inLo) {
-      from = first - 1;
-      read += lo - loStart;
-      if (spans) spans.set([loStart, lo, -1], s);
-    } else {
-      read += inLo;
-      if (spans) spans.set([lo, first * bucket, 1], s);
-    }
-    s += 3;
-  }
-  // Upper edge: [last * B, hi) directly, or bucket last whole minus [hi, its end).
-  const hiStart = last * bucket;
-  const hiEnd = Math.min(rows, hiStart + bucket);
-  if (hi > hiStart) {
-    if (hiEnd - hi < hi - hiStart) {
-      to = last + 1;
-      read += hiEnd - hi;
-      if (spans) spans.set([hi, hiEnd, -1], s);
-    } else {
-      read += hi - hiStart;
-      if (spans) spans.set([hiStart, hi, 1], s);
-    }
-    s += 3;
-  }
-  if (spans) {
-    spans[0] = from;
-    spans[1] = to;
-    for (; s < 8; s += 3) spans.set([0, 0, 0], s);
-  }
-  return read;
-}
-
-const SPANS = new Float64Array(8);
-
-/** Counts a range and key conditions (keyedRange) by the key counts and its edge positions. */
-function countKeyed(region: RegionIndex, m: RowMatcher, r: KeyedRange): number {
-  const pm = m.packedMask;
-  const pw = m.packedWant;
-  edgeSpans(r.lo, r.hi, region.rows, r.bucket, SPANS);
-  let n = 0;
-  const from = SPANS[0]!;
-  const to = SPANS[1]!;
-  if (from >= 0) {
-    const { counts } = r;
-    const a = from * KEYS;
-    const b = to * KEYS;
-    for (let k = 0; k < KEYS; k++) if ((k & pm) === pw) n += counts[b + k]! - counts[a + k]!;
-  }
-  for (let s = 2; s < 8; s += 3) {
-    const sign = SPANS[s + 2]!;
-    if (sign === 0) continue;
-    const c = countAttributes(region.rowAttributes, r.inOrder, r.order, pm, pw, SPANS[s]!, SPANS[s + 1]!);
-    n += sign * c;
-  }
-  return n;
-}
-
-/** Positions [from, to) of an order whose attributes pass the packed conditions: read in sequence when the
- *  order has a copy of them, else by row. */
-function countAttributes(
-  rowAttributes: AttributeArray,
-  inOrder: AttributeArray | undefined,
-  order: Uint32Array,
-  pm: number,
-  pw: number,
-  from: number,
-  to: number,
-): number {
-  let n = 0;
-  if (inOrder !== undefined)
-    for (let p = from; p < to; p++) {
-      const x = (inOrder[p]! & pm) ^ pw;
-      n += 1 ^ ((x | -x) >>> 31);
-    }
-  else
-    for (let p = from; p < to; p++) {
-      const x = (rowAttributes[order[p]!]! & pm) ^ pw;
-      n += 1 ^ ((x | -x) >>> 31);
-    }
   return n;
 }
 
@@ -995,11 +628,4 @@ function countKeywordBits(m: RowMatcher, region: RegionIndex): number {
     }
   }
   return n;
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
 }

@@ -164,3 +164,11 @@ function skipQuads(quads: Uint32Array, want4: number, p: number, quadsEnd: numbe
   while (q < quadsEnd && (quads[q]! & want4) === 0) q++;
   return Math.min(to, q << 2);
 }
+
+/** Set bits of a 32-bit word. */
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
