@@ -8,7 +8,7 @@
 import { KEYS, KEY_MASK, productKeyTable } from '../key-counts.ts';
 import { RANK_BUCKETS, RANK_CHECK, bucketStart } from '../ranks.ts';
 import type { AttributeArray } from '../attributes.ts';
-import { popcount } from './scan.ts';
+import { countByRow, popcount } from './scan.ts';
 import type { CountCosts } from './count.ts';
 import type { RowMatcher } from './conditions.ts';
 import type { RegionIndex } from './region.ts';
@@ -375,16 +375,11 @@ function countAttributes(
   from: number,
   to: number,
 ): number {
+  if (inOrder === undefined) return countByRow(rowAttributes, order, pm, pw, from, to);
   let n = 0;
-  if (inOrder !== undefined)
-    for (let p = from; p < to; p++) {
-      const x = (inOrder[p]! & pm) ^ pw;
-      n += 1 ^ ((x | -x) >>> 31);
-    }
-  else
-    for (let p = from; p < to; p++) {
-      const x = (rowAttributes[order[p]!]! & pm) ^ pw;
-      n += 1 ^ ((x | -x) >>> 31);
-    }
+  for (let p = from; p < to; p++) {
+    const x = (inOrder[p]! & pm) ^ pw;
+    n += 1 ^ ((x | -x) >>> 31);
+  }
   return n;
 }

@@ -172,3 +172,21 @@ export function popcount(x: number): number {
   x = (x + (x >>> 4)) & 0x0f0f0f0f;
   return Math.imul(x, 0x01010101) >>> 24;
 }
+
+/** Matches among positions [from, to) of an order without an attribute copy in its sequence, packed
+ *  conditions alone: each row's attributes read by row, counted without branches. */
+export function countByRow(
+  rowAttrs: AttributeArray,
+  order: Uint32Array,
+  pm: number,
+  pw: number,
+  from: number,
+  to: number,
+): number {
+  let n = 0;
+  for (let p = from; p < to; p++) {
+    const x = (rowAttrs[order[p]!]! & pm) ^ pw;
+    n += 1 ^ ((x | -x) >>> 31);
+  }
+  return n;
+}

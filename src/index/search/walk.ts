@@ -1,28 +1,9 @@
 // The walk: follow the sort order (its slice for the sort field's own range), test each row, and collect the
 // page, counting whole blocks before it (scan.ts). A descending walk keeps ties in ascending row order.
 import { SORT_FIELDS, type InfluencerQuery } from '../query.ts';
-import { ALL_PASS, BLOCK, countBlock, pairWords, quadWords } from './scan.ts';
+import { ALL_PASS, BLOCK, countBlock, countByRow, pairWords, quadWords } from './scan.ts';
 import { runEnd, runStart, type NumericColumn, type RegionIndex } from './region.ts';
 import type { SearchScratch } from './scratch.ts';
-import type { AttributeArray } from '../attributes.ts';
-
-/** Matches among positions [from, to) of an order without an attribute copy in its sequence, packed
- *  conditions alone: each row's attributes read by row, counted without branches. */
-function countByRow(
-  rowAttrs: AttributeArray,
-  order: Uint32Array,
-  pm: number,
-  pw: number,
-  from: number,
-  to: number,
-): number {
-  let n = 0;
-  for (let p = from; p < to; p++) {
-    const x = (rowAttrs[order[p]!]! & pm) ^ pw;
-    n += 1 ^ ((x | -x) >>> 31);
-  }
-  return n;
-}
 
 /**
  * Walks the sort order over positions [lo, hi), testing rows with the matcher (or the bitset of gathered
