@@ -2,8 +2,8 @@
 // each low-attribute key (the packed attributes' six low bits: the sales, show-case and contact-email flags and
 // the gender in format 7's layout) lie before each bucket boundary. A range plus equality conditions on those
 // bits alone is then counted exactly from two boundaries' counts and the positions of its two edge buckets:
-// at most a bucket of rows read, however large the region (search/count-tables.ts). Derived when the index is read
-// (no file of its own): about 0.6 bytes per influencer (10 fields × 64 keys × 4 bytes per 4096 rows).
+// at most a bucket of rows read, however large the region (search/count-tables.ts). Derived when the index is
+// read (no file of its own): about 0.6 bytes per influencer (10 fields × 64 keys × 4 bytes per 4096 rows).
 import type { AttributeArray } from './attributes.ts';
 import type { AttributeLayout } from './layout.ts';
 import { keyBucketSize } from '../config.ts';
@@ -121,11 +121,11 @@ export interface ProductKeyCounts {
  * Product key counts of a region: the rows per product id set (a row's signature: its product mask) and key,
  * over all rows and over the rows of each common code of `fields` (a language or a category). A product union
  * with key conditions and at most one such code is then counted by testing each signature against the wanted
- * ids once and summing its cells (search/count-tables.ts), whatever the ids: a union's rows tested at random cost
- * 30–95 ns each in a region of 4M rows, and a list of many ids holds hundreds of thousands. The commonest
+ * ids once and summing its cells (search/count-tables.ts), whatever the ids: a union's rows tested at random
+ * cost 30–95 ns each in a region of 4M rows, and a list of many ids holds hundreds of thousands. The commonest
  * signaturesKept() signatures are kept; rows with another are listed (`leftover`). From the rows' product
  * masks (`words` words per row) and packed attributes. Null for a region under productKeysMinRows(). A table
- * is (KEYS + 1) × 4 bytes per signature (the synthetic data has under 500 signatures: 127 KB); a code gets
+ * is (KEYS + 1) × 4 bytes per signature (the synthetic data has 465 signatures: 121 KB); a code gets
  * one from productKeysMinRows() / 8 rows with products.
  */
 export function productKeyCounts(

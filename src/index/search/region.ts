@@ -48,7 +48,7 @@ export interface RegionIndex {
   /** Per range field: cumulative counts of the attributes' low keys per bucket of its order (key-counts.ts);
    *  none for a small region. */
   readonly keyCounts: KeyCounts | null;
-  /** Rows per product byte and attribute key, over all rows and per common category and language
+  /** Rows per product id set and attribute key, over all rows and per common category and language
    *  (key-counts.ts); none for a small region. */
   readonly productKeyCounts: ProductKeyCounts | null;
   /** Lookup tables of the detail endpoint, per key (lookup.ts). */
