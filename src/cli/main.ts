@@ -1,7 +1,7 @@
 // The kolscope command line: one sub-command per file in ./commands, registered here.
 import { Command } from 'commander';
 import { DependencyUnavailableError } from '../accounts/index.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError, duckdbMemory } from '../config.ts';
 
 const program = new Command()
   .name('kolscope')
@@ -32,6 +32,14 @@ try {
     (err instanceof Error && err.name === 'UsageError')
   ) {
     process.stderr.write(`kolscope: ${err.message}\n`);
+    process.exit(2);
+  }
+  // DuckDB (generate, ingest) out of its memory limit: the setting to raise, not a stack.
+  if (err instanceof Error && err.message.startsWith('Out of Memory Error')) {
+    process.stderr.write(
+      `kolscope: DuckDB ran out of memory within KOLSCOPE_DUCKDB_MEMORY=${duckdbMemory()} ` +
+        `(${err.message.split('\n')[0]!.replace('Out of Memory Error: ', '')}); raise it, or free memory\n`,
+    );
     process.exit(2);
   }
   throw err;

@@ -2,12 +2,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { profile, stats, tempDir, writeBatch } from './fixtures.ts';
 
 function kolscope(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/kolscope.mjs', ...args], { encoding: 'utf8' });
+  return kolscopeWith({}, ...args);
+}
+
+function kolscopeWith(env: Record<string, string>, ...args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/kolscope.mjs', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -89,5 +96,30 @@ describe('kolscope ingest / snapshots / export', () => {
     const allowed = kolscope('ingest', rawDir, '--data-dir', dataDir, '--allow-future-batches');
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stdout, new RegExp(`batches loaded: 1 \\(${tomorrow} … ${tomorrow}\\)`));
+  });
+
+  it('names KOLSCOPE_DUCKDB_MEMORY when DuckDB runs out of it, exit 2, and leaves no partial output', async () => {
+    const out = join(root, 'gen-small-memory');
+    const res = kolscopeWith(
+      { KOLSCOPE_DUCKDB_MEMORY: '40MB' },
+      'generate',
+      '--influencers',
+      '20000',
+      '--days',
+      '3',
+      '--out',
+      out,
+    );
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(
+      res.stderr,
+      /^kolscope: DuckDB ran out of memory within KOLSCOPE_DUCKDB_MEMORY=40MB \(.+\); raise it/m,
+    );
+    assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack');
+    assert.deepEqual(
+      (await readdir(root)).filter((name) => name.startsWith('gen-small-memory')),
+      [],
+      'no output, staging or spill directory left',
+    );
   });
 });
