@@ -5,6 +5,10 @@
 // Not part of the server: nothing under src/ imports this file.
 import { FILTERS } from '../../src/api/endpoints/influencer-list.ts';
 import { SORT_FIELDS, type InfluencerQuery } from '../../src/index/query.ts';
+import { SNAPSHOT_FIELDS } from '../../src/snapshot/schema.ts';
+
+/** Fields whose values are whole numbers. */
+const INTEGER_FIELDS = new Set<string>(SNAPSHOT_FIELDS.filter((f) => f.type === 'int').map((f) => f.name));
 
 /** How one SQL engine writes what differs between engines. */
 export interface SqlDialect {
@@ -137,8 +141,11 @@ function referenceWhere(q: InfluencerQuery, d: SqlDialect, value: SqlValue): str
     const field = filter.range;
     if (field !== undefined) {
       const r = q.ranges[field];
-      if (r?.min !== undefined) where.push(`${field} >= ${value(r.min)}`);
-      if (r?.max !== undefined) where.push(`${field} <= ${value(r.max)}`);
+      // A whole-number column against a fraction (dollars with cents on total_sale_gmv_30d_amt): the whole
+      // bound that keeps the same rows, so that PostgreSQL binds the parameter as the column's bigint.
+      const whole = INTEGER_FIELDS.has(field);
+      if (r?.min !== undefined) where.push(`${field} >= ${value(whole ? Math.ceil(r.min) : r.min)}`);
+      if (r?.max !== undefined) where.push(`${field} <= ${value(whole ? Math.floor(r.max) : r.max)}`);
     } else {
       where.push(...(FILTER_SQL[filter.name]?.(q, value, d) ?? []));
     }
