@@ -68,10 +68,18 @@ if (job.mode === 'kolscope' || job.mode === 'kolscope-nocache' || job.mode === '
   }
   const app = Fastify({ logger: false });
   if (job.mode === 'bare') {
-    const type = (t: string) => (t === 'int' ? 'integer' : t === 'number' ? 'number' : 'string');
+    // Each served field's JSON type (a string list is an array: typed as a string, it became "a,b").
+    const type = (t: string) =>
+      t === 'int'
+        ? { type: 'integer' }
+        : t === 'number'
+          ? { type: 'number' }
+          : t === 'string_list'
+            ? { type: 'array', items: { type: 'string' } }
+            : { type: 'string' };
     const item = {
       type: 'object',
-      properties: Object.fromEntries(SERVED_FIELDS.map((f) => [f.name, { type: type(f.type) }])),
+      properties: Object.fromEntries(SERVED_FIELDS.map((f) => [f.name, type(f.type)])),
     };
     const schema = {
       type: 'object',
