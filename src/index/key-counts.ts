@@ -11,10 +11,6 @@ import { keyBucketSize } from '../config.ts';
 /** Attribute bits a key holds (any layout: a query whose packed mask has other bits is counted otherwise). */
 export const KEY_MASK = 0x3f;
 export const KEYS = KEY_MASK + 1;
-/** Positions per bucket: a count reads at most half of it on each edge (KOLSCOPE_KEY_BUCKET, config.ts). */
-export function keyBucket(): number {
-  return keyBucketSize();
-}
 
 /** The key counts of a region's range fields. */
 export interface KeyCounts {
@@ -38,7 +34,8 @@ export function regionKeyCounts(
   rowAttributes: AttributeArray,
   orderAttributes: ReadonlyMap<string, AttributeArray>,
 ): KeyCounts | null {
-  const bucket = keyBucket();
+  // 4096 positions, or KOLSCOPE_KEY_BUCKET (config.ts).
+  const bucket = keyBucketSize();
   const rows = rowAttributes.length;
   if (rows < 4 * bucket) return null;
   const size = (keyBuckets(rows, bucket) + 1) * KEYS;
@@ -81,13 +78,13 @@ export function keyCounts(
 
 /** Regions from this many rows get product key counts (at the default bucket, 128k rows). */
 export function productKeysMinRows(): number {
-  return 32 * keyBucket();
+  return 32 * keyBucketSize();
 }
 
 /** Product id sets a region's product key counts keep at most (its commonest; 2048 at the default bucket,
  *  fewer with the small buckets of tests): a row with another set is listed and tested at random. */
 export function signaturesKept(): number {
-  return Math.min(2048, 2 * keyBucket());
+  return Math.min(2048, 2 * keyBucketSize());
 }
 
 /** A coded field packed above the key bits (category, language): its mask in the attributes and its shift. */
@@ -136,33 +133,45 @@ export function productKeyCounts(
 ): ProductKeyCounts | null {
   const rows = attributes.length;
   if (rows < productKeysMinRows() || words === 0) return null;
-  // Signatures by rows (a number for one word, the words joined for more), and rows with a product per code.
+  // Each row's signature, found once (a number for one word, the words joined for more; -1: no product), its
+  // rows and an example row; and the rows with a product per code of each field.
   const key = (row: number): number | string => {
     if (words === 1) return mask[row]!;
     let k = '';
     for (let w = 0; w < words; w++) k += `${mask[row * words + w]!},`;
     return k;
   };
-  const hasProduct = (row: number) => {
-    for (let w = 0; w < words; w++) if (mask[row * words + w] !== 0) return true;
-    return false;
-  };
-  const tally = new Map<number | string, { row: number; rows: number }>();
+  const ids = new Map<number | string, number>();
+  const sigOf = new Int32Array(rows).fill(-1);
+  const sigRows: number[] = [];
+  const sigRow: number[] = [];
   const tallies = fields.map((f) => new Uint32Array((f.mask >>> f.shift) + 1));
   for (let row = 0; row < rows; row++) {
-    if (!hasProduct(row)) continue;
+    let any = 0;
+    for (let w = 0; w < words; w++) any |= mask[row * words + w]!;
+    if (any === 0) continue;
     const k = key(row);
-    const t = tally.get(k);
-    if (t) t.rows++;
-    else tally.set(k, { row, rows: 1 });
+    let id = ids.get(k);
+    if (id === undefined) {
+      ids.set(k, (id = sigRows.length));
+      sigRows.push(0);
+      sigRow.push(row);
+    }
+    sigRows[id]!++;
+    sigOf[row] = id;
     const a = attributes[row]!;
     for (let i = 0; i < fields.length; i++) tallies[i]![(a & fields[i]!.mask) >>> fields[i]!.shift]!++;
   }
-  const kept = [...tally.entries()].sort((x, y) => y[1].rows - x[1].rows).slice(0, signaturesKept());
+  // The commonest signatures kept, numbered from 0; the others' rows listed.
+  const kept = sigRows
+    .map((_, id) => id)
+    .sort((x, y) => sigRows[y]! - sigRows[x]! || x - y)
+    .slice(0, signaturesKept());
   const count = kept.length;
-  const index = new Map(kept.map(([k], s) => [k, s]));
+  const slotOf = new Int32Array(sigRows.length).fill(-1);
+  kept.forEach((id, s) => (slotOf[id] = s));
   let leftovers = 0;
-  for (const [k, t] of tally) if (!index.has(k)) leftovers += t.rows;
+  for (let id = 0; id < sigRows.length; id++) if (slotOf[id]! < 0) leftovers += sigRows[id]!;
   const minRows = productKeysMinRows() / 8;
   let tables = 1;
   const slots = tallies.map((t) => Array.from(t, (n) => (n >= minRows ? tables++ : -1)));
@@ -172,14 +181,18 @@ export function productKeyCounts(
   const table = (slot: number) => buffer.subarray(slot * size, (slot + 1) * size);
   const signatures = buffer.subarray(tables * size, tables * size + count * words);
   const leftover = buffer.subarray(tables * size + count * words);
-  kept.forEach(([, t], s) => signatures.set(mask.subarray(t.row * words, (t.row + 1) * words), s * words));
+  kept.forEach((id, s) => {
+    const row = sigRow[id]!;
+    signatures.set(mask.subarray(row * words, (row + 1) * words), s * words);
+  });
   const codeSlots = slots.map((s) => Int32Array.from(s, (slot) => (slot < 0 ? -1 : slot * size)));
   const total = KEYS * count;
   let n = 0;
   for (let row = 0; row < rows; row++) {
-    if (!hasProduct(row)) continue;
-    const s = index.get(key(row));
-    if (s === undefined) {
+    const id = sigOf[row]!;
+    if (id < 0) continue;
+    const s = slotOf[id]!;
+    if (s < 0) {
       leftover[n++] = row;
       continue;
     }

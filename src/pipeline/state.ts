@@ -158,10 +158,10 @@ export const DAILY_ROWS_PER_PASS = 12_000_000;
 /**
  * Applies several consecutive validated days at once onto an empty warehouse (the first ingest of a run of
  * batches, e.g. the demo): the raw history in one INSERT per table, then every state table computed from
- * that history set-wise (latest states by window or arg_max, the carried-forward daily series by a window over a day grid)
- * instead of one day at a time. Gives exactly the rows that applyDay gives day after day (the pipeline
- * tests compare both), in a fraction of the CPU: the per-day rebuilds of `influencer_state` and the
- * per-day commits are gone. `staged(table, day)` names the temp table holding a day's validated rows of a
+ * that history set-wise (latest states by window or arg_max, the carried-forward daily series by a window
+ * over a day grid) instead of one day at a time. Gives exactly the rows that applyDay gives day after day
+ * (the pipeline tests compare both), in a fraction of the CPU: the per-day rebuilds of `influencer_state`
+ * and the per-day commits are gone. `staged(table, day)` names the temp table holding a day's validated rows of a
  * raw table (its columns without `ln` and `raw`); `days` are ascending and contiguous. The caller holds the
  * transaction.
  */
@@ -238,9 +238,9 @@ export async function applyHistory(
 
   // One row per known influencer per day from its first day, each series carried forward from its latest
   // observation on or before the day (null before the first one; observed values are never null). In passes
-  // over the influencers (uid modulo the passes, at most DAILY_ROWS_PER_PASS rows each) so that the joins and the window stay
-  // within DuckDB's memory; each pass is written in day order, so the point lookups of one day (metrics)
-  // read few row groups.
+  // over the influencers (uid modulo the passes, at most DAILY_ROWS_PER_PASS rows each) so that the joins and
+  // the window stay within DuckDB's memory; each pass is written in day order, so the point lookups of one
+  // day (metrics) read few row groups.
   const lastDay = dateLiteral(days.at(-1)!);
   const gridRows = Number(
     (

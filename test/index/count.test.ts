@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { writeSyntheticSnapshot } from '../../src/service/index.ts';
 import {
+  RANGE_FIELDS,
   loadServingIndex,
   type InfluencerQuery,
   type LoadedServingIndex,
@@ -57,6 +58,9 @@ after(async () => {
   db?.closeSync();
   await rm(tmp, { recursive: true, force: true });
 });
+
+/** An optional value of an arbitrary (undefined half the time). */
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
 
 async function expected(q: InfluencerQuery): Promise<number> {
   const reader = await conn.runAndReadAll(referenceCountSql(q, 'rows'));
@@ -151,7 +155,6 @@ describe('totals after a walk match DuckDB', () => {
           max: Math.max(a, b),
         })),
       );
-    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
     const arb = fc.record({
       region: fc.constantFrom('US', 'ID', 'GB'),
       sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
@@ -202,19 +205,7 @@ describe('totals after a walk match DuckDB', () => {
   });
 
   test('key counts: one range of any field and the key conditions, any bounds', async () => {
-    const fields = [
-      'total_followers_cnt',
-      'total_digg_cnt',
-      'interaction_rate',
-      'total_views_cnt',
-      'total_views_7d_cnt',
-      'per_video_product_views_avg_cnt',
-      'per_video_product_views_avg_7d_cnt',
-      'total_sale_gmv_30d_amt',
-      'total_followers_30d_cnt',
-      'ec_score',
-    ] as const;
-    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+    const fields = RANGE_FIELDS;
     // Bounds as quantiles of the field's values (every bucket edge reachable), open or not.
     const arb = fc.record({
       region: fc.constantFrom('US', 'ID', 'GB', 'DE'),
@@ -294,19 +285,7 @@ describe('totals after a walk match DuckDB', () => {
   });
 
   test('rank pairs: two ranges of any fields alone, any bounds', async () => {
-    const fields = [
-      'total_followers_cnt',
-      'total_digg_cnt',
-      'interaction_rate',
-      'total_views_cnt',
-      'total_views_7d_cnt',
-      'per_video_product_views_avg_cnt',
-      'per_video_product_views_avg_7d_cnt',
-      'total_sale_gmv_30d_amt',
-      'total_followers_30d_cnt',
-      'ec_score',
-    ] as const;
-    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+    const fields = RANGE_FIELDS;
     const bounds = fc.record({
       lo: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
       hi: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
@@ -380,7 +359,6 @@ describe('totals after a walk match DuckDB', () => {
     )
       .getRows()
       .map((r) => String(r[0]));
-    const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
     const arb = fc.record({
       region: fc.constantFrom('US', 'ID', 'GB'),
       sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),

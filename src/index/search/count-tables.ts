@@ -5,7 +5,7 @@
 //  - product key counts: a product union, key conditions and at most one category or language, from the rows
 //    per product id set.
 // Each way has a cost function (null or -1 when it cannot count the query) and a count function.
-import { KEYS, KEY_MASK, productKeyTable } from '../key-counts.ts';
+import { KEYS, KEY_MASK, keyBuckets, productKeyTable } from '../key-counts.ts';
 import { RANK_BUCKETS, RANK_CHECK, bucketStart } from '../ranks.ts';
 import type { AttributeArray } from '../attributes.ts';
 import { countByRow, popcount } from './scan.ts';
@@ -41,39 +41,50 @@ function rankPairCounts(
   return counts;
 }
 
-/** How a range's slice [lo, hi) of its order is counted by rank pairs: the rank buckets [from, to) whole, and
- *  up to two spans of positions (from, to, sign: -1 for a bucket's part outside the slice, subtracted). */
-interface RankSplit {
+/** How positions [lo, hi) of an order are counted from per-bucket counts: the buckets [from, to) whole, and
+ *  up to two spans of positions (from, to, sign: -1 for a bucket's part outside the range, subtracted), the
+ *  positions they read in all. */
+interface BucketSplit {
   from: number;
   to: number;
   readonly spans: Float64Array;
   rows: number;
 }
 
-/** Splits positions [lo, hi) of an order of `rows` rows into whole rank buckets and edge spans, each edge read
- *  on its bucket's smaller side. */
-function splitRanks(lo: number, hi: number, rows: number, into: RankSplit): void {
+const newSplit = (): BucketSplit => ({ from: 0, to: 0, spans: new Float64Array(6), rows: 0 });
+
+/** Splits positions [lo, hi) of an order cut into `buckets` buckets (bucket b starts at `start(b)`, and
+ *  start(buckets) is the order's length) into whole buckets and edge spans, each edge read on its bucket's
+ *  smaller side: inside the range, or the rest of the bucket subtracted from the bucket's count. */
+function splitBuckets(
+  lo: number,
+  hi: number,
+  buckets: number,
+  start: (b: number) => number,
+  into: BucketSplit,
+): void {
   const spans = into.spans;
   spans.fill(0);
   into.rows = 0;
   into.from = into.to = 0;
   if (lo >= hi) return;
+  const rows = start(buckets);
   // First bucket starting at or after lo, last boundary at or before hi.
-  let f = Math.floor((lo * RANK_BUCKETS) / rows);
-  while (bucketStart(f, rows) < lo) f++;
-  while (f > 0 && bucketStart(f - 1, rows) >= lo) f--;
-  let t = Math.min(RANK_BUCKETS, Math.floor((hi * RANK_BUCKETS) / rows));
-  while (t < RANK_BUCKETS && bucketStart(t + 1, rows) <= hi) t++;
-  while (bucketStart(t, rows) > hi) t--;
+  let f = Math.floor((lo * buckets) / rows);
+  while (start(f) < lo) f++;
+  while (f > 0 && start(f - 1) >= lo) f--;
+  let t = Math.min(buckets, Math.floor((hi * buckets) / rows));
+  while (t < buckets && start(t + 1) <= hi) t++;
+  while (start(t) > hi) t--;
   if (f >= t) {
     // Within at most two buckets, none whole: the positions themselves.
     spans.set([lo, hi, 1], 0);
     into.rows = hi - lo;
     return;
   }
-  const fs = bucketStart(f, rows);
+  const fs = start(f);
   if (lo < fs) {
-    const prev = bucketStart(f - 1, rows);
+    const prev = start(f - 1);
     if (lo - prev < fs - lo) {
       f--;
       spans.set([prev, lo, -1], 0);
@@ -83,9 +94,9 @@ function splitRanks(lo: number, hi: number, rows: number, into: RankSplit): void
       into.rows += fs - lo;
     }
   }
-  const ts = bucketStart(t, rows);
+  const ts = start(t);
   if (hi > ts) {
-    const next = bucketStart(t + 1, rows);
+    const next = start(t + 1);
     if (next - hi < hi - ts) {
       t++;
       spans.set([hi, next, -1], 3);
@@ -99,8 +110,13 @@ function splitRanks(lo: number, hi: number, rows: number, into: RankSplit): void
   into.to = t;
 }
 
-const SPLIT_A: RankSplit = { from: 0, to: 0, spans: new Float64Array(6), rows: 0 };
-const SPLIT_B: RankSplit = { from: 0, to: 0, spans: new Float64Array(6), rows: 0 };
+/** Splits [lo, hi) of an order of `rows` rows by its rank buckets. */
+function splitRanks(lo: number, hi: number, rows: number, into: BucketSplit): void {
+  splitBuckets(lo, hi, RANK_BUCKETS, (b) => bucketStart(b, rows), into);
+}
+
+const SPLIT_A = newSplit();
+const SPLIT_B = newSplit();
 
 /** A count by rank pairs: which of the matcher's two ranges is `a` (the field first by name), the cells of
  *  whole buckets summed, the edge positions read and the estimated cost. */
@@ -254,15 +270,11 @@ export function countProductKeyed(region: RegionIndex, m: RowMatcher): number {
 
 /** The range a count by key counts (key-counts.ts) reads, and what it costs. */
 export interface KeyedRange {
-  readonly field: string;
   readonly counts: Uint32Array;
-  readonly bucket: number;
   readonly order: Uint32Array;
   /** The attributes in the order's sequence, when there is such a copy. */
   readonly inOrder: AttributeArray | undefined;
-  readonly lo: number;
-  readonly hi: number;
-  /** Positions read, and their estimated cost. */
+  /** Positions read (KEY_SPLIT), and their estimated cost. */
   readonly rows: number;
   readonly cost: number;
 }
@@ -279,87 +291,31 @@ export function keyedRange(region: RegionIndex, m: RowMatcher, costs: CountCosts
   const lo = m.rangeFrom[0]!;
   const hi = m.rangeTo[0]!;
   const inOrder = region.orderAttributes.get(field);
-  const rows = edgeSpans(lo, hi, region.rows, keys.bucket, null);
-  const cost = rows * (inOrder !== undefined ? costs.block : costs.row);
-  return { field, counts, bucket: keys.bucket, order: m.rangeOrders[0]!, inOrder, lo, hi, rows, cost };
+  const { bucket } = keys;
+  const rows = region.rows;
+  splitBuckets(lo, hi, keyBuckets(rows, bucket), (b) => Math.min(rows, b * bucket), KEY_SPLIT);
+  const cost = KEY_SPLIT.rows * (inOrder !== undefined ? costs.block : costs.row);
+  return { counts, order: m.rangeOrders[0]!, inOrder, rows: KEY_SPLIT.rows, cost };
 }
 
-/**
- * How a count by key counts splits positions [lo, hi) of an order of `rows` rows: the rows of whole buckets
- * come from the counts at two boundaries, each edge bucket's from the positions read on its smaller side
- * (inside the range, or the rest of the bucket taken from its count). Returns the positions read; with
- * `spans`, writes [from, to, sign] per span to read (sign -1: subtracted) and the two boundaries at 0..1
- * (a bucket boundary's index; -1: none), up to two spans from index 2.
- */
-function edgeSpans(lo: number, hi: number, rows: number, bucket: number, spans: Float64Array | null): number {
-  const first = Math.ceil(lo / bucket);
-  const last = Math.floor(hi / bucket);
-  if (first > last) {
-    // Within one bucket: read directly.
-    if (spans) spans.set([-1, -1, lo, hi, 1, 0, 0, 0]);
-    return hi - lo;
-  }
-  let read = 0;
-  let from = first;
-  let to = last;
-  let s = 2;
-  // Lower edge: [lo, first * B) directly, or bucket first - 1 whole minus [(first - 1) * B, lo).
-  const loStart = (first - 1) * bucket;
-  const inLo = first * bucket - lo;
-  if (inLo > 0) {
-    if (lo - loStart < inLo) {
-      from = first - 1;
-      read += lo - loStart;
-      if (spans) spans.set([loStart, lo, -1], s);
-    } else {
-      read += inLo;
-      if (spans) spans.set([lo, first * bucket, 1], s);
-    }
-    s += 3;
-  }
-  // Upper edge: [last * B, hi) directly, or bucket last whole minus [hi, its end).
-  const hiStart = last * bucket;
-  const hiEnd = Math.min(rows, hiStart + bucket);
-  if (hi > hiStart) {
-    if (hiEnd - hi < hi - hiStart) {
-      to = last + 1;
-      read += hiEnd - hi;
-      if (spans) spans.set([hi, hiEnd, -1], s);
-    } else {
-      read += hi - hiStart;
-      if (spans) spans.set([hiStart, hi, 1], s);
-    }
-    s += 3;
-  }
-  if (spans) {
-    spans[0] = from;
-    spans[1] = to;
-    for (; s < 8; s += 3) spans.set([0, 0, 0], s);
-  }
-  return read;
-}
+/** The split of the last keyedRange, which countKeyed counts. */
+const KEY_SPLIT = newSplit();
 
-const SPANS = new Float64Array(8);
-
-/** Counts a range and key conditions (keyedRange) by the key counts and its edge positions. */
+/** Counts a range and key conditions (keyedRange; KEY_SPLIT holds its split) by the key counts at the
+ *  whole buckets' two boundaries and its edge positions. */
 export function countKeyed(region: RegionIndex, m: RowMatcher, r: KeyedRange): number {
   const pm = m.packedMask;
   const pw = m.packedWant;
-  edgeSpans(r.lo, r.hi, region.rows, r.bucket, SPANS);
+  const { counts } = r;
+  const a = KEY_SPLIT.from * KEYS;
+  const b = KEY_SPLIT.to * KEYS;
   let n = 0;
-  const from = SPANS[0]!;
-  const to = SPANS[1]!;
-  if (from >= 0) {
-    const { counts } = r;
-    const a = from * KEYS;
-    const b = to * KEYS;
-    for (let k = 0; k < KEYS; k++) if ((k & pm) === pw) n += counts[b + k]! - counts[a + k]!;
-  }
-  for (let s = 2; s < 8; s += 3) {
-    const sign = SPANS[s + 2]!;
+  for (let k = 0; k < KEYS; k++) if ((k & pm) === pw) n += counts[b + k]! - counts[a + k]!;
+  const spans = KEY_SPLIT.spans;
+  for (let s = 0; s < 6; s += 3) {
+    const sign = spans[s + 2]!;
     if (sign === 0) continue;
-    const c = countAttributes(region.rowAttributes, r.inOrder, r.order, pm, pw, SPANS[s]!, SPANS[s + 1]!);
-    n += sign * c;
+    n += sign * countAttributes(region.rowAttributes, r.inOrder, r.order, pm, pw, spans[s]!, spans[s + 1]!);
   }
   return n;
 }
