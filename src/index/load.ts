@@ -120,6 +120,7 @@ export async function loadServingIndex(
         genderCounts: r.genderCounts,
         contactEmails: r.contactEmails,
         keyCounts: r.keyCounts,
+        attributeCounts: r.attributeCounts,
         productKeyCounts: r.productKeyCounts,
         keyword: r.keyword,
       });

@@ -41,6 +41,7 @@ import {
 import { PRODUCT_ORDERS, productBits, upgradeFormat3 } from './products.ts';
 import { rowOffsets } from './offsets.ts';
 import { packedCodeFields, productKeyCounts, regionKeyCounts } from './key-counts.ts';
+import { regionAttributeCounts } from './attribute-counts.ts';
 
 export class IndexLoadError extends Error {}
 
@@ -367,6 +368,10 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
     // Key counts per range field's order (key-counts.ts), derived here: a region too small gets none.
     const keyed = regionKeyCounts(FILTERED_FIELDS, orders, rowAttributes, orderAttributes);
     if (keyed) count(keyed.all);
+    // Attribute counts per range field's rank buckets (attribute-counts.ts), derived here: large regions only.
+    const attributeCounts = regionAttributeCounts(FILTERED_FIELDS, rowRanks, rowAttributes);
+    if (attributeCounts)
+      [attributeCounts.cells, attributeCounts.values, attributeCounts.totals].forEach(count);
     const productKeys = productKeyCounts(
       productCategoryMask,
       manifest.productCategoryWords,
@@ -419,6 +424,7 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       genderCounts: r.genderCounts,
       contactEmails,
       keyCounts: keyed,
+      attributeCounts,
       productKeyCounts: productKeys,
       rowsWithoutFigures: manifest.rowsWithoutFigures === true,
       lookups,
@@ -461,6 +467,8 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     for (const a of r.rowRanks.values()) add(a);
     for (const a of r.productBytes.values()) add(a);
     if (r.keyCounts) add(r.keyCounts.all);
+    if (r.attributeCounts)
+      [r.attributeCounts.cells, r.attributeCounts.values, r.attributeCounts.totals].forEach(add);
     if (r.productKeyCounts) add(r.productKeyCounts.buffer);
     for (const t of Object.values(r.lookups)) [t.hashes, t.rows].forEach(add);
     [

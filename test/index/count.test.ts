@@ -2,7 +2,8 @@
 // ranked slice, its complement, a source's rows, a product union, a keyword bitset) on queries built to reach
 // it, each total counted afresh (remembered totals forgotten first). The regions here are too small for key
 // counts at their default bucket (key-counts.ts): a second load of the same index has buckets of 64 and 100
-// positions (KOLSCOPE_KEY_BUCKET), so key counts serve every region.
+// positions (KOLSCOPE_KEY_BUCKET), so key counts serve every region; loads with buckets of 16 and 20 give US
+// attribute counts too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,6 +30,8 @@ let keyed64: LoadedServingIndex;
 let keyed100: LoadedServingIndex;
 /** And of 16-position buckets: product key counts for the common categories too (product-keys' tables). */
 let keyed16: LoadedServingIndex;
+/** And of 20-position buckets: attribute counts for US (from 5120 rows), as keyed16's (from 4096). */
+let keyed20: LoadedServingIndex;
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
 
@@ -43,6 +46,8 @@ before(async () => {
   keyed100 = await loadServingIndex(info.dir);
   process.env.KOLSCOPE_KEY_BUCKET = '16';
   keyed16 = await loadServingIndex(info.dir);
+  process.env.KOLSCOPE_KEY_BUCKET = '20';
+  keyed20 = await loadServingIndex(info.dir);
   delete process.env.KOLSCOPE_KEY_BUCKET;
   db = await DuckDBInstance.create(':memory:', { threads: '2' });
   conn = await db.connect();
@@ -54,6 +59,7 @@ after(async () => {
   keyed64?.close();
   keyed100?.close();
   keyed16?.close();
+  keyed20?.close();
   conn?.closeSync();
   db?.closeSync();
   await rm(tmp, { recursive: true, force: true });
@@ -254,6 +260,65 @@ describe('totals after a walk match DuckDB', () => {
       { numRuns: 300, seed: 20261201 },
     );
     assert.ok(methods.has('keys'), `no query counted by key counts: ${[...methods].join(', ')}`);
+  });
+
+  test('attribute counts: one range of any field and packed conditions with a category or language, any bounds', async () => {
+    // keyed16 and keyed20 give US (about 8k rows) attribute counts (from 256 × 16 and 256 × 20 rows); GB and
+    // the default index have none, and count the same queries otherwise.
+    const arb = fc.record({
+      region: fc.constantFrom('US', 'US', 'US', 'GB'),
+      sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
+      descending: fc.boolean(),
+      field: fc.constantFrom(...RANGE_FIELDS),
+      lo: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+      hi: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+      category: maybe(fc.constantFrom('beauty', 'music & dance', 'health & wellness', 'gaming', 'pets')),
+      language: maybe(fc.constantFrom('en', 'es', 'zh')),
+      gender: maybe(fc.constantFrom('male', 'female')),
+      salesFlag: maybe(fc.constantFrom<1 | 2 | 3 | 4>(1, 2, 3, 4)),
+      showCaseFlag: maybe(fc.constantFrom(0, 1)),
+      hasContactEmail: maybe(fc.constantFrom<0 | 1>(0, 1)),
+    });
+    const methods = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(arb, async (r) => {
+        const quantile = async (p: number) => {
+          const reader = await conn.runAndReadAll(
+            `SELECT quantile_disc(${r.field}, ${p}) FROM rows WHERE region = '${r.region}'`,
+          );
+          return Number(reader.getRows()[0]![0]);
+        };
+        const min = r.lo === undefined ? undefined : await quantile(r.lo);
+        let max = r.hi === undefined ? undefined : await quantile(r.hi);
+        if (min !== undefined && max !== undefined && max < min) max = min;
+        const q: InfluencerQuery = {
+          region: r.region,
+          pageNum: 1,
+          pageSize: 2,
+          sortField: r.sortField,
+          descending: r.descending,
+          ranges: { [r.field]: { ...(min !== undefined && { min }), ...(max !== undefined && { max }) } },
+          // A category or a language, or both: conditions beyond the key counts' bits.
+          ...(r.category || !r.language ? { category: r.category ?? 'beauty' } : {}),
+          ...(r.language && { language: r.language }),
+          ...(r.gender && { gender: r.gender }),
+          ...(r.salesFlag && { salesFlag: r.salesFlag }),
+          ...(r.showCaseFlag !== undefined && { showCaseFlag: r.showCaseFlag }),
+          ...(r.hasContactEmail !== undefined && { hasContactEmail: r.hasContactEmail }),
+        };
+        const want = await expected(q);
+        for (const loaded of [keyed16, keyed20, index]) {
+          loaded.forgetTotals();
+          count.resetCountMethod();
+          assert.equal(loaded.search(q).total, want, `total differs for ${JSON.stringify(q)}`);
+          if (loaded !== index) methods.add(`${r.region} ${count.lastCountMethod}`);
+          else assert.notEqual(count.lastCountMethod, 'attribute-counts');
+        }
+      }),
+      { numRuns: 300, seed: 20261202 },
+    );
+    assert.ok(methods.has('US attribute-counts'), `no query counted by attribute counts: ${[...methods]}`);
+    assert.ok(!methods.has('GB attribute-counts'), 'GB is too small for attribute counts');
   });
 
   test('a range and a keyword alone: the smaller side, its rows tested on the bitset', async () => {

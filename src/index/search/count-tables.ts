@@ -3,7 +3,9 @@
 //    and its edge positions;
 //  - rank pairs: two ranges alone, from the rows per pair of their rank buckets and the slices' edges;
 //  - product key counts: a product union, key conditions and at most one category or language, from the rows
-//    per product id set.
+//    per product id set;
+//  - attribute counts (large regions): one range and any packed conditions, from the rows per attribute value
+//    and rank bucket and the range's edge positions.
 // Each way has a cost function (null or -1 when it cannot count the query) and a count function.
 import { KEYS, KEY_MASK, keyBuckets, productKeyTable } from '../key-counts.ts';
 import { RANK_BUCKETS, RANK_CHECK, bucketStart } from '../ranks.ts';
@@ -336,6 +338,92 @@ function countAttributes(
   for (let p = from; p < to; p++) {
     const x = (inOrder[p]! & pm) ^ pw;
     n += 1 ^ ((x | -x) >>> 31);
+  }
+  return n;
+}
+
+/** Estimated cost of an attribute count's cell summed (sequential reads). */
+const ATTRIBUTE_CELL_COST = 0.5;
+
+/** The range a count by attribute counts (attribute-counts.ts) reads, and what it costs. */
+export interface AttributeRange {
+  readonly cells: Uint16Array | Uint32Array;
+  readonly order: Uint32Array;
+  /** The attributes in the order's sequence, when there is such a copy. */
+  readonly inOrder: AttributeArray | undefined;
+  /** Attribute values passing the packed conditions: the first `matched` of ATTRIBUTE_VALUES. */
+  readonly matched: number;
+  /** Edge positions read (ATTRIBUTE_SPLIT), and the estimated cost. */
+  readonly rows: number;
+  readonly cost: number;
+}
+
+/** The split of the last attributeRange, which countAttributeRange counts. */
+const ATTRIBUTE_SPLIT = newSplit();
+/** Indexes of the attribute values that passed in the last attributeRange, reused. */
+let ATTRIBUTE_VALUES = new Uint32Array(0);
+
+/** The range a count by attribute counts can count, or null: one range and packed conditions alone, in a
+ *  region with attribute counts. */
+export function attributeRange(region: RegionIndex, m: RowMatcher, costs: CountCosts): AttributeRange | null {
+  const counts = region.attributeCounts;
+  if (counts === null || m.rangeCount !== 1 || m.conditions !== m.packedConditions + 1) return null;
+  const field = m.rangeFields[0]!;
+  const cells = counts.fields.get(field);
+  if (cells === undefined) return null;
+  const { values } = counts;
+  if (ATTRIBUTE_VALUES.length < values.length) ATTRIBUTE_VALUES = new Uint32Array(values.length);
+  const pm = m.packedMask;
+  const pw = m.packedWant;
+  let matched = 0;
+  for (let v = 0; v < values.length; v++) if ((values[v]! & pm) === pw) ATTRIBUTE_VALUES[matched++] = v;
+  splitRanks(m.rangeFrom[0]!, m.rangeTo[0]!, region.rows, ATTRIBUTE_SPLIT);
+  const whole = ATTRIBUTE_SPLIT.to - ATTRIBUTE_SPLIT.from;
+  const inOrder = region.orderAttributes.get(field);
+  const cost =
+    values.length * ATTRIBUTE_CELL_COST +
+    matched * Math.min(whole, RANK_BUCKETS - whole + 1) * ATTRIBUTE_CELL_COST +
+    ATTRIBUTE_SPLIT.rows * (inOrder !== undefined ? costs.block : costs.row);
+  return { cells, order: m.rangeOrders[0]!, inOrder, matched, rows: ATTRIBUTE_SPLIT.rows, cost };
+}
+
+/** Counts a range and packed conditions (attributeRange; ATTRIBUTE_SPLIT holds its split): the cells of the
+ *  values that pass over the whole buckets (or their totals less the other buckets, when fewer), and the
+ *  edge positions. */
+export function countAttributeRange(region: RegionIndex, m: RowMatcher, r: AttributeRange): number {
+  const { cells, matched } = r;
+  const totals = region.attributeCounts!.totals;
+  const from = ATTRIBUTE_SPLIT.from;
+  const to = ATTRIBUTE_SPLIT.to;
+  const inside = to - from <= RANK_BUCKETS - (to - from);
+  let n = 0;
+  for (let i = 0; i < matched; i++) {
+    const v = ATTRIBUTE_VALUES[i]!;
+    const base = v * RANK_BUCKETS;
+    let c = 0;
+    if (inside) for (let b = base + from; b < base + to; b++) c += cells[b]!;
+    else {
+      c = totals[v]!;
+      for (let b = base; b < base + from; b++) c -= cells[b]!;
+      for (let b = base + to; b < base + RANK_BUCKETS; b++) c -= cells[b]!;
+    }
+    n += c;
+  }
+  const spans = ATTRIBUTE_SPLIT.spans;
+  for (let s = 0; s < 6; s += 3) {
+    const sign = spans[s + 2]!;
+    if (sign === 0) continue;
+    n +=
+      sign *
+      countAttributes(
+        region.rowAttributes,
+        r.inOrder,
+        r.order,
+        m.packedMask,
+        m.packedWant,
+        spans[s]!,
+        spans[s + 1]!,
+      );
   }
   return n;
 }

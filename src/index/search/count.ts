@@ -9,14 +9,17 @@
 //    cache-resident bitset;
 //  - the bits of a keyword's bitset (a population count when the keyword is the only condition), or a range's
 //    rows tested on that bitset alone;
-//  - tables (count-tables.ts): key counts for one range and key conditions, rank pairs for two ranges alone,
-//    product key counts for a product union with key conditions and at most one category or language.
+//  - tables (count-tables.ts): key counts for one range and key conditions, attribute counts for one range and
+//    any packed conditions in a large region, rank pairs for two ranges alone, product key counts for a
+//    product union with key conditions and at most one category or language.
 // Estimates in countCosts (nanoseconds per row read, measured at 1M and 10M, 2026-11-30).
 import { KEYWORD_BITS } from '../keyword/index.ts';
 import { RANK_CHECK, RANK_FAIL } from '../ranks.ts';
 import type { AttributeArray } from '../attributes.ts';
 import { ALL_PASS, countBlock, pairWords, popcount } from './scan.ts';
 import {
+  attributeRange,
+  countAttributeRange,
   countKeyed,
   countProductKeyed,
   countRankPair,
@@ -52,6 +55,7 @@ export type CountMethod =
   | 'none'
   | 'source-size'
   | 'keys'
+  | 'attribute-counts'
   | 'product-keys'
   | 'rank-pairs'
   | 'slice'
@@ -213,6 +217,14 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
   }
   const slice = bestSlice(region, m, c, costs);
   const sliceCost = slice === null ? Infinity : slice.cost;
+  // One range and packed conditions on more than the key bits (a category, a language) in a large region:
+  // the attribute counts' cells of the values that pass, and the range's edge positions.
+  const attributes = keyed === null ? attributeRange(region, m, costs) : null;
+  if (attributes !== null && attributes.cost <= rowCost && attributes.cost <= sliceCost) {
+    lastCountMethod = 'attribute-counts';
+    lastCountRows = attributes.rows;
+    return countAttributeRange(region, m, attributes);
+  }
   const bitsCost =
     m.hasKeyword && kw.kind === KEYWORD_BITS
       ? (region.rows / 32) * costs.word + (m.conditions > 1 ? kw.estimate * costs.ascending : 0)

@@ -6,6 +6,7 @@ import type { LookupKey, LookupTable } from '../lookup.ts';
 import type { KeywordIndex } from '../keyword/index.ts';
 import type { RowOffsets } from '../offsets.ts';
 import type { KeyCounts, ProductKeyCounts } from '../key-counts.ts';
+import type { AttributeCounts } from '../attribute-counts.ts';
 
 export type NumericColumn = Int16Array | Int32Array | Float64Array;
 export type CodeColumn = Uint8Array | Uint16Array | Uint32Array;
@@ -48,6 +49,9 @@ export interface RegionIndex {
   /** Per range field: cumulative counts of the attributes' low keys per bucket of its order (key-counts.ts);
    *  none for a small region. */
   readonly keyCounts: KeyCounts | null;
+  /** Per range field: rows per distinct packed attribute value and rank bucket (attribute-counts.ts); only
+   *  for a large region. */
+  readonly attributeCounts: AttributeCounts | null;
   /** Rows per product id set and attribute key, over all rows and per common category and language
    *  (key-counts.ts); none for a small region. */
   readonly productKeyCounts: ProductKeyCounts | null;
