@@ -32,6 +32,15 @@ export function attributeCountsMinRows(): number {
  *  has too many distinct values for its size, and its counts test rows as before. */
 export const ATTRIBUTE_COUNT_BYTES_PER_ROW = 4;
 
+/** Whether a region of `rows` rows gets tables of `bytes` bytes: large enough, and within
+ *  ATTRIBUTE_COUNT_BYTES_PER_ROW. */
+function fitsLargeRegion(rows: number, bytes: number): boolean {
+  return (
+    rows >= attributeCountsMinRows() &&
+    bytes <= rows * ATTRIBUTE_COUNT_BYTES_PER_ROW * Math.max(1, 4096 / keyBucketSize())
+  );
+}
+
 /**
  * The attribute counts of each of `fields` (from their rank buckets in row order), or null for a region under
  * attributeCountsMinRows() rows or with too many distinct values (ATTRIBUTE_COUNT_BYTES_PER_ROW). The
@@ -60,8 +69,7 @@ export function regionAttributeCounts(
   // A cell holds at most a bucket of rows: 16 bits do up to 256 × 65535 rows.
   const wide = bucketStart(1, rows) > 0xffff;
   const size = values.length * RANK_BUCKETS;
-  const bytes = size * fields.length * (wide ? 4 : 2);
-  if (bytes > rows * ATTRIBUTE_COUNT_BYTES_PER_ROW * Math.max(1, 4096 / keyBucketSize())) return null;
+  if (!fitsLargeRegion(rows, size * fields.length * (wide ? 4 : 2))) return null;
   const totals = Uint32Array.from(values, (v) => tally.get(v)!);
   // Each row's first cell (its value's index × RANK_BUCKETS).
   const valueOf = new Uint32Array(rows);
@@ -82,4 +90,40 @@ export function regionAttributeCounts(
     map.set(field, into);
   });
   return { values, totals, fields: map, cells };
+}
+
+/** Per range field: entry s * RANK_BUCKETS + b is the rows of group s (a kept product id set) in rank bucket b
+ *  of the field. */
+export interface GroupRangeCounts {
+  readonly fields: ReadonlyMap<string, Uint16Array | Uint32Array>;
+  readonly cells: Uint16Array | Uint32Array;
+}
+
+/**
+ * Rows per group and rank bucket of each of `fields`, for a large region (as attribute counts): `groupOf` is
+ * each row's group number (0 ≤ g < groups, or −1 for none). Null for a region under
+ * attributeCountsMinRows() rows, or whose cells would take more than ATTRIBUTE_COUNT_BYTES_PER_ROW.
+ */
+export function groupRangeCounts(
+  groupOf: Int32Array,
+  groups: number,
+  fields: readonly string[],
+  rowRanks: ReadonlyMap<string, Uint8Array>,
+): GroupRangeCounts | null {
+  const rows = groupOf.length;
+  const wide = bucketStart(1, rows) > 0xffff;
+  const size = groups * RANK_BUCKETS;
+  if (!fitsLargeRegion(rows, size * fields.length * (wide ? 4 : 2))) return null;
+  const cells = wide ? new Uint32Array(size * fields.length) : new Uint16Array(size * fields.length);
+  const map = new Map<string, Uint16Array | Uint32Array>();
+  fields.forEach((field, k) => {
+    const into = cells.subarray(k * size, (k + 1) * size);
+    const ranks = rowRanks.get(field)!;
+    for (let row = 0; row < rows; row++) {
+      const g = groupOf[row]!;
+      if (g >= 0) into[g * RANK_BUCKETS + ranks[row]!]!++;
+    }
+    map.set(field, into);
+  });
+  return { fields: map, cells };
 }

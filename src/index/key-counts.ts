@@ -7,6 +7,7 @@
 import type { AttributeArray } from './attributes.ts';
 import type { AttributeLayout } from './layout.ts';
 import { keyBucketSize } from '../config.ts';
+import { groupRangeCounts, type GroupRangeCounts } from './attribute-counts.ts';
 
 /** Attribute bits a key holds (any layout: a query whose packed mask has other bits is counted otherwise). */
 export const KEY_MASK = 0x3f;
@@ -112,6 +113,9 @@ export interface ProductKeyCounts {
   readonly leftover: Uint32Array;
   /** Every table, one after the other (what they hold in memory, with the signatures and the leftover). */
   readonly buffer: Uint32Array;
+  /** In a large region, the rows per kept signature and rank bucket of each range field (attribute-counts.ts
+   *  groupRangeCounts): a product union and one range alone is counted from them. */
+  readonly ranges: GroupRangeCounts | null;
 }
 
 /**
@@ -130,6 +134,7 @@ export function productKeyCounts(
   words: number,
   attributes: AttributeArray,
   fields: readonly PackedCodeField[],
+  rowRanks?: ReadonlyMap<string, Uint8Array>,
 ): ProductKeyCounts | null {
   const rows = attributes.length;
   if (rows < productKeysMinRows() || words === 0) return null;
@@ -192,6 +197,8 @@ export function productKeyCounts(
     const id = sigOf[row]!;
     if (id < 0) continue;
     const s = slotOf[id]!;
+    // Each row's kept signature from here on (−1: none, or not kept), for the range counts.
+    sigOf[row] = s;
     if (s < 0) {
       leftover[n++] = row;
       continue;
@@ -219,6 +226,7 @@ export function productKeyCounts(
     })),
     leftover,
     buffer,
+    ranges: rowRanks ? groupRangeCounts(sigOf, count, [...rowRanks.keys()], rowRanks) : null,
   };
 }
 

@@ -377,8 +377,10 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       manifest.productCategoryWords,
       rowAttributes,
       packedCodeFields(manifest.attributes),
+      rowRanks,
     );
     if (productKeys) count(productKeys.buffer);
+    if (productKeys?.ranges) count(productKeys.ranges.cells);
     const emailBit = layoutFlags(manifest.attributes).contactEmail;
     let contactEmails = 0;
     for (let i = 0; i < r.rows; i++) if ((rowAttributes[i]! & emailBit) !== 0) contactEmails++;
@@ -470,6 +472,7 @@ export function indexBuffers(parts: IndexParts): ArrayBuffer[] {
     if (r.attributeCounts)
       [r.attributeCounts.cells, r.attributeCounts.values, r.attributeCounts.totals].forEach(add);
     if (r.productKeyCounts) add(r.productKeyCounts.buffer);
+    if (r.productKeyCounts?.ranges) add(r.productKeyCounts.ranges.cells);
     for (const t of Object.values(r.lookups)) [t.hashes, t.rows].forEach(add);
     [
       r.productCategoryMask,

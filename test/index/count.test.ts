@@ -117,6 +117,72 @@ const FILTERS: Filters[] = [
   { ranges: { total_views_7d_cnt: { min: 100, max: 100_000 } }, showCaseFlag: 0, hasContactEmail: 0 },
 ];
 
+/** One range of any field, bounds at quantiles of its values in the region (every bucket edge reachable),
+ *  open or not, and the key conditions: the arbitraries, and the query they make. */
+const oneRange = (...regions: string[]) => ({
+  region: fc.constantFrom(...regions),
+  sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
+  descending: fc.boolean(),
+  field: fc.constantFrom(...RANGE_FIELDS),
+  lo: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+  hi: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+  gender: maybe(fc.constantFrom('male', 'female')),
+  salesFlag: maybe(fc.constantFrom<1 | 2 | 3 | 4>(1, 2, 3, 4)),
+  showCaseFlag: maybe(fc.constantFrom(0, 1)),
+  hasContactEmail: maybe(fc.constantFrom<0 | 1>(0, 1)),
+});
+type OneRange = {
+  [K in keyof ReturnType<typeof oneRange>]: ReturnType<typeof oneRange>[K] extends fc.Arbitrary<infer T>
+    ? T
+    : never;
+};
+
+async function oneRangeQuery(r: OneRange): Promise<InfluencerQuery> {
+  const quantile = async (p: number) => {
+    const reader = await conn.runAndReadAll(
+      `SELECT quantile_disc(${r.field}, ${p}) FROM rows WHERE region = '${r.region}'`,
+    );
+    return Number(reader.getRows()[0]![0]);
+  };
+  const min = r.lo === undefined ? undefined : await quantile(r.lo);
+  let max = r.hi === undefined ? undefined : await quantile(r.hi);
+  if (min !== undefined && max !== undefined && max < min) max = min;
+  return {
+    region: r.region,
+    pageNum: 1,
+    pageSize: 2,
+    sortField: r.sortField,
+    descending: r.descending,
+    ranges: { [r.field]: { ...(min !== undefined && { min }), ...(max !== undefined && { max }) } },
+    ...(r.gender && { gender: r.gender }),
+    ...(r.salesFlag && { salesFlag: r.salesFlag }),
+    ...(r.showCaseFlag !== undefined && { showCaseFlag: r.showCaseFlag }),
+    ...(r.hasContactEmail !== undefined && { hasContactEmail: r.hasContactEmail }),
+  };
+}
+
+/** The snapshot's product category ids, or its `commonest` commonest. */
+async function productIds(commonest?: number): Promise<string[]> {
+  const sql =
+    commonest === undefined
+      ? `SELECT DISTINCT unnest(product_category_ids) AS id FROM rows ORDER BY id`
+      : `SELECT id FROM (SELECT unnest(product_category_ids) AS id FROM rows) GROUP BY id ORDER BY count(*) DESC LIMIT ${commonest}`;
+  return (await conn.runAndReadAll(sql)).getRows().map((r) => String(r[0]));
+}
+
+/** Checks a query's total against DuckDB on the loads whose US has the large-region tables (keyed16, keyed20)
+ *  and on the default load (none: it never counts by `way`); adds "<region> <way counted>" to `ways`. */
+async function checkLargeRegionTotal(q: InfluencerQuery, way: string, ways: Set<string>): Promise<void> {
+  const want = await expected(q);
+  for (const loaded of [keyed16, keyed20, index]) {
+    loaded.forgetTotals();
+    count.resetCountMethod();
+    assert.equal(loaded.search(q).total, want, `total differs for ${JSON.stringify(q)}`);
+    if (loaded !== index) ways.add(`${q.region} ${count.lastCountMethod}`);
+    else assert.notEqual(count.lastCountMethod, way);
+  }
+}
+
 describe('totals after a walk match DuckDB', () => {
   test('every way of counting, each sort order, both directions', async () => {
     const methods = new Set<string>();
@@ -211,44 +277,11 @@ describe('totals after a walk match DuckDB', () => {
   });
 
   test('key counts: one range of any field and the key conditions, any bounds', async () => {
-    const fields = RANGE_FIELDS;
-    // Bounds as quantiles of the field's values (every bucket edge reachable), open or not.
-    const arb = fc.record({
-      region: fc.constantFrom('US', 'ID', 'GB', 'DE'),
-      sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
-      descending: fc.boolean(),
-      field: fc.constantFrom(...fields),
-      lo: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
-      hi: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
-      gender: maybe(fc.constantFrom('male', 'female')),
-      salesFlag: maybe(fc.constantFrom<1 | 2 | 3 | 4>(1, 2, 3, 4)),
-      showCaseFlag: maybe(fc.constantFrom(0, 1)),
-      hasContactEmail: maybe(fc.constantFrom<0 | 1>(0, 1)),
-    });
+    const arb = fc.record(oneRange('US', 'ID', 'GB', 'DE'));
     const methods = new Set<string>();
     await fc.assert(
       fc.asyncProperty(arb, async (r) => {
-        const quantile = async (p: number) => {
-          const reader = await conn.runAndReadAll(
-            `SELECT quantile_disc(${r.field}, ${p}) FROM rows WHERE region = '${r.region}'`,
-          );
-          return Number(reader.getRows()[0]![0]);
-        };
-        const min = r.lo === undefined ? undefined : await quantile(r.lo);
-        let max = r.hi === undefined ? undefined : await quantile(r.hi);
-        if (min !== undefined && max !== undefined && max < min) max = min;
-        const q: InfluencerQuery = {
-          region: r.region,
-          pageNum: 1,
-          pageSize: 2,
-          sortField: r.sortField,
-          descending: r.descending,
-          ranges: { [r.field]: { ...(min !== undefined && { min }), ...(max !== undefined && { max }) } },
-          ...(r.gender && { gender: r.gender }),
-          ...(r.salesFlag && { salesFlag: r.salesFlag }),
-          ...(r.showCaseFlag !== undefined && { showCaseFlag: r.showCaseFlag }),
-          ...(r.hasContactEmail !== undefined && { hasContactEmail: r.hasContactEmail }),
-        };
+        const q = await oneRangeQuery(r);
         const want = await expected(q);
         for (const loaded of [keyed64, keyed100]) {
           loaded.forgetTotals();
@@ -266,54 +299,20 @@ describe('totals after a walk match DuckDB', () => {
     // keyed16 and keyed20 give US (about 8k rows) attribute counts (from 256 × 16 and 256 × 20 rows); GB and
     // the default index have none, and count the same queries otherwise.
     const arb = fc.record({
-      region: fc.constantFrom('US', 'US', 'US', 'GB'),
-      sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),
-      descending: fc.boolean(),
-      field: fc.constantFrom(...RANGE_FIELDS),
-      lo: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
-      hi: maybe(fc.double({ min: 0, max: 1, noNaN: true })),
+      ...oneRange('US', 'US', 'US', 'GB'),
       category: maybe(fc.constantFrom('beauty', 'music & dance', 'health & wellness', 'gaming', 'pets')),
       language: maybe(fc.constantFrom('en', 'es', 'zh')),
-      gender: maybe(fc.constantFrom('male', 'female')),
-      salesFlag: maybe(fc.constantFrom<1 | 2 | 3 | 4>(1, 2, 3, 4)),
-      showCaseFlag: maybe(fc.constantFrom(0, 1)),
-      hasContactEmail: maybe(fc.constantFrom<0 | 1>(0, 1)),
     });
     const methods = new Set<string>();
     await fc.assert(
       fc.asyncProperty(arb, async (r) => {
-        const quantile = async (p: number) => {
-          const reader = await conn.runAndReadAll(
-            `SELECT quantile_disc(${r.field}, ${p}) FROM rows WHERE region = '${r.region}'`,
-          );
-          return Number(reader.getRows()[0]![0]);
-        };
-        const min = r.lo === undefined ? undefined : await quantile(r.lo);
-        let max = r.hi === undefined ? undefined : await quantile(r.hi);
-        if (min !== undefined && max !== undefined && max < min) max = min;
         const q: InfluencerQuery = {
-          region: r.region,
-          pageNum: 1,
-          pageSize: 2,
-          sortField: r.sortField,
-          descending: r.descending,
-          ranges: { [r.field]: { ...(min !== undefined && { min }), ...(max !== undefined && { max }) } },
+          ...(await oneRangeQuery(r)),
           // A category or a language, or both: conditions beyond the key counts' bits.
           ...(r.category || !r.language ? { category: r.category ?? 'beauty' } : {}),
           ...(r.language && { language: r.language }),
-          ...(r.gender && { gender: r.gender }),
-          ...(r.salesFlag && { salesFlag: r.salesFlag }),
-          ...(r.showCaseFlag !== undefined && { showCaseFlag: r.showCaseFlag }),
-          ...(r.hasContactEmail !== undefined && { hasContactEmail: r.hasContactEmail }),
         };
-        const want = await expected(q);
-        for (const loaded of [keyed16, keyed20, index]) {
-          loaded.forgetTotals();
-          count.resetCountMethod();
-          assert.equal(loaded.search(q).total, want, `total differs for ${JSON.stringify(q)}`);
-          if (loaded !== index) methods.add(`${r.region} ${count.lastCountMethod}`);
-          else assert.notEqual(count.lastCountMethod, 'attribute-counts');
-        }
+        await checkLargeRegionTotal(q, 'attribute-counts', methods);
       }),
       { numRuns: 300, seed: 20261202 },
     );
@@ -410,20 +409,41 @@ describe('totals after a walk match DuckDB', () => {
     assert.ok(methods.has('rank-pairs'), `no query counted by rank pairs: ${[...methods].join(', ')}`);
   });
 
+  test('product range counts: any product ids, common or not, and one range of any field, any bounds', async () => {
+    const ids = await productIds();
+    // The most common ids: unions large enough for the counts to be worth it in these small regions.
+    const common = await productIds(8);
+    // keyed16 and keyed20 give US product range counts (from 256 buckets' rows), with leftover rows (32 and
+    // 40 signatures kept); GB and the default index have none.
+    const arb = fc.record({
+      ...oneRange('US', 'US', 'US', 'GB'),
+      products: fc.oneof(
+        fc.subarray(ids, { minLength: 1, maxLength: 6 }),
+        fc.subarray(common, { minLength: 2, maxLength: 8 }),
+      ),
+      // Mostly the union and the range alone (with key conditions, other ways count).
+      keys: fc.constantFrom(false, false, false, true),
+    });
+    const methods = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(arb, async (r) => {
+        const { gender, salesFlag, showCaseFlag, hasContactEmail, ...alone } = await oneRangeQuery(r);
+        const q: InfluencerQuery = {
+          ...(r.keys ? { ...alone, gender, salesFlag, showCaseFlag, hasContactEmail } : alone),
+          productCategoryIds: r.products,
+        };
+        await checkLargeRegionTotal(q, 'product-ranges', methods);
+      }),
+      { numRuns: 200, seed: 20261203 },
+    );
+    assert.ok(methods.has('US product-ranges'), `no query counted by product range counts: ${[...methods]}`);
+    assert.ok(!methods.has('GB product-ranges'), 'GB is too small for product range counts');
+  });
+
   test('product key counts: any product ids, common or not, the key conditions and a code', async () => {
-    const ids = (
-      await conn.runAndReadAll(`SELECT DISTINCT unnest(product_category_ids) AS id FROM rows ORDER BY id`)
-    )
-      .getRows()
-      .map((r) => String(r[0]));
+    const ids = await productIds();
     // The most common ids (each region's product byte bits): a union of them alone needs no row read.
-    const common = (
-      await conn.runAndReadAll(
-        `SELECT id FROM (SELECT unnest(product_category_ids) AS id FROM rows) GROUP BY id ORDER BY count(*) DESC LIMIT 5`,
-      )
-    )
-      .getRows()
-      .map((r) => String(r[0]));
+    const common = await productIds(5);
     const arb = fc.record({
       region: fc.constantFrom('US', 'ID', 'GB'),
       sortField: fc.integer({ min: 0, max: 11 }).map((n) => n as SortFieldCode),

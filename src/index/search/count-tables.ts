@@ -5,9 +5,10 @@
 //  - product key counts: a product union, key conditions and at most one category or language, from the rows
 //    per product id set;
 //  - attribute counts (large regions): one range and any packed conditions, from the rows per attribute value
-//    and rank bucket and the range's edge positions.
+//    and rank bucket and the range's edge positions; product range counts (large regions): a product union
+//    and one range alone, from the rows per product id set and rank bucket and the range's edge positions.
 // Each way has a cost function (null or -1 when it cannot count the query) and a count function.
-import { KEYS, KEY_MASK, keyBuckets, productKeyTable } from '../key-counts.ts';
+import { KEYS, KEY_MASK, keyBuckets, productKeyTable, type ProductKeyCounts } from '../key-counts.ts';
 import { RANK_BUCKETS, RANK_CHECK, bucketStart } from '../ranks.ts';
 import type { AttributeArray } from '../attributes.ts';
 import { countByRow, popcount } from './scan.ts';
@@ -229,6 +230,19 @@ export function productKeysCost(region: RegionIndex, m: RowMatcher, ascending: n
 /** Which signatures of the last count by product key counts have a wanted id (1) or not (0), reused. */
 let signatureHits = new Uint8Array(0);
 
+/** Each kept signature tested once against the wanted ids: 1 when it has one, else 0 (signatureHits). */
+function signatureHitsOf(counts: ProductKeyCounts, wanted: Int32Array | Uint32Array): Uint8Array {
+  const { signatures, count, words } = counts;
+  if (signatureHits.length < count) signatureHits = new Uint8Array(count);
+  const hits = signatureHits;
+  for (let s = 0; s < count; s++) {
+    let any = 0;
+    for (let w = 0, base = s * words; w < words; w++) any |= signatures[base + w]! & wanted[w]!;
+    hits[s] = any === 0 ? 0 : 1;
+  }
+  return hits;
+}
+
 /**
  * Counts a product union, key conditions and at most one code by product key counts: each signature tested
  * once against the wanted ids, the cells of the keys that pass summed for the signatures that have one, and
@@ -239,15 +253,9 @@ export function countProductKeyed(region: RegionIndex, m: RowMatcher): number {
   const pw = m.packedWant;
   const counts = region.productKeyCounts!;
   const table = productKeyTable(counts, pm, pw)!;
-  const { signatures, count, words, leftover } = counts;
+  const { count, words, leftover } = counts;
   const wanted = m.productWanted;
-  if (signatureHits.length < count) signatureHits = new Uint8Array(count);
-  const hits = signatureHits;
-  for (let s = 0; s < count; s++) {
-    let any = 0;
-    for (let w = 0, base = s * words; w < words; w++) any |= signatures[base + w]! & wanted[w]!;
-    hits[s] = any === 0 ? 0 : 1;
-  }
+  const hits = signatureHitsOf(counts, wanted);
   const km = pm & KEY_MASK;
   const kw = pw & KEY_MASK;
   // Branch-free: a signature without a wanted id adds 0. Without key conditions, the signatures' totals.
@@ -424,6 +432,81 @@ export function countAttributeRange(region: RegionIndex, m: RowMatcher, r: Attri
         spans[s]!,
         spans[s + 1]!,
       );
+  }
+  return n;
+}
+
+/** The split of the last productRangeCost, which countProductRange counts. */
+const PRODUCT_SPLIT = newSplit();
+
+/** The estimated cost of a count by product range counts (signatures tested, cells summed, leftover rows
+ *  tested in ascending order, the range's edge positions tested at random), or -1 when it cannot count: a
+ *  product union and one range alone, in a region with them (key-counts.ts ProductKeyCounts.ranges). */
+export function productRangeCost(region: RegionIndex, m: RowMatcher, costs: CountCosts): number {
+  const ranges = region.productKeyCounts?.ranges;
+  if (!ranges || m.productWords === 0 || m.rangeCount !== 1 || m.conditions !== 2) return -1;
+  if (m.packedConditions !== 0 || m.filterCount !== 0 || m.hasKeyword) return -1;
+  if (!ranges.fields.has(m.rangeFields[0]!)) return -1;
+  const counts = region.productKeyCounts!;
+  const hits = signatureHitsOf(counts, m.productWanted);
+  let hit = 0;
+  for (let s = 0; s < counts.count; s++) hit += hits[s]!;
+  splitRanks(m.rangeFrom[0]!, m.rangeTo[0]!, region.rows, PRODUCT_SPLIT);
+  const whole = PRODUCT_SPLIT.to - PRODUCT_SPLIT.from;
+  return (
+    (counts.count + hit * Math.min(whole, RANK_BUCKETS - whole + 1)) * SIGNATURE_CELL_COST +
+    counts.leftover.length * 2 * costs.ascending +
+    PRODUCT_SPLIT.rows * costs.row
+  );
+}
+
+/** Counts a product union and one range (productRangeCost; PRODUCT_SPLIT and signatureHits hold its split and
+ *  the signatures with a wanted id): the cells of the
+ *  signatures with a wanted id over the whole buckets (or their totals less the other buckets, when fewer),
+ *  the leftover rows with a wanted id in those buckets, and the edge positions with a wanted id. */
+export function countProductRange(region: RegionIndex, m: RowMatcher): number {
+  const counts = region.productKeyCounts!;
+  const { count, words, leftover, all } = counts;
+  const cells = counts.ranges!.fields.get(m.rangeFields[0]!)!;
+  const wanted = m.productWanted;
+  // The signatures productRangeCost tested.
+  const hits = signatureHits;
+  const from = PRODUCT_SPLIT.from;
+  const to = PRODUCT_SPLIT.to;
+  const inside = to - from <= RANK_BUCKETS - (to - from);
+  let n = 0;
+  for (let s = 0; s < count; s++) {
+    if (hits[s] === 0) continue;
+    const base = s * RANK_BUCKETS;
+    let c = 0;
+    if (inside) for (let b = base + from; b < base + to; b++) c += cells[b]!;
+    else {
+      c = all[KEYS * count + s]!;
+      for (let b = base; b < base + from; b++) c -= cells[b]!;
+      for (let b = base + to; b < base + RANK_BUCKETS; b++) c -= cells[b]!;
+    }
+    n += c;
+  }
+  const mask = region.productCategoryMask;
+  const hit = (row: number) => {
+    let any = 0;
+    for (let w = 0, base = row * words; w < words; w++) any |= mask[base + w]! & wanted[w]!;
+    return any !== 0;
+  };
+  // Leftover rows are in no cell: those in the whole buckets (an edge's positions count them there).
+  const bytes = m.rangeRowBytes[0]!;
+  for (let i = 0; i < leftover.length; i++) {
+    const row = leftover[i]!;
+    if ((bytes[row]! - from) >>> 0 < to - from && hit(row)) n++;
+  }
+  const order = m.rangeOrders[0]!;
+  const spans = PRODUCT_SPLIT.spans;
+  for (let s = 0; s < 6; s += 3) {
+    const sign = spans[s + 2]!;
+    if (sign === 0) continue;
+    let c = 0;
+    for (let p = spans[s]!, end = spans[s + 1]!; p < end; p++) if (hit(order[p]!)) c++;
+    n += sign * c;
   }
   return n;
 }
