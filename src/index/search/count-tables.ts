@@ -436,31 +436,37 @@ export function countAttributeRange(region: RegionIndex, m: RowMatcher, r: Attri
   return n;
 }
 
-/** The split of the last productRangeCost, which countProductRange counts. */
+/** The split of the last productRange, which countProductRange counts. */
 const PRODUCT_SPLIT = newSplit();
 
-/** The estimated cost of a count by product range counts (signatures tested, cells summed, leftover rows
- *  tested in ascending order, the range's edge positions tested at random), or -1 when it cannot count: a
- *  product union and one range alone, in a region with them (key-counts.ts ProductKeyCounts.ranges). */
-export function productRangeCost(region: RegionIndex, m: RowMatcher, costs: CountCosts): number {
+/** A count by product range counts: the rows it reads (leftover rows and edge positions), and its cost. */
+export interface ProductRange {
+  readonly rows: number;
+  readonly cost: number;
+}
+
+/** A count by product range counts (signatures tested, cells summed, leftover rows tested in ascending order,
+ *  the range's edge positions tested at random), or null when it cannot count: a product union and one range
+ *  alone, in a region with them (key-counts.ts ProductKeyCounts.ranges). */
+export function productRange(region: RegionIndex, m: RowMatcher, costs: CountCosts): ProductRange | null {
   const ranges = region.productKeyCounts?.ranges;
-  if (!ranges || m.productWords === 0 || m.rangeCount !== 1 || m.conditions !== 2) return -1;
-  if (m.packedConditions !== 0 || m.filterCount !== 0 || m.hasKeyword) return -1;
-  if (!ranges.fields.has(m.rangeFields[0]!)) return -1;
+  if (!ranges || m.productWords === 0 || m.rangeCount !== 1 || m.conditions !== 2) return null;
+  if (m.packedConditions !== 0 || m.filterCount !== 0 || m.hasKeyword) return null;
+  if (!ranges.fields.has(m.rangeFields[0]!)) return null;
   const counts = region.productKeyCounts!;
   const hits = signatureHitsOf(counts, m.productWanted);
   let hit = 0;
   for (let s = 0; s < counts.count; s++) hit += hits[s]!;
   splitRanks(m.rangeFrom[0]!, m.rangeTo[0]!, region.rows, PRODUCT_SPLIT);
   const whole = PRODUCT_SPLIT.to - PRODUCT_SPLIT.from;
-  return (
+  const cost =
     (counts.count + hit * Math.min(whole, RANK_BUCKETS - whole + 1)) * SIGNATURE_CELL_COST +
     counts.leftover.length * 2 * costs.ascending +
-    PRODUCT_SPLIT.rows * costs.row
-  );
+    PRODUCT_SPLIT.rows * costs.row;
+  return { rows: counts.leftover.length + PRODUCT_SPLIT.rows, cost };
 }
 
-/** Counts a product union and one range (productRangeCost; PRODUCT_SPLIT and signatureHits hold its split and
+/** Counts a product union and one range (productRange; PRODUCT_SPLIT and signatureHits hold its split and
  *  the signatures with a wanted id): the cells of the
  *  signatures with a wanted id over the whole buckets (or their totals less the other buckets, when fewer),
  *  the leftover rows with a wanted id in those buckets, and the edge positions with a wanted id. */
@@ -469,7 +475,7 @@ export function countProductRange(region: RegionIndex, m: RowMatcher): number {
   const { count, words, leftover, all } = counts;
   const cells = counts.ranges!.fields.get(m.rangeFields[0]!)!;
   const wanted = m.productWanted;
-  // The signatures productRangeCost tested.
+  // The signatures productRange tested.
   const hits = signatureHits;
   const from = PRODUCT_SPLIT.from;
   const to = PRODUCT_SPLIT.to;

@@ -27,7 +27,7 @@ import {
   countRankPair,
   keyedRange,
   productKeysCost,
-  productRangeCost,
+  productRange,
   rankPair,
 } from './count-tables.ts';
 import type { QueryConditions, RowMatcher, Source } from './conditions.ts';
@@ -221,10 +221,10 @@ export function countTotal(s: SearchScratch, region: RegionIndex, c: QueryCondit
   }
   // A product union and one range alone, in a large region: the product range counts' cells of the id sets
   // with a wanted id, and the range's edge positions.
-  const productRange = productRangeCost(region, m, costs);
-  if (productRange >= 0 && productRange <= rowCost) {
+  const products = productRange(region, m, costs);
+  if (products !== null && products.cost <= rowCost) {
     lastCountMethod = 'product-ranges';
-    lastCountRows = region.productKeyCounts!.leftover.length;
+    lastCountRows = products.rows;
     return countProductRange(region, m);
   }
   const slice = bestSlice(region, m, c, costs);
