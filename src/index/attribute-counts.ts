@@ -27,24 +27,25 @@ export function attributeCountsMinRows(): number {
   return RANK_BUCKETS * keyBucketSize();
 }
 
-/** Bytes per row of the region the cells may take at most (at the default key bucket; tests' smaller buckets
- *  allow as many times more as they are smaller, for their small regions of many values): beyond, a region
- *  has too many distinct values for its size, and its counts test rows as before. */
-export const ATTRIBUTE_COUNT_BYTES_PER_ROW = 4;
+/** Bytes per row of the region that its attribute counts and product range counts may take together at most
+ *  (at the default key bucket; tests' smaller buckets allow as many times more as they are smaller, for their
+ *  small regions of many values): a table that would go beyond is not made, and its counts test rows as
+ *  before. */
+export const LARGE_REGION_TABLE_BYTES_PER_ROW = 4;
 
-/** Whether a region of `rows` rows gets tables of `bytes` bytes: large enough, and within
- *  ATTRIBUTE_COUNT_BYTES_PER_ROW. */
-function fitsLargeRegion(rows: number, bytes: number): boolean {
+/** Whether a region of `rows` rows gets a table of `bytes` bytes beside tables of `used` bytes: large enough,
+ *  and within LARGE_REGION_TABLE_BYTES_PER_ROW. */
+function fitsLargeRegion(rows: number, bytes: number, used = 0): boolean {
   return (
     rows >= attributeCountsMinRows() &&
-    bytes <= rows * ATTRIBUTE_COUNT_BYTES_PER_ROW * Math.max(1, 4096 / keyBucketSize())
+    bytes + used <= rows * LARGE_REGION_TABLE_BYTES_PER_ROW * Math.max(1, 4096 / keyBucketSize())
   );
 }
 
 /**
  * The attribute counts of each of `fields` (from their rank buckets in row order), or null for a region under
- * attributeCountsMinRows() rows or with too many distinct values (ATTRIBUTE_COUNT_BYTES_PER_ROW). The
- * synthetic data's US at 10M: 4M rows, 60 distinct values besides the category (2,160 in all), 11 MB.
+ * attributeCountsMinRows() rows or with too many distinct values (LARGE_REGION_TABLE_BYTES_PER_ROW). The
+ * synthetic data's US at 10M: 4M rows, 60 distinct values besides the category (2,158 with it), 11 MB.
  */
 export function regionAttributeCounts(
   fields: readonly string[],
@@ -102,18 +103,20 @@ export interface GroupRangeCounts {
 /**
  * Rows per group and rank bucket of each of `fields`, for a large region (as attribute counts): `groupOf` is
  * each row's group number (0 ≤ g < groups, or −1 for none). Null for a region under
- * attributeCountsMinRows() rows, or whose cells would take more than ATTRIBUTE_COUNT_BYTES_PER_ROW.
+ * attributeCountsMinRows() rows, or whose cells would take it past LARGE_REGION_TABLE_BYTES_PER_ROW beside
+ * the `used` bytes of its attribute counts.
  */
 export function groupRangeCounts(
   groupOf: Int32Array,
   groups: number,
   fields: readonly string[],
   rowRanks: ReadonlyMap<string, Uint8Array>,
+  used: number,
 ): GroupRangeCounts | null {
   const rows = groupOf.length;
   const wide = bucketStart(1, rows) > 0xffff;
   const size = groups * RANK_BUCKETS;
-  if (!fitsLargeRegion(rows, size * fields.length * (wide ? 4 : 2))) return null;
+  if (!fitsLargeRegion(rows, size * fields.length * (wide ? 4 : 2), used)) return null;
   const cells = wide ? new Uint32Array(size * fields.length) : new Uint16Array(size * fields.length);
   const map = new Map<string, Uint16Array | Uint32Array>();
   fields.forEach((field, k) => {

@@ -134,7 +134,7 @@ export function productKeyCounts(
   words: number,
   attributes: AttributeArray,
   fields: readonly PackedCodeField[],
-  rowRanks?: ReadonlyMap<string, Uint8Array>,
+  ranges?: { readonly rowRanks: ReadonlyMap<string, Uint8Array>; readonly usedBytes: number },
 ): ProductKeyCounts | null {
   const rows = attributes.length;
   if (rows < productKeysMinRows() || words === 0) return null;
@@ -226,7 +226,9 @@ export function productKeyCounts(
     })),
     leftover,
     buffer,
-    ranges: rowRanks ? groupRangeCounts(sigOf, count, [...rowRanks.keys()], rowRanks) : null,
+    ranges: ranges
+      ? groupRangeCounts(sigOf, count, [...ranges.rowRanks.keys()], ranges.rowRanks, ranges.usedBytes)
+      : null,
   };
 }
 

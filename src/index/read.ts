@@ -377,7 +377,8 @@ export async function readServingIndex(snapshotDir: string, only?: readonly stri
       manifest.productCategoryWords,
       rowAttributes,
       packedCodeFields(manifest.attributes),
-      rowRanks,
+      // Product range counts share the attribute counts' budget (attribute-counts.ts).
+      { rowRanks, usedBytes: attributeCounts?.cells.byteLength ?? 0 },
     );
     if (productKeys) count(productKeys.buffer);
     if (productKeys?.ranges) count(productKeys.ranges.cells);
