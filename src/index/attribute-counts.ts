@@ -21,6 +21,26 @@ export interface AttributeCounts {
   readonly cells: Uint16Array | Uint32Array;
 }
 
+/** The distinct packed attribute values of a region's rows, ascending, and the rows of each: a count through
+ *  an array by value for 16-bit attributes, a map otherwise. */
+export function attributeValueCounts(rowAttributes: AttributeArray): {
+  readonly values: Uint32Array;
+  readonly totals: Uint32Array;
+} {
+  const tally = new Map<number, number>();
+  if (rowAttributes instanceof Uint16Array) {
+    const byValue = new Uint32Array(0x10000);
+    for (let row = 0; row < rowAttributes.length; row++) byValue[rowAttributes[row]!]!++;
+    byValue.forEach((n, v) => n > 0 && tally.set(v, n));
+  } else
+    for (let row = 0; row < rowAttributes.length; row++) {
+      const a = rowAttributes[row]!;
+      tally.set(a, (tally.get(a) ?? 0) + 1);
+    }
+  const values = Uint32Array.from(tally.keys()).sort();
+  return { values, totals: Uint32Array.from(values, (v) => tally.get(v)!) };
+}
+
 /** Regions from this many rows get attribute counts (at the default key bucket, 1,048,576: where a row read
  *  at random misses the cache, count.ts's LARGE_REGION). */
 export function attributeCountsMinRows(): number {
@@ -54,27 +74,15 @@ export function regionAttributeCounts(
 ): AttributeCounts | null {
   const rows = rowAttributes.length;
   if (rows < attributeCountsMinRows()) return null;
-  // Each row's value numbered once (ascending values): through an array by value for 16-bit attributes.
-  const tally = new Map<number, number>();
-  let byValue: Uint32Array | null = null;
-  if (rowAttributes instanceof Uint16Array) {
-    byValue = new Uint32Array(0x10000);
-    for (let row = 0; row < rows; row++) byValue[rowAttributes[row]!]!++;
-    byValue.forEach((n, v) => n > 0 && tally.set(v, n));
-  } else
-    for (let row = 0; row < rows; row++) {
-      const a = rowAttributes[row]!;
-      tally.set(a, (tally.get(a) ?? 0) + 1);
-    }
-  const values = Uint32Array.from(tally.keys()).sort();
+  const { values, totals } = attributeValueCounts(rowAttributes);
   // A cell holds at most a bucket of rows: 16 bits do up to 256 × 65535 rows.
   const wide = bucketStart(1, rows) > 0xffff;
   const size = values.length * RANK_BUCKETS;
   if (!fitsLargeRegion(rows, size * fields.length * (wide ? 4 : 2))) return null;
-  const totals = Uint32Array.from(values, (v) => tally.get(v)!);
-  // Each row's first cell (its value's index × RANK_BUCKETS).
+  // Each row's first cell (its value's index × RANK_BUCKETS): through an array by value for 16-bit attributes.
   const valueOf = new Uint32Array(rows);
-  if (byValue !== null) {
+  if (rowAttributes instanceof Uint16Array) {
+    const byValue = new Uint32Array(0x10000);
     values.forEach((v, i) => (byValue[v] = i * RANK_BUCKETS));
     for (let row = 0; row < rows; row++) valueOf[row] = byValue[rowAttributes[row]!]!;
   } else {

@@ -161,9 +161,9 @@ export const DAILY_ROWS_PER_PASS = 12_000_000;
  * that history set-wise (latest states by window or arg_max, the carried-forward daily series by a window
  * over a day grid) instead of one day at a time. Gives exactly the rows that applyDay gives day after day
  * (the pipeline tests compare both), in a fraction of the CPU: the per-day rebuilds of `influencer_state`
- * and the per-day commits are gone. `staged(table, day)` names the temp table holding a day's validated rows of a
- * raw table (its columns without `ln` and `raw`); `days` are ascending and contiguous. The caller holds the
- * transaction.
+ * and the per-day commits are gone. `staged(table, day)` names the temp table holding a day's validated rows
+ * of a raw table (its columns without `ln` and `raw`); `days` are ascending and contiguous. The caller holds
+ * the transaction.
  */
 export async function applyDays(
   connection: DuckDBConnection,

@@ -350,6 +350,27 @@ function countAttributes(
   return n;
 }
 
+/** Rows of group g (an attribute value, a product id set) in a split's whole rank buckets, from cells of
+ *  RANK_BUCKETS per group: those buckets' cells summed, or the group's `total` less the other buckets' when
+ *  they are fewer. */
+function wholeBuckets(
+  cells: Uint16Array | Uint32Array,
+  g: number,
+  total: number,
+  split: BucketSplit,
+): number {
+  const base = g * RANK_BUCKETS;
+  const { from, to } = split;
+  let c = 0;
+  if (to - from <= RANK_BUCKETS - (to - from)) for (let b = base + from; b < base + to; b++) c += cells[b]!;
+  else {
+    c = total;
+    for (let b = base; b < base + from; b++) c -= cells[b]!;
+    for (let b = base + to; b < base + RANK_BUCKETS; b++) c -= cells[b]!;
+  }
+  return c;
+}
+
 /** Estimated cost of an attribute count's cell summed (sequential reads). */
 const ATTRIBUTE_CELL_COST = 0.5;
 
@@ -401,21 +422,10 @@ export function attributeRange(region: RegionIndex, m: RowMatcher, costs: CountC
 export function countAttributeRange(region: RegionIndex, m: RowMatcher, r: AttributeRange): number {
   const { cells, matched } = r;
   const totals = region.attributeCounts!.totals;
-  const from = ATTRIBUTE_SPLIT.from;
-  const to = ATTRIBUTE_SPLIT.to;
-  const inside = to - from <= RANK_BUCKETS - (to - from);
   let n = 0;
   for (let i = 0; i < matched; i++) {
     const v = ATTRIBUTE_VALUES[i]!;
-    const base = v * RANK_BUCKETS;
-    let c = 0;
-    if (inside) for (let b = base + from; b < base + to; b++) c += cells[b]!;
-    else {
-      c = totals[v]!;
-      for (let b = base; b < base + from; b++) c -= cells[b]!;
-      for (let b = base + to; b < base + RANK_BUCKETS; b++) c -= cells[b]!;
-    }
-    n += c;
+    n += wholeBuckets(cells, v, totals[v]!, ATTRIBUTE_SPLIT);
   }
   const spans = ATTRIBUTE_SPLIT.spans;
   for (let s = 0; s < 6; s += 3) {
@@ -477,22 +487,10 @@ export function countProductRange(region: RegionIndex, m: RowMatcher): number {
   const wanted = m.productWanted;
   // The signatures productRange tested.
   const hits = signatureHits;
-  const from = PRODUCT_SPLIT.from;
-  const to = PRODUCT_SPLIT.to;
-  const inside = to - from <= RANK_BUCKETS - (to - from);
+  const { from, to } = PRODUCT_SPLIT;
   let n = 0;
-  for (let s = 0; s < count; s++) {
-    if (hits[s] === 0) continue;
-    const base = s * RANK_BUCKETS;
-    let c = 0;
-    if (inside) for (let b = base + from; b < base + to; b++) c += cells[b]!;
-    else {
-      c = all[KEYS * count + s]!;
-      for (let b = base; b < base + from; b++) c -= cells[b]!;
-      for (let b = base + to; b < base + RANK_BUCKETS; b++) c -= cells[b]!;
-    }
-    n += c;
-  }
+  for (let s = 0; s < count; s++)
+    if (hits[s] !== 0) n += wholeBuckets(cells, s, all[KEYS * count + s]!, PRODUCT_SPLIT);
   const mask = region.productCategoryMask;
   const hit = (row: number) => {
     let any = 0;

@@ -17,6 +17,7 @@
 import { KEYWORD_BITS } from '../keyword/index.ts';
 import { RANK_CHECK, RANK_FAIL } from '../ranks.ts';
 import type { AttributeArray } from '../attributes.ts';
+import { attributeValueCounts } from '../attribute-counts.ts';
 import { ALL_PASS, countBlock, pairWords, popcount } from './scan.ts';
 import {
   attributeRange,
@@ -86,31 +87,25 @@ export function resetCountMethod(): void {
 /** Distinct packed attribute values of a region and their counts: the total of packed conditions alone. */
 interface AttributeHistogram {
   readonly values: Uint32Array;
-  readonly counts: Float64Array;
+  readonly totals: Uint32Array;
 }
 const HISTOGRAMS = new WeakMap<RegionIndex, AttributeHistogram>();
 
-/** The region's attribute histogram, counted on first use (one pass over the packed attributes). */
+/** The region's attribute histogram: its attribute counts' when it has them (a large region), else counted on
+ *  first use (one pass over the packed attributes). */
 function attributeHistogram(region: RegionIndex): AttributeHistogram {
+  if (region.attributeCounts !== null) return region.attributeCounts;
   let h = HISTOGRAMS.get(region);
-  if (h) return h;
-  const tally = new Map<number, number>();
-  const attrs = region.rowAttributes;
-  for (let i = 0; i < attrs.length; i++) {
-    const v = attrs[i]!;
-    tally.set(v, (tally.get(v) ?? 0) + 1);
-  }
-  h = { values: Uint32Array.from(tally.keys()), counts: Float64Array.from(tally.values()) };
-  HISTOGRAMS.set(region, h);
+  if (h === undefined) HISTOGRAMS.set(region, (h = attributeValueCounts(region.rowAttributes)));
   return h;
 }
 
 /** Rows of the region whose packed attributes pass (attribute & mask) === want: a sum over the histogram. */
 export function countPacked(region: RegionIndex, mask: number, want: number): number {
   if (mask === 0) return region.rows;
-  const { values, counts } = attributeHistogram(region);
+  const { values, totals } = attributeHistogram(region);
   let n = 0;
-  for (let i = 0; i < values.length; i++) if ((values[i]! & mask) === want) n += counts[i]!;
+  for (let i = 0; i < values.length; i++) if ((values[i]! & mask) === want) n += totals[i]!;
   return n;
 }
 
